@@ -1,0 +1,671 @@
+"""Load stage for .bib files: BibTeX text into plain-Unicode `BibEntry`s.
+
+bibtexparser v2 splits the file into blocks (it recovers from broken entries
+and tells us where they are); everything after that is ours: `@string`
+macros and `#` concatenation, month names, crossref inheritance and LaTeX
+decoding.  We do not use bibtexparser's interpolation middlewares because
+they neither concatenate with `#` nor report undefined macros.
+
+Output is data, never LaTeX: the `latex` stage escapes every field later.
+Name-list fields (author, editor) keep their braces, because braces decide
+how names split (`{OpenAI Team}`, `{Barnes and Noble}`); the bibliography
+stage removes them after splitting.
+"""
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import bibtexparser
+import latexcodec  # noqa: F401  (registers the "ulatex" codec)
+from bibtexparser import model
+
+from .errors import InputError, Problem, Report
+
+# bibtexparser logs every broken block at WARNING; we report them ourselves.
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+
+@dataclass
+class BibEntry:
+    key: str
+    type: str  # lower-case entry type: article, inproceedings, misc, ...
+    fields: dict[str, str]  # lower-case field names -> decoded Unicode text, braces removed
+    file: str
+    line: int  # 1-based line of the @type{ in the file
+
+
+NAME_FIELDS = frozenset({"author", "editor"})
+# Kept verbatim (no LaTeX decoding, `~` stays a tilde).  Any other field whose
+# value looks like a URL is treated the same way, e.g. custom `jiqizhixin`.
+VERBATIM_FIELDS = frozenset({
+    "url", "doi", "eprint", "code", "pdf", "slides", "video", "poster", "html",
+    "website", "project", "supp", "blog", "arxiv", "file", "preview", "isbn",
+    "issn", "pmid", "pmcid", "altmetric", "dimensions", "google_scholar_id",
+})
+# Fields a crossref child never inherits from its parent.
+NOT_INHERITED = frozenset({"crossref", "xref", "ids", "entryset", "key", "label"})
+CONTAINER_TYPES = frozenset({"proceedings", "mvproceedings", "book", "mvbook",
+                             "collection", "mvcollection", "reference"})
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july",
+          "august", "september", "october", "november", "december")
+# BibTeX predefines these macros; keys are matched case-insensitively.
+PREDEFINED_MACROS = {m[:3]: m.capitalize() for m in MONTHS}
+
+_URL_RE = re.compile(r"^(?:https?|ftp)://\S*$", re.IGNORECASE)
+_NEEDS_DECODING = re.compile(r"[\\{}~$]|--")
+_SPACES = re.compile(r"[ \t\r\n]+")
+
+
+# --------------------------------------------------------------------------
+# Reading the file
+
+
+def load_bib(path: str | Path, report: Report, display_name: str | None = None) -> list[BibEntry]:
+    """Read and parse a .bib file; raises InputError with every problem found."""
+    path = Path(path)
+    display = display_name or str(path)
+    return parse_bib(_read_text(path, display), display, report)
+
+
+def _read_text(path: Path, display: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(
+            f"BibTeX file not found: {display} (this path is set by `publications.bib` in cv.yaml)",
+            display, hint="fix `publications.bib` in cv.yaml; a relative path is read from the folder of cv.yaml")]) from None
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read BibTeX file {display}: {exc.strerror}", display)]) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError([Problem(
+            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
+            display, line, col, hint="save the .bib file as UTF-8")]) from None
+
+
+# --------------------------------------------------------------------------
+# Parsing
+
+
+def parse_bib(text: str, file: str, report: Report) -> list[BibEntry]:
+    """Parse BibTeX text; raises InputError with every problem found."""
+    if not text.strip():
+        return []
+    library = bibtexparser.parse_string(text, parse_stack=[])
+    state = _ParseState(file, report)
+    blocks = library.blocks
+    for block in blocks:  # @string first: entries may use macros defined later
+        if isinstance(block, model.String):
+            state.define_string(block)
+        elif isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(block.ignore_error_block, model.String):
+            state.define_string(block.ignore_error_block, redefined=True)
+    previous = None
+    for block in blocks:
+        state.handle_block(block, previous)
+        previous = block
+    entries = _resolve_crossrefs(state.entries, state)
+    state.check_required(entries)
+    state.flush_warnings()
+    if state.problems:
+        raise InputError(sorted(state.problems, key=lambda p: p.line))
+    return entries
+
+
+class _ParseState:
+    """What one file's blocks add up to: macros, entries, problems."""
+
+    def __init__(self, file: str, report: Report):
+        self.file = file
+        self.report = report
+        self.macros: dict[str, str] = dict(PREDEFINED_MACROS)
+        self.entries: list[BibEntry] = []
+        self.key_lines: dict[str, tuple[str, int]] = {}  # casefolded key -> (key, line)
+        self.problems: list[Problem] = []
+        self.unknown_commands: dict[str, tuple[str, int, int]] = {}  # name -> (key, line, count)
+
+    def problem(self, message: str, line: int, hint: str = "") -> None:
+        self.problems.append(Problem(message, self.file, line, hint=hint))
+
+    # ---- blocks
+
+    def define_string(self, block: model.String, redefined: bool = False) -> None:
+        line = _line(block)
+        name = block.key.strip()
+        if not re.fullmatch(r"[^\s\"#%'(),={}]+", name):
+            self.problem(f"@string name {name!r} is not a valid macro name", line)
+            return
+        if redefined:
+            self.report.warn(f"@string {name} is defined twice; the later definition is used", self.file, line)
+        value = self.evaluate(block.value, line, f"@string {name}")
+        if value is not None:
+            self.macros[name.lower()] = value
+
+    def handle_block(self, block: model.Block, previous: model.Block | None) -> None:
+        if isinstance(block, model.Entry):
+            self.add_entry(block)
+        elif isinstance(block, model.Preamble):
+            self.report.warn("@preamble is ignored (the CV is typeset without it)", self.file, _line(block))
+        elif isinstance(block, model.DuplicateFieldKeyBlock):
+            entry = block.ignore_error_block
+            for name in sorted(block.duplicate_keys):
+                self.report.warn(f"entry '{entry.key}': field '{name}' is given twice; the first one is used",
+                                 self.file, _line(entry))
+            self.add_entry(entry)
+        elif isinstance(block, model.DuplicateBlockKeyBlock):
+            if isinstance(block.ignore_error_block, model.Entry):
+                self.add_entry(block.ignore_error_block)  # reported as a duplicate there
+        elif isinstance(block, model.ParsingFailedBlock):
+            self.problems.append(_failed_block_problem(block, self.file))
+        elif isinstance(block, model.ImplicitComment) and isinstance(previous, model.Entry):
+            self.check_stray_text(block)
+        # @string was handled up front; @comment and other comments are ignored.
+
+    def check_stray_text(self, block: model.ImplicitComment) -> None:
+        """Fields after an entry's end mean the entry was closed too early."""
+        match = re.search(r"^[ \t]*,?[ \t]*([A-Za-z][\w:-]*)\s*=\s*[{\"\d]", block.comment, re.MULTILINE)
+        if match:
+            line = _line(block) + block.comment.count("\n", 0, match.start(1))
+            self.problem(f"field '{match.group(1)}' is outside of any entry: an extra '}}' "
+                         f"closes the entry above too early (unbalanced braces)", line)
+
+    def add_entry(self, block: model.Entry) -> None:
+        line = _line(block)
+        key = block.key.strip()
+        if not key or re.search(r"[\s\"#'(),={}%]", key):
+            what = "has no key" if not key else f"has an invalid key {key!r}"
+            self.problem(f"@{block.entry_type} entry {what}", line,
+                         hint="write @type{key, field = {value}, ...}")
+            return
+        seen = self.key_lines.get(key.casefold())
+        if seen:
+            same = "" if seen[0] == key else f" (as '{seen[0]}'; keys are case-insensitive)"
+            self.problem(f"duplicate key '{key}': already defined at line {seen[1]}{same}", line,
+                         hint="rename one of the two entries")
+            return
+        self.key_lines[key.casefold()] = (key, line)
+        fields: dict[str, str] = {}
+        for fld in block.fields:
+            name = fld.key.strip().lower()
+            if name in fields:
+                continue  # duplicate field: BibTeX keeps the first
+            value = self.evaluate(fld.value, _line(fld), f"entry '{key}', field '{name}'")
+            if value is not None:
+                fields[name] = self.clean_field(name, value, key, _line(fld))
+        _normalise_dates(fields, key, line, self)
+        self.entries.append(BibEntry(key, block.entry_type.strip().lower(), fields, self.file, line))
+
+    # ---- values
+
+    def evaluate(self, raw: str, line: int, where: str) -> str | None:
+        """A field value: `{...}`, `"..."`, numbers and macros joined with `#`."""
+        try:
+            return _evaluate(raw, self.macros)
+        except _ValueError as err:
+            self.problem(f"{where}: {err.message}", line + raw.count("\n", 0, err.pos), err.hint)
+            return None
+
+    def clean_field(self, name: str, value: str, key: str, line: int) -> str:
+        if name in VERBATIM_FIELDS or _URL_RE.match(value.strip()):
+            return _verbatim(value)
+        value = _SPACES.sub(" ", value).strip()
+        if not _NEEDS_DECODING.search(value):
+            return value  # the fast path: most fields are plain text
+        text, unknown = decode_latex(value, keep_braces=name in NAME_FIELDS)
+        for command in unknown:
+            first_key, first_line, count = self.unknown_commands.get(command, (key, line, 0))
+            self.unknown_commands[command] = (first_key, first_line, count + 1)
+        return text
+
+    def flush_warnings(self) -> None:
+        # One warning per unknown command, not per use: Report.warn is linear.
+        for command, (key, line, count) in self.unknown_commands.items():
+            more = f" (and {count - 1} more uses)" if count > 1 else ""
+            self.report.warn(f"unknown LaTeX command \\{command} in entry '{key}'{more}; "
+                             f"kept as the plain text '{command}'", self.file, line)
+
+    def check_required(self, entries: list[BibEntry]) -> None:
+        for entry in entries:
+            missing = [name for name, present in (
+                ("title", entry.fields.get("title")),
+                ("author (or editor)", entry.fields.get("author") or entry.fields.get("editor")),
+                ("year", entry.fields.get("year")),
+            ) if not (present or "").strip()]
+            if missing:
+                self.problem(f"entry '{entry.key}' has no {' and no '.join(missing)}", entry.line,
+                             hint="every publication needs title, author and year")
+
+
+def _line(block: model.Block | model.Field) -> int:
+    """bibtexparser counts lines from 0."""
+    return (block.start_line or 0) + 1
+
+
+# --------------------------------------------------------------------------
+# Field values: macros and concatenation
+
+
+class _ValueError(Exception):
+    def __init__(self, message: str, pos: int, hint: str = ""):
+        self.message, self.pos, self.hint = message, pos, hint
+
+
+_MACRO = re.compile(r"[^\s\"#%'(),={}]+")
+_FIELD_START = re.compile(r"([A-Za-z][\w:-]*)\s*=")
+_QUOTE_OR_BRACE = re.compile(r'(?<!\\)[{}"]')
+_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+def _evaluate(raw: str, macros: dict[str, str]) -> str:
+    parts: list[str] = []
+    pos, end = 0, len(raw)
+    while True:
+        pos = _skip_space(raw, pos)
+        if pos >= end:
+            raise _ValueError("value is missing", pos)
+        char = raw[pos]
+        if char == "{":
+            close = _matching_brace(raw, pos)
+            parts.append(raw[pos + 1:close])
+            pos = close + 1
+        elif char == '"':
+            close = _closing_quote(raw, pos)
+            parts.append(raw[pos + 1:close])
+            pos = close + 1
+        else:
+            match = _MACRO.match(raw, pos)
+            if not match:
+                raise _ValueError(f"unexpected {char!r} in value", pos)
+            word = match.group()
+            if word.isdigit():
+                parts.append(word)
+            elif word.lower() in macros:
+                parts.append(macros[word.lower()])
+            else:
+                raise _ValueError(f"undefined @string macro '{word}'", pos,
+                                  "define it with @string{" + word + " = {...}} or put the value in braces")
+            pos = match.end()
+        pos = _skip_space(raw, pos)
+        if pos >= end:
+            return "".join(parts)
+        if raw[pos] != "#":
+            raise _junk_error(raw, pos)
+        pos += 1
+
+
+def _skip_space(raw: str, pos: int) -> int:
+    while pos < len(raw) and raw[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _junk_error(raw: str, pos: int) -> _ValueError:
+    field = _FIELD_START.match(raw, pos)
+    if field:
+        return _ValueError(f"missing comma before field '{field.group(1)}'", pos,
+                           "separate fields with commas")
+    return _ValueError(f"unexpected text {raw[pos:pos + 20]!r} after the value", pos,
+                       "put the whole value in braces, or join parts with #")
+
+
+def _matching_brace(raw: str, start: int) -> int:
+    depth = 0
+    for match in _BRACE.finditer(raw, start):
+        depth += 1 if match.group() == "{" else -1
+        if depth == 0:
+            return match.start()
+    raise _ValueError("unbalanced braces: '{' is never closed", start)
+
+
+def _closing_quote(raw: str, start: int) -> int:
+    depth = 0
+    for match in _QUOTE_OR_BRACE.finditer(raw, start + 1):
+        char = match.group()
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0:
+            return match.start()
+    raise _ValueError('the \'"\' is never closed', start)
+
+
+def _verbatim(value: str) -> str:
+    """Links: strip outer braces and line breaks; un-escape `\\_` and friends
+    (a backslash cannot be part of a URL, and it must not reach the output)."""
+    value = re.sub(r"\s*\n\s*", "", value).strip()
+    while value.startswith("{") and value.endswith("}") and _matching_brace_safe(value) == len(value) - 1:
+        value = value[1:-1].strip()
+    return re.sub(r"\\([_%&#~$])", r"\1", value)
+
+
+def _matching_brace_safe(value: str) -> int:
+    try:
+        return _matching_brace(value, 0)
+    except _ValueError:
+        return -1
+
+
+# --------------------------------------------------------------------------
+# Broken blocks
+
+
+_BLOCK_HEAD = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()=\"#%']*)")
+
+
+def _failed_block_problem(block: model.ParsingFailedBlock, file: str) -> Problem:
+    line = _line(block)
+    raw = block.raw or ""
+    head = _BLOCK_HEAD.match(raw)
+    what = f"@{head.group(1).lower()} entry" if head else "entry"
+    if head and head.group(2):
+        what += f" '{head.group(2)}'"
+    reason = getattr(block.error, "abort_reason", str(block.error))
+    if reason.startswith("Expected comma after entry key"):
+        return Problem(f"{what}: missing comma after the entry key", file, line,
+                       hint="write @type{key, field = {value}, ...}")
+    if reason.startswith("Expected either a `,`") or reason.startswith("Expected a `=`"):
+        bad_line = line + raw.count("\n")
+        return Problem(f"{what}: missing comma or '=' near line {bad_line}", file, line,
+                       hint="fields look like name = {value}, separated by commas")
+    unclosed = _unclosed_line(raw)
+    end = "the end of the file" if "end of file" in reason else f"line {line + raw.rstrip().count(chr(10)) + 1}"
+    if unclosed:
+        return Problem(f"{what}: unbalanced braces: the '{{' or '\"' on line {line + unclosed} is never "
+                       f"closed (entry starts on line {line}, reading stopped at {end})", file, line + unclosed,
+                       hint="add the missing '}' or '\"'")
+    return Problem(f"{what} is not closed before {end} (unbalanced braces: missing '}}')", file, line,
+                   hint="add the missing '}' at the end of the entry")
+
+
+def _unclosed_line(raw: str) -> int:
+    """0-based line (within the block) of the innermost opener never closed, 0 if none."""
+    stack: list[int] = []
+    in_quotes_at = -1
+    for match in _QUOTE_OR_BRACE.finditer(raw):
+        char, pos = match.group(), match.start()
+        if char == '"':
+            if len(stack) == 1:
+                in_quotes_at = -1 if in_quotes_at >= 0 else pos
+        elif char == "{":
+            stack.append(pos)
+        elif stack:
+            stack.pop()
+    openers = stack[1:] + ([in_quotes_at] if in_quotes_at >= 0 else [])
+    if not openers:
+        return 0
+    return raw.count("\n", 0, max(openers))
+
+
+# --------------------------------------------------------------------------
+# Months and dates
+
+
+def normalise_month(value: str) -> str | None:
+    """"jan", "January", "Jan.", "01" -> "1"; None when not a month."""
+    match = re.match(r"\s*([A-Za-z]+|\d{1,2})", value)
+    if not match:
+        return None
+    word = match.group(1).lower()
+    if word.isdigit():
+        return str(int(word)) if 1 <= int(word) <= 12 else None
+    for number, name in enumerate(MONTHS, 1):
+        if len(word) >= 3 and name.startswith(word):
+            return str(number)
+    return None
+
+
+def _normalise_dates(fields: dict[str, str], key: str, line: int, state: _ParseState) -> None:
+    date = re.match(r"\s*(\d{4})(?:-(\d{1,2}))?", fields.get("date", ""))
+    if date and not fields.get("year"):
+        fields["year"] = date.group(1)
+    if date and date.group(2) and not fields.get("month"):
+        fields["month"] = date.group(2)
+    if "month" in fields:
+        month = normalise_month(fields["month"])
+        if month is None:
+            state.report.warn(f"entry '{key}': month {fields['month']!r} is not a month name or number; ignored",
+                              state.file, line)
+            del fields["month"]
+        else:
+            fields["month"] = month
+
+
+# --------------------------------------------------------------------------
+# crossref
+
+
+def _resolve_crossrefs(entries: list[BibEntry], state: _ParseState) -> list[BibEntry]:
+    by_key = {e.key.casefold(): e for e in entries}
+    parents: set[str] = set()
+    for entry in entries:
+        ref = entry.fields.get("crossref", "").strip()
+        if not ref:
+            continue
+        parent = by_key.get(ref.casefold())
+        if parent is None or parent is entry:
+            state.report.warn(f"entry '{entry.key}': crossref '{ref}' is not in the file; nothing inherited",
+                              state.file, entry.line)
+            continue
+        parents.add(ref.casefold())
+        _inherit(entry, parent)
+    # A crossref'd container without authors (a proceedings volume) is not a publication of its own.
+    return [e for e in entries
+            if not (e.key.casefold() in parents and not e.fields.get("author"))]
+
+
+def _inherit(child: BibEntry, parent: BibEntry) -> None:
+    for name, value in parent.fields.items():
+        if name not in NOT_INHERITED and name not in child.fields:
+            child.fields[name] = value
+    if parent.type in CONTAINER_TYPES and "booktitle" not in parent.fields and "title" in parent.fields:
+        child.fields.setdefault("booktitle", parent.fields["title"])
+    # The parent's title was copied as the child's own only if the child had none.
+
+
+# --------------------------------------------------------------------------
+# LaTeX -> Unicode
+
+
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
+    "c": "\u0327", "k": "\u0328", "r": "\u030a", "d": "\u0323", "b": "\u0331",
+    "t": "\u0361",
+}
+_SYMBOLS = {
+    "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø",
+    "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "SS": "SS", "i": "ı", "j": "ȷ",
+    "dh": "ð", "DH": "Ð", "th": "þ", "TH": "Þ", "dj": "đ", "DJ": "Đ", "ng": "ŋ",
+    "NG": "Ŋ", "textendash": "–", "textemdash": "—", "ldots": "…", "dots": "…",
+    "textellipsis": "…", "textquoteleft": "‘", "textquoteright": "’",
+    "textquotedblleft": "“", "textquotedblright": "”", "guillemotleft": "«",
+    "guillemotright": "»", "textasciitilde": "~", "textasciicircum": "^",
+    "textbackslash": "\\", "textbar": "|", "textless": "<", "textgreater": ">",
+    "textunderscore": "_", "textdollar": "$", "textsection": "§", "S": "§", "P": "¶",
+    "copyright": "©", "textcopyright": "©", "textregistered": "®",
+    "texttrademark": "™", "pounds": "£", "euro": "€", "texteuro": "€",
+    "textdegree": "°", "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX",
+    "LaTeXe": "LaTeX2e", "textperiodcentered": "·", "textbullet": "•",
+    "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "space": " ",
+    "textvisiblespace": " ", "newline": " ", "par": " ", "and": " and ",
+}
+_CONTROL_SYMBOLS = {
+    "&": "&", "%": "%", "_": "_", "#": "#", "$": "$", "{": "{", "}": "}",
+    " ": " ", ",": " ", ";": " ", ":": " ", ">": " ", "\\": " ", "-": "",
+    "/": "", "@": "", "!": "", "*": "",
+}
+# Formatting that only changes looks: the command goes, its argument stays.
+_TRANSPARENT = frozenset("""
+textbf textit emph texttt textsc textrm textsf textup textmd textsl textnormal
+mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr boldsymbol
+mbox hbox text url em bf it sc tt rm sf sl up md normalfont relax protect
+nocase NoCaseChange textsuperscript textsubscript uppercase lowercase
+MakeUppercase MakeLowercase MakeTextUppercase MakeTextLowercase tiny scriptsize
+footnotesize small normalsize large Large LARGE huge Huge ensuremath scshape
+itshape bfseries upshape mdseries slshape rmfamily sffamily ttfamily xspace
+unskip ignorespaces allowbreak linebreak nolinebreak newblock nobreak
+left right bgroup egroup displaystyle textstyle
+""".split())
+# Commands whose (first) argument is not text: dropped with it.
+_DROP_ARGUMENT = frozenset("""
+href textcolor color noopsort label hspace vspace cite citep citet ref
+footnote footnotemark thanks
+""".split())
+
+_LATEX_TOKEN = re.compile(r"""
+    \\([A-Za-z]+)\*?([ \t\n]*)  # 1 control word, 2 the spaces after it
+  | \\(.)                        # 3 control symbol
+  | ([{}$~])                     # 4
+  | (---?)                       # 5 dashes
+  | (``|'')                      # 6 quotes
+  | ([^\\{}$~`'-]+|[\\`'-])      # 7 plain text, or a lone character
+""", re.VERBOSE | re.DOTALL)
+
+
+@dataclass
+class _Frame:
+    parts: list
+    role: str = ""  # "" plain group, "accent", "drop", "special" (group starting with a command)
+    accent: str = ""
+    pending: tuple | None = None  # ("accent", mark) or ("drop",): applies to the next argument
+
+
+def decode_latex(text: str, keep_braces: bool = False) -> tuple[str, list[str]]:
+    """LaTeX text -> plain Unicode, and the names of commands we did not know.
+
+    Never raises: on any surprise the text is returned with the LaTeX
+    characters removed.  With keep_braces, groups other than special
+    characters like `{\\"o}` keep their braces (for name splitting).
+    """
+    try:
+        return _decode(text, keep_braces)
+    except Exception:  # noqa: BLE001 - decoding must never stop the build
+        return re.sub(r"[\\{}$]", "", text), ["(unparseable)"]
+
+
+def _decode(text: str, keep_braces: bool) -> tuple[str, list[str]]:
+    stack = [_Frame([])]
+    unknown: list[str] = []
+    for match in _LATEX_TOKEN.finditer(text):
+        kind = match.lastindex
+        frame = stack[-1]
+        if kind in (1, 2):
+            _command(stack, match.group(1), bool(match.group(2)), unknown)
+            continue
+        value = match.group(kind)
+        if kind == 3:
+            _mark_special(stack)
+            if value in _ACCENTS:
+                frame.pending = ("accent", _ACCENTS[value])
+            else:
+                _emit(frame, _CONTROL_SYMBOLS.get(value, value))
+        elif value == "{":
+            role = frame.pending[0] if frame.pending else ""
+            accent = frame.pending[1] if role == "accent" else ""
+            frame.pending = None
+            stack.append(_Frame([], role, accent))
+        elif value == "}":
+            if len(stack) > 1:
+                _close_group(stack, keep_braces)
+        elif value == "$":
+            continue  # math shift: the content is decoded like text
+        elif value == "~":
+            _emit(frame, "\u00a0")
+        elif kind == 5:
+            _emit(frame, "–" if value == "--" else "—")
+        elif kind == 6:
+            _emit(frame, "“" if value == "``" else "”")
+        elif value != "\\":  # a lone trailing backslash is dropped
+            _emit(frame, value)
+    while len(stack) > 1:  # unbalanced input: close what is open
+        _close_group(stack, keep_braces)
+    return "".join(stack[0].parts), unknown
+
+
+def _mark_special(stack: list[_Frame]) -> None:
+    """A group that starts with a command is BibTeX's "special character"
+    ({\\"o}, {\\aa}): its braces are not a protection, so they never stay."""
+    frame = stack[-1]
+    if len(stack) > 1 and not frame.parts and frame.role == "" and frame.pending is None:
+        frame.role = "special"
+
+
+def _command(stack: list[_Frame], name: str, spaced: bool, unknown: list[str]) -> None:
+    _mark_special(stack)
+    frame = stack[-1]
+    if name in _ACCENTS:
+        frame.pending = ("accent", _ACCENTS[name])
+    elif name in _DROP_ARGUMENT:
+        frame.pending = ("drop",)
+    elif name in _TRANSPARENT:
+        pass
+    else:
+        symbol = _SYMBOLS.get(name) or _latexcodec_symbol(name)
+        if symbol is None:
+            unknown.append(name)
+            symbol = name
+        # TeX eats the space after a command; keep it after words (\\LaTeX rocks),
+        # not after letters (Stra\\ss e).
+        if spaced and (len(symbol) > 1 or not symbol.isalpha()):
+            symbol += " "
+        _emit(frame, symbol)
+
+
+@lru_cache(maxsize=512)
+def _latexcodec_symbol(name: str) -> str | None:
+    """latexcodec knows many more symbols: text ones (\\textpm) and math ones (\\alpha)."""
+    for source in ("\\" + name, "$\\" + name + "$"):
+        try:
+            decoded = codecs.decode(source, "ulatex").strip()
+        except Exception:  # noqa: BLE001
+            continue
+        if decoded and not any(c in decoded for c in "\\$"):
+            return decoded
+    return None
+
+
+def _emit(frame: _Frame, text: str) -> None:
+    if frame.pending and text:
+        if text[0].isspace() and frame.pending[0] == "accent":
+            text = text.lstrip()  # `\' e`: TeX skips spaces before an argument
+            if not text:
+                return
+        kind = frame.pending[0]
+        mark = frame.pending[1] if kind == "accent" else ""
+        frame.pending = None
+        head, text = text[0], text[1:]
+        if kind == "accent":
+            frame.parts.append(_accented(head, mark))
+    if text:
+        frame.parts.append(text)
+
+
+def _close_group(stack: list[_Frame], keep_braces: bool) -> None:
+    frame = stack.pop()
+    parent = stack[-1]
+    content = "".join(frame.parts)
+    if frame.role == "drop":
+        return
+    if frame.role == "accent":
+        content = _accented(content, frame.accent) if content else ""
+    elif keep_braces and frame.role != "special" and content:
+        content = "{" + content + "}"
+    if content:
+        parent.parts.append(content)
+
+
+def _accented(text: str, mark: str) -> str:
+    base = {"ı": "i", "ȷ": "j"}.get(text[0], text[0])
+    return unicodedata.normalize("NFC", base + mark) + text[1:]

@@ -1,0 +1,160 @@
+"""The pipeline: load → model → bibliography → render → engine → publish.
+
+Each stage lives in its own module; this one only passes data along, times
+the stages and keeps the build in a private temporary directory.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import bibliography, bibtex, engine as engines, latex, load, model, publish, render
+from .errors import CVError, Report
+
+
+@dataclass
+class Options:
+    data: Path = Path("data/cv.yaml")
+    output: Path = Path("output/cv.pdf")
+    engine: str = "auto"
+    theme: str | None = None
+    template_dir: Path | None = None
+    timeout: float = 60.0
+    progress: Callable[[str], None] = lambda line: None
+
+
+@dataclass
+class Result:
+    pdf: Path
+    tex: Path
+    engine: engines.Engine
+    pages: int
+    warnings: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when possible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+class _Timer:
+    def __init__(self, progress):
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    def stage(self, name: str, start: float, detail: str = "") -> float:
+        now = time.perf_counter()
+        self.timings[name] = now - start
+        self.progress(f"{name:<12} {1000 * (now - start):7.0f} ms  {detail}".rstrip())
+        return now
+
+
+def load_model(data: Path, report: Report) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
+    """The check half of a build: everything up to (not including) LaTeX."""
+    shown = display_path(data)
+    cv = model.build(load.load_yaml(data, shown), shown)
+    lists = publication_lists(cv, data, report)
+    return cv, lists
+
+
+def publication_lists(cv: model.CV, data: Path, report: Report) -> dict[int, bibliography.PublicationList]:
+    wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
+    if not wanted:
+        return {}
+    bib_path = (data.parent / cv.publications.bib)
+    entries = bibtex.load_bib(bib_path, report, display_path(bib_path))
+    options = bib_options(cv.publications)
+    pubs = bibliography.make_publications(entries, options, report)
+    return {i: bibliography.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
+
+
+def bib_options(p: model.Publications) -> bibliography.BibOptions:
+    options = bibliography.BibOptions(
+        owner=list(p.owner), author_format=p.author_format, author_order=p.author_order,
+        max_authors=p.max_authors, venue_style=p.venue_style)
+    for name, mark in p.marks.items():
+        options.marks[name] = bibliography.MarkSpec(mark.symbol, mark.legend)
+    links = {spec.field: spec.label for spec in options.links}
+    links.update(p.links)
+    order = list(p.link_order) + [f for f in links if f not in p.link_order]
+    options.links = [bibliography.LinkSpec(f, links[f]) for f in order if links.get(f)]
+    return options
+
+
+def section_options(s: model.Section) -> bibliography.SectionOptions:
+    f = s.filter
+    flt = {}
+    if f is not None:
+        if f.selected is not None:
+            flt["selected"] = f.selected
+        for key in ("categories", "keywords", "years", "keys"):
+            if getattr(f, key):
+                flt[key] = list(getattr(f, key))
+    return bibliography.SectionOptions(filter=flt, sort=s.sort, group=s.group, numbering=s.numbering,
+                                       number_order=s.number_order, counts=s.counts)
+
+
+def source_date() -> _dt.date:
+    """The 'Last updated' date: SOURCE_DATE_EPOCH if set, else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+    return _dt.date.today()
+
+
+def run_build(opts: Options) -> Result:
+    report = Report()
+    timer = _Timer(opts.progress)
+    t = time.perf_counter()
+    cv, lists = load_model(opts.data, report)
+    n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
+    t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
+
+    theme = opts.theme or cv.design.theme
+    updated = source_date()
+
+    def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
+        return render.render(cv, lists, target, sink, name, theme, opts.template_dir, updated,
+                             fallback_fonts=latex.fallback_fonts() if name == "lualatex" else None)
+
+    # Render for a Unicode engine first: if the result holds characters pdflatex
+    # cannot set, `auto` prefers a Unicode engine where one is installed.
+    unicode_doc = draw(latex.Target(unicode=True), "lualatex", Report())
+    needs_unicode = bool(latex.unsupported_chars(unicode_doc.tex))
+    eng = engines.find_engine(opts.engine, needs_unicode)
+    rendered = draw(latex.Target(unicode=eng.unicode), eng.name, report)
+    t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
+
+    build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
+    try:
+        tex_path = build_dir / "cv.tex"
+        tex_path.write_text(rendered.tex, encoding="utf-8")
+        run = engines.run(eng, build_dir, timeout=opts.timeout)
+        t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
+
+        out_pdf = opts.output
+        out_tex = out_pdf.with_suffix(".tex")
+        publish.publish({out_pdf: run.pdf.read_bytes(), out_tex: rendered.tex.encode("utf-8")})
+        timer.stage("publish", t, display_path(out_pdf))
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)
+    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
+    return Result(out_pdf, out_tex, eng, run.pages, warnings, timer.timings)
+
+
+def check(data: Path) -> list[str]:
+    """Validate data and .bib without TeX; returns warnings, raises InputError."""
+    report = Report()
+    load_model(data, report)
+    return [str(w) for w in report.warnings]

