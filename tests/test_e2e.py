@@ -1,0 +1,113 @@
+"""End to end: build Heming Xia's CV through the CLI on every engine present, read the PDF back."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import DATA, ENGINE_MODES, PDF, copy_data, norm, run_cli, squash
+
+SECTIONS = ["Research Interests", "Education", "Experience", "Publications", "Invited Talks",
+            "Service", "Teaching", "Awards"]
+
+
+def bib_entries():
+    import bibtexparser
+
+    return bibtexparser.parse_string((DATA / "publications.bib").read_text(encoding="utf-8")).entries
+
+
+_built: dict[str, tuple] = {}
+
+
+@pytest.fixture(params=ENGINE_MODES)
+def built(request, tmp_path_factory):
+    """(PDF, CompletedProcess) of the default CV built with one engine; built once per engine."""
+    mode = request.param
+    if mode not in _built:
+        out = tmp_path_factory.mktemp(f"out-{mode}") / "cv.pdf"
+        proc = run_cli("--engine", mode, "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        _built[mode] = (PDF(out), proc, mode)
+    return _built[mode]
+
+
+def test_name_sections_and_footer(built):
+    pdf, proc, _ = built
+    text = norm(pdf.text)
+    assert "Heming Xia" in text
+    for heading in SECTIONS:
+        assert heading in text, heading
+    assert "News" not in text.split("Awards")[-1]  # hidden by default
+    assert f"Page 1 of {pdf.pages}" in text
+    assert "Last updated 25 November 2025" in text
+
+
+def test_every_paper_title_is_there(built):
+    pdf, _, _ = built
+    text = squash(pdf.text)
+    entries = bib_entries()
+    assert len(entries) == 17
+    for e in entries:
+        assert squash(e["title"]) in text, e["title"]
+
+
+def test_owner_is_bold_and_equal_contribution_marked(built):
+    pdf, _, _ = built
+    bold = norm(pdf.bold_text())
+    # 17 papers, one bold "Heming Xia" each, plus none elsewhere in bold except the header
+    assert bold.count("Heming Xia") >= 17
+    assert "Yongqi Li" not in bold
+    text = norm(pdf.text)
+    assert "Xiaochen Wang* , Heming Xia*" in text or re.search(r"Xiaochen Wang\s*\*\s*,\s*Heming Xia\s*\*", text)
+    assert "equal contribution" in text
+
+
+def test_links_carry_the_bib_urls(built):
+    pdf, _, _ = built
+    uris = set(pdf.uris)
+    for e in bib_entries():
+        assert e["url"] in uris, e.key
+        if "code" in e.fields_dict:
+            assert e["code"] in uris, e.key
+        if "jiqizhixin" in e.fields_dict:
+            assert e["jiqizhixin"] in uris, e.key
+    assert "mailto:he-ming.xia@connect.polyu.hk" in uris
+    assert "https://github.com/hemingkx" in uris
+    assert "https://scholar.google.com/citations?user=6r2ESKkAAAAJ" in uris
+    assert "https://x.com/emnlpmeeting/status/1857169065569292540" in uris
+
+
+def test_venues_and_link_labels_read_like_the_homepage(built):
+    pdf, _, mode = built
+    text = norm(pdf.text)
+    for venue in ["ICLR 2025", "EMNLP 2024", "Findings of ACL 2024", "Findings of EMNLP 2023", "ACL 2022",
+                  "Phys. Rev. D 103"]:
+        assert venue in text, venue
+    assert "[paper]" in text and "[code]" in text
+    if mode == "lualatex":
+        assert "机器之心" in pdf.pdftotext()
+
+
+def test_page_count_and_cv_tex_beside_pdf(built):
+    pdf, proc, _ = built
+    assert 2 <= pdf.pages <= 4
+    assert f"({pdf.pages} pages)" in proc.stderr
+    tex = pdf.path.with_suffix(".tex").read_text(encoding="utf-8")
+    assert tex.startswith("\\documentclass")
+
+
+def test_progress_lines_name_each_stage(built):
+    _, proc, _ = built
+    for stage in ("load+model", "render", "engine", "publish"):
+        assert re.search(rf"^{re.escape(stage)}\s+\d+ ms", proc.stderr, re.M), stage
+
+
+def test_pdflatex_replaces_what_it_cannot_set_with_a_warning():
+    if not any(m.values[0] in ("pdflatex", "embedded") and not m.marks[0].args[0] for m in ENGINE_MODES[:2]):
+        pytest.skip("no pdflatex")
+    mode = "pdflatex" if not ENGINE_MODES[0].marks[0].args[0] else "embedded"
+    if mode not in _built:
+        pytest.skip("built only with the engine tests")
+    _, proc, _ = _built[mode]
+    assert "机" in proc.stderr and "publications.bib" in proc.stderr
