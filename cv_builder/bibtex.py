@@ -1,10 +1,12 @@
 """Load stage for .bib files: BibTeX text into plain-Unicode `BibEntry`s.
 
-bibtexparser v2 splits the file into blocks (it recovers from broken entries
-and tells us where they are); everything after that is ours: `@string`
-macros and `#` concatenation, month names, crossref inheritance and LaTeX
-decoding.  We do not use bibtexparser's interpolation middlewares because
-they neither concatenate with `#` nor report undefined macros.
+The file is split into bibtexparser v2 blocks: a small scanner of ours does
+it for well-formed files (bibtexparser's splitter alone would take most of
+the time budget), and bibtexparser.parse_string does it for anything else,
+because it recovers from broken entries and tells us where they are.
+Everything after that is ours: `@string` macros and `#` concatenation, month
+names, crossref inheritance and LaTeX decoding.  bibtexparser's middlewares
+are not used: they neither concatenate with `#` nor report undefined macros.
 
 Output is data, never LaTeX: the `latex` stage escapes every field later.
 Name-list fields (author, editor) keep their braces, because braces decide
@@ -27,8 +29,7 @@ from bibtexparser import model
 
 from .errors import InputError, Problem, Report
 
-# bibtexparser logs every broken block at WARNING; we report them ourselves.
-logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+_LOG = logging.getLogger("bibtexparser")
 
 
 @dataclass
@@ -36,6 +37,7 @@ class BibEntry:
     key: str
     type: str  # lower-case entry type: article, inproceedings, misc, ...
     fields: dict[str, str]  # lower-case field names -> decoded Unicode text, braces removed
+    #                         (except in author/editor, where braces group names)
     file: str
     line: int  # 1-based line of the @type{ in the file
 
@@ -103,14 +105,15 @@ def parse_bib(text: str, file: str, report: Report) -> list[BibEntry]:
     """Parse BibTeX text; raises InputError with every problem found."""
     if not text.strip():
         return []
-    library = bibtexparser.parse_string(text, parse_stack=[])
+    blocks = split_blocks(text)
     state = _ParseState(file, report)
-    blocks = library.blocks
     for block in blocks:  # @string first: entries may use macros defined later
+        if type(block) is model.Entry:  # the common case; ABC isinstance() is slow
+            continue
         if isinstance(block, model.String):
             state.define_string(block)
         elif isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(block.ignore_error_block, model.String):
-            state.define_string(block.ignore_error_block, redefined=True)
+            state.define_string(block.ignore_error_block)
     previous = None
     for block in blocks:
         state.handle_block(block, previous)
@@ -123,6 +126,22 @@ def parse_bib(text: str, file: str, report: Report) -> list[BibEntry]:
     return entries
 
 
+def split_blocks(text: str) -> list[model.Block]:
+    """The file as bibtexparser blocks.  bibtexparser's splitter costs about
+    0.2 ms per entry, most of the time budget for a 1,000-entry CV, so a
+    well-formed file goes through our small scanner; anything it does not
+    understand goes to bibtexparser, which recovers from errors and locates them."""
+    blocks = _fast_split(text)
+    if blocks is not None:
+        return blocks
+    level = _LOG.level
+    _LOG.setLevel(logging.CRITICAL)  # it logs each broken block; we report them as Problems
+    try:
+        return bibtexparser.parse_string(text, parse_stack=[]).blocks
+    finally:
+        _LOG.setLevel(level)
+
+
 class _ParseState:
     """What one file's blocks add up to: macros, entries, problems."""
 
@@ -130,6 +149,8 @@ class _ParseState:
         self.file = file
         self.report = report
         self.macros: dict[str, str] = dict(PREDEFINED_MACROS)
+        self.defined: set[str] = set()  # macros defined by the file itself
+        self.broken: set[str] = set()  # keys of entries with a field already reported
         self.entries: list[BibEntry] = []
         self.key_lines: dict[str, tuple[str, int]] = {}  # casefolded key -> (key, line)
         self.problems: list[Problem] = []
@@ -140,20 +161,21 @@ class _ParseState:
 
     # ---- blocks
 
-    def define_string(self, block: model.String, redefined: bool = False) -> None:
+    def define_string(self, block: model.String) -> None:
         line = _line(block)
         name = block.key.strip()
         if not re.fullmatch(r"[^\s\"#%'(),={}]+", name):
             self.problem(f"@string name {name!r} is not a valid macro name", line)
             return
-        if redefined:
+        if name.lower() in self.defined:
             self.report.warn(f"@string {name} is defined twice; the later definition is used", self.file, line)
-        value = self.evaluate(block.value, line, f"@string {name}")
+        self.defined.add(name.lower())
+        value = self.evaluate(block.value, line - 1, f"@string {name}")
         if value is not None:
             self.macros[name.lower()] = value
 
     def handle_block(self, block: model.Block, previous: model.Block | None) -> None:
-        if isinstance(block, model.Entry):
+        if type(block) is model.Entry or isinstance(block, model.Entry):
             self.add_entry(block)
         elif isinstance(block, model.Preamble):
             self.report.warn("@preamble is ignored (the CV is typeset without it)", self.file, _line(block))
@@ -169,21 +191,25 @@ class _ParseState:
         elif isinstance(block, model.ParsingFailedBlock):
             self.problems.append(_failed_block_problem(block, self.file))
         elif isinstance(block, model.ImplicitComment) and isinstance(previous, model.Entry):
-            self.check_stray_text(block)
+            self.check_stray_text(block, previous)
         # @string was handled up front; @comment and other comments are ignored.
 
-    def check_stray_text(self, block: model.ImplicitComment) -> None:
-        """Fields after an entry's end mean the entry was closed too early."""
-        match = re.search(r"^[ \t]*,?[ \t]*([A-Za-z][\w:-]*)\s*=\s*[{\"\d]", block.comment, re.MULTILINE)
-        if match:
-            line = _line(block) + block.comment.count("\n", 0, match.start(1))
-            self.problem(f"field '{match.group(1)}' is outside of any entry: an extra '}}' "
-                         f"closes the entry above too early (unbalanced braces)", line)
+    def check_stray_text(self, block: model.ImplicitComment, entry: model.Entry) -> None:
+        """Fields after an entry's end mean an extra '}' closed it too early."""
+        match = _STRAY_FIELD.search(block.comment)
+        if not match:
+            return
+        field_line = _line(block) + block.comment.count("\n", 0, match.start(1))
+        end_line = _line(entry) + (entry.raw or "").count("\n")
+        self.problem(f"entry '{entry.key.strip()}' is closed too early by an extra '}}' on line {end_line}: "
+                     f"field '{match.group(1)}' on line {field_line} is outside of any entry "
+                     f"(unbalanced braces)", end_line, hint="remove the extra '}'")
+        self.broken.add(entry.key.strip())  # its missing fields are a consequence
 
     def add_entry(self, block: model.Entry) -> None:
         line = _line(block)
         key = block.key.strip()
-        if not key or re.search(r"[\s\"#'(),={}%]", key):
+        if not key or _BAD_KEY.search(key):
             what = "has no key" if not key else f"has an invalid key {key!r}"
             self.problem(f"@{block.entry_type} entry {what}", line,
                          hint="write @type{key, field = {value}, ...}")
@@ -200,29 +226,38 @@ class _ParseState:
             name = fld.key.strip().lower()
             if name in fields:
                 continue  # duplicate field: BibTeX keeps the first
-            value = self.evaluate(fld.value, _line(fld), f"entry '{key}', field '{name}'")
-            if value is not None:
-                fields[name] = self.clean_field(name, value, key, _line(fld))
+            value = self.evaluate(fld.value, fld.start_line or 0, key, name)
+            if value is None:
+                self.broken.add(key)  # already reported; do not also say "has no title"
+            else:
+                fields[name] = self.clean_field(name, value, key, line)
         _normalise_dates(fields, key, line, self)
         self.entries.append(BibEntry(key, block.entry_type.strip().lower(), fields, self.file, line))
 
     # ---- values
 
-    def evaluate(self, raw: str, line: int, where: str) -> str | None:
-        """A field value: `{...}`, `"..."`, numbers and macros joined with `#`."""
+    def evaluate(self, raw: str, line0: int, key: str, name: str = "") -> str | None:
+        """A field value: `{...}`, `"..."`, numbers and macros joined with `#`.
+        line0 is bibtexparser's 0-based line of the `=`; key is "@string x" for macros."""
         try:
             return _evaluate(raw, self.macros)
         except _ValueError as err:
-            self.problem(f"{where}: {err.message}", line + raw.count("\n", 0, err.pos), err.hint)
+            where = f"entry '{key}', field '{name}'" if name else key
+            self.problem(f"{where}: {err.message}", line0 + 1 + raw.count("\n", 0, err.pos), err.hint)
             return None
 
     def clean_field(self, name: str, value: str, key: str, line: int) -> str:
-        if name in VERBATIM_FIELDS or _URL_RE.match(value.strip()):
+        if name in VERBATIM_FIELDS or (value[:1] in "hHfF" and _URL_RE.match(value.strip())):
             return _verbatim(value)
-        value = _SPACES.sub(" ", value).strip()
+        if "\n" in value or "  " in value or "\t" in value or "\r" in value:
+            value = _SPACES.sub(" ", value)
+        value = value.strip()
         if not _NEEDS_DECODING.search(value):
             return value  # the fast path: most fields are plain text
-        text, unknown = decode_latex(value, keep_braces=name in NAME_FIELDS)
+        keep_braces = name in NAME_FIELDS
+        if "\\" not in value and "$" not in value and not (keep_braces and ("{" in value or "}" in value)):
+            return _decode_simple(value)
+        text, unknown = decode_latex(value, keep_braces)
         for command in unknown:
             first_key, first_line, count = self.unknown_commands.get(command, (key, line, 0))
             self.unknown_commands[command] = (first_key, first_line, count + 1)
@@ -232,11 +267,17 @@ class _ParseState:
         # One warning per unknown command, not per use: Report.warn is linear.
         for command, (key, line, count) in self.unknown_commands.items():
             more = f" (and {count - 1} more uses)" if count > 1 else ""
-            self.report.warn(f"unknown LaTeX command \\{command} in entry '{key}'{more}; "
-                             f"kept as the plain text '{command}'", self.file, line)
+            if command == UNPARSEABLE:
+                self.report.warn(f"could not read the LaTeX in entry '{key}'{more}; "
+                                 f"its backslashes and braces were dropped", self.file, line)
+            else:
+                self.report.warn(f"unknown LaTeX command \\{command} in entry '{key}'{more}; "
+                                 f"kept as the plain text '{command}'", self.file, line)
 
     def check_required(self, entries: list[BibEntry]) -> None:
         for entry in entries:
+            if entry.key in self.broken:
+                continue
             missing = [name for name, present in (
                 ("title", entry.fields.get("title")),
                 ("author (or editor)", entry.fields.get("author") or entry.fields.get("editor")),
@@ -261,6 +302,8 @@ class _ValueError(Exception):
         self.message, self.pos, self.hint = message, pos, hint
 
 
+_BAD_KEY = re.compile(r"[\s\"#'(),={}%]")
+_STRAY_FIELD = re.compile(r"^[ \t]*,?[ \t]*([A-Za-z][\w:-]*)\s*=\s*[{\"\d]", re.MULTILINE)
 _MACRO = re.compile(r"[^\s\"#%'(),={}]+")
 _FIELD_START = re.compile(r"([A-Za-z][\w:-]*)\s*=")
 _QUOTE_OR_BRACE = re.compile(r'(?<!\\)[{}"]')
@@ -268,6 +311,12 @@ _BRACE = re.compile(r"(?<!\\)[{}]")
 
 
 def _evaluate(raw: str, macros: dict[str, str]) -> str:
+    if raw[:1] == "{" and raw[-1:] == "}":
+        inner = raw[1:-1]
+        if "{" not in inner and "}" not in inner:
+            return inner  # the usual {value}
+    elif raw.isdigit():
+        return raw
     parts: list[str] = []
     pos, end = 0, len(raw)
     while True:
@@ -344,10 +393,16 @@ def _closing_quote(raw: str, start: int) -> int:
 def _verbatim(value: str) -> str:
     """Links: strip outer braces and line breaks; un-escape `\\_` and friends
     (a backslash cannot be part of a URL, and it must not reach the output)."""
-    value = re.sub(r"\s*\n\s*", "", value).strip()
+    if "\n" in value:
+        value = _LINE_BREAK.sub("", value)
+    value = value.strip()
     while value.startswith("{") and value.endswith("}") and _matching_brace_safe(value) == len(value) - 1:
         value = value[1:-1].strip()
-    return re.sub(r"\\([_%&#~$])", r"\1", value)
+    return _URL_ESCAPE.sub(r"\1", value) if "\\" in value else value
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+_URL_ESCAPE = re.compile(r"\\([_%&#~$])")
 
 
 def _matching_brace_safe(value: str) -> int:
@@ -355,6 +410,170 @@ def _matching_brace_safe(value: str) -> int:
         return _matching_brace(value, 0)
     except _ValueError:
         return -1
+
+
+# --------------------------------------------------------------------------
+# The fast path for well-formed files
+
+
+class _NotSimple(Exception):
+    """Something the fast scanner leaves to bibtexparser."""
+
+
+_BLOCK_AT = re.compile(r"@(\w*)[ \t]*([{(])")
+_FIELD_NAME = re.compile(r"\s*([^\s=,{}\"#%'()]+)\s*=\s*")
+_SIMPLE_BRACED = re.compile(r"\{[^{}\\]*\}")
+_SIMPLE_QUOTED = re.compile(r'"[^"{}\\]*"')
+_BARE = re.compile(r"[^\s,#{}\"()=]+")
+_CONCAT = re.compile(r"\s*#\s*")
+_KEY_END = re.compile(r'[{}",=]')
+_NON_SPACE = re.compile(r"\S")
+# One regex for a whole common field (braces nested up to two levels), so the
+# usual field costs a single match.  "Unrolled" loops keep it linear; a
+# backslash escapes the next character, so `\{` is no brace (as in bibtexparser).
+_GROUP0 = r"[^{}\\]*(?:\\.[^{}\\]*)*"
+_GROUP1 = r"\{" + _GROUP0 + r"(?:\{" + _GROUP0 + r"\}" + _GROUP0 + r")*\}"
+_GROUP2 = r"\{" + _GROUP0 + r"(?:" + _GROUP1 + _GROUP0 + r")*\}"
+_QUOTE0 = r'[^"{}\\]*(?:\\.[^"{}\\]*)*'
+_QUOTED = r'"' + _QUOTE0 + r"(?:" + _GROUP1 + _QUOTE0 + r')*"'
+_PIECE = r"(?:" + _GROUP2 + "|" + _QUOTED + r'|[^\s,#{}"()=]+)'
+_WHOLE_FIELD = re.compile(r"\s*([^\s=,{}\"#%'()]+)\s*=\s*(" + _PIECE + r"(?:\s*#\s*" + _PIECE + r")*)\s*[,}]",
+                          re.DOTALL)
+
+
+def _fast_split(text: str) -> list[model.Block] | None:
+    """Blocks of a well-formed file, as bibtexparser's splitter would give them
+    (0-based lines, raw values); None when the file needs the real parser."""
+    scanner = _Scanner(text)
+    try:
+        return scanner.blocks()
+    except (_NotSimple, IndexError):
+        return None
+
+
+class _Scanner:
+    def __init__(self, text: str):
+        self.text = text
+        self.counted_pos, self.counted_line = 0, 0
+
+    def line_at(self, pos: int) -> int:
+        """0-based line of pos; positions are asked for in increasing order."""
+        self.counted_line += self.text.count("\n", self.counted_pos, pos)
+        self.counted_pos = pos
+        return self.counted_line
+
+    def blocks(self) -> list[model.Block]:
+        text, result, pos = self.text, [], 0
+        while True:
+            match = _BLOCK_AT.search(text, pos)
+            between = text[pos:match.start() if match else len(text)]
+            if "=" in between and result and isinstance(result[-1], model.Entry) and _STRAY_FIELD.search(between):
+                raise _NotSimple  # text after an entry that looks like fields: let bibtexparser locate it
+            if not match:
+                return result
+            if match.group(2) == "(":
+                raise _NotSimple
+            kind = match.group(1).lower()
+            line = self.line_at(match.start())
+            if kind == "comment":
+                pos = self.skip_group(match.end() - 1)
+                result.append(model.ExplicitComment(text[match.end():pos - 1].strip(), line))
+            elif kind == "preamble":
+                pos = self.skip_group(match.end() - 1)
+                result.append(model.Preamble(text[match.end():pos - 1], line))
+            elif kind == "string":
+                pos = self.string(match.end(), line, result)
+            else:
+                pos = self.entry(match.end(), kind, line, result)
+
+    def skip_group(self, pos: int) -> int:
+        """Index after the brace group starting at pos."""
+        simple = _SIMPLE_BRACED.match(self.text, pos)
+        if simple:
+            return simple.end()
+        try:
+            return _matching_brace(self.text, pos) + 1
+        except _ValueError:
+            raise _NotSimple from None
+
+    def value(self, pos: int) -> int:
+        """Index after a value: pieces joined by #."""
+        text = self.text
+        while True:
+            char = text[pos]
+            if char == "{":
+                pos = self.skip_group(pos)
+            elif char == '"':
+                simple = _SIMPLE_QUOTED.match(text, pos)
+                if simple:
+                    pos = simple.end()
+                else:
+                    try:
+                        pos = _closing_quote(text, pos) + 1
+                    except _ValueError:
+                        raise _NotSimple from None
+            else:
+                bare = _BARE.match(text, pos)
+                if not bare:
+                    raise _NotSimple
+                pos = bare.end()
+            concat = _CONCAT.match(text, pos)
+            if not concat:
+                return pos
+            pos = concat.end()
+
+    def next_char(self, pos: int) -> int:
+        match = _NON_SPACE.search(self.text, pos)
+        if not match:
+            raise _NotSimple
+        return match.start()
+
+    def string(self, pos: int, line: int, result: list) -> int:
+        name = _FIELD_NAME.match(self.text, pos)
+        if not name:
+            raise _NotSimple
+        end = self.value(name.end())
+        close = self.next_char(end)
+        if self.text[close] != "}":
+            raise _NotSimple
+        result.append(model.String(name.group(1), self.text[name.end():end].strip(), line))
+        return close + 1
+
+    def entry(self, pos: int, kind: str, line: int, result: list) -> int:
+        text = self.text
+        key_end = _KEY_END.search(text, pos)
+        if not key_end or key_end.group() not in ",}":
+            raise _NotSimple
+        key = text[pos:key_end.start()].strip()
+        pos = key_end.start()
+        fields: list[model.Field] = []
+        names: set[str] = set()
+        duplicates: set[str] = set()
+        while text[pos] == ",":
+            whole = _WHOLE_FIELD.match(text, pos + 1)
+            if whole:  # the common case: name = value, then "," or "}"
+                name, start, end = whole.group(1), whole.start(2), whole.end(2)
+                pos = whole.end() - 1
+            else:
+                pos = self.next_char(pos + 1)
+                if text[pos] == "}":
+                    break  # trailing comma
+                match = _FIELD_NAME.match(text, pos)
+                if not match:
+                    raise _NotSimple
+                name, start = match.group(1), match.end()
+                end = self.value(start)
+                pos = self.next_char(end)
+            if name in names:
+                duplicates.add(name)
+            names.add(name)
+            equals = text.rindex("=", 0, start)
+            fields.append(model.Field(name, text[start:end], self.line_at(equals)))
+        if text[pos] != "}":
+            raise _NotSimple
+        entry = model.Entry(kind, key, fields, line)
+        result.append(model.DuplicateFieldKeyBlock(duplicates, entry) if duplicates else entry)
+        return pos + 1
 
 
 # --------------------------------------------------------------------------
@@ -379,33 +598,47 @@ def _failed_block_problem(block: model.ParsingFailedBlock, file: str) -> Problem
         bad_line = line + raw.count("\n")
         return Problem(f"{what}: missing comma or '=' near line {bad_line}", file, line,
                        hint="fields look like name = {value}, separated by commas")
-    unclosed = _unclosed_line(raw)
-    end = "the end of the file" if "end of file" in reason else f"line {line + raw.rstrip().count(chr(10)) + 1}"
+    if "end of file" in reason:
+        end = "the end of the file"
+    else:  # bibtexparser stopped at the next line starting with @
+        end = f"the next entry on line {line + raw.count(chr(10)) + 1}"
+    unclosed = _unclosed_opener(raw)
     if unclosed:
-        return Problem(f"{what}: unbalanced braces: the '{{' or '\"' on line {line + unclosed} is never "
-                       f"closed (entry starts on line {line}, reading stopped at {end})", file, line + unclosed,
-                       hint="add the missing '}' or '\"'")
+        offset, char = unclosed
+        return Problem(f"{what}: unbalanced braces: the '{char}' on line {line + offset} is never closed "
+                       f"(the entry starts on line {line}; reading stopped at {end})", file, line + offset,
+                       hint=f"add the missing '{'}' if char == '{' else char}'")
     return Problem(f"{what} is not closed before {end} (unbalanced braces: missing '}}')", file, line,
                    hint="add the missing '}' at the end of the entry")
 
 
-def _unclosed_line(raw: str) -> int:
-    """0-based line (within the block) of the innermost opener never closed, 0 if none."""
+_FIELD_INSIDE = re.compile(r"\n\s*[A-Za-z][\w:-]*\s*=")
+
+
+def _unclosed_opener(raw: str) -> tuple[int, str] | None:
+    """(0-based line within the block, char) of the field value that is never closed.
+
+    When braces are short by one, the field's `{` and the entry's `{` are both
+    candidates; the field whose value swallowed later `name = ...` lines is the
+    culprit."""
     stack: list[int] = []
-    in_quotes_at = -1
+    quote_at = -1
     for match in _QUOTE_OR_BRACE.finditer(raw):
         char, pos = match.group(), match.start()
         if char == '"':
             if len(stack) == 1:
-                in_quotes_at = -1 if in_quotes_at >= 0 else pos
+                quote_at = -1 if quote_at >= 0 else pos
         elif char == "{":
             stack.append(pos)
         elif stack:
-            stack.pop()
-    openers = stack[1:] + ([in_quotes_at] if in_quotes_at >= 0 else [])
-    if not openers:
-        return 0
-    return raw.count("\n", 0, max(openers))
+            start = stack.pop()
+            if len(stack) == 1 and quote_at < 0 and _FIELD_INSIDE.search(raw, start, pos):
+                return raw.count("\n", 0, start), "{"
+    if quote_at >= 0:
+        return raw.count("\n", 0, quote_at), '"'
+    if len(stack) > 1:
+        return raw.count("\n", 0, stack[1]), "{"
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -414,6 +647,8 @@ def _unclosed_line(raw: str) -> int:
 
 def normalise_month(value: str) -> str | None:
     """"jan", "January", "Jan.", "01" -> "1"; None when not a month."""
+    if value.isdigit():
+        return str(int(value)) if 1 <= int(value) <= 12 else None
     match = re.match(r"\s*([A-Za-z]+|\d{1,2})", value)
     if not match:
         return None
@@ -426,8 +661,11 @@ def normalise_month(value: str) -> str | None:
     return None
 
 
+_DATE = re.compile(r"\s*(\d{4})(?:-(\d{1,2}))?")
+
+
 def _normalise_dates(fields: dict[str, str], key: str, line: int, state: _ParseState) -> None:
-    date = re.match(r"\s*(\d{4})(?:-(\d{1,2}))?", fields.get("date", ""))
+    date = _DATE.match(fields["date"]) if "date" in fields else None
     if date and not fields.get("year"):
         fields["year"] = date.group(1)
     if date and date.group(2) and not fields.get("month"):
@@ -542,6 +780,9 @@ class _Frame:
     pending: tuple | None = None  # ("accent", mark) or ("drop",): applies to the next argument
 
 
+UNPARSEABLE = ""  # reported instead of a command name when decoding gave up
+
+
 def decode_latex(text: str, keep_braces: bool = False) -> tuple[str, list[str]]:
     """LaTeX text -> plain Unicode, and the names of commands we did not know.
 
@@ -552,7 +793,16 @@ def decode_latex(text: str, keep_braces: bool = False) -> tuple[str, list[str]]:
     try:
         return _decode(text, keep_braces)
     except Exception:  # noqa: BLE001 - decoding must never stop the build
-        return re.sub(r"[\\{}$]", "", text), ["(unparseable)"]
+        return re.sub(r"[\\{}$]", "", text), [UNPARSEABLE]
+
+
+def _decode_simple(text: str) -> str:
+    """What _decode gives for text without commands, math or (in names) braces."""
+    if "-" in text:
+        text = text.replace("---", "—").replace("--", "–")
+    if "`" in text or "'" in text:
+        text = text.replace("``", "“").replace("''", "”")
+    return text.replace("~", "\u00a0").replace("{", "").replace("}", "")
 
 
 def _decode(text: str, keep_braces: bool) -> tuple[str, list[str]]:

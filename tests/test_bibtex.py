@@ -1,0 +1,404 @@
+"""The .bib load stage: parsing, decoding and located errors."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import bibtexparser
+import pytest
+
+from cv_builder.bibtex import (
+    BibEntry, _fast_split, decode_latex, load_bib, normalise_month, parse_bib, split_blocks,
+)
+from cv_builder.errors import InputError, Report
+
+DATA = Path(__file__).parent / "data"
+SEED = Path("/work/shared/seed/publications.bib")
+needs_seed = pytest.mark.skipif(not SEED.exists(), reason="seed data not available")
+
+
+def parse(text: str, report: Report | None = None) -> list[BibEntry]:
+    return parse_bib(text, "pubs.bib", report if report is not None else Report())
+
+
+def one(text: str, report: Report | None = None) -> dict[str, str]:
+    entries = parse(text, report)
+    assert len(entries) == 1
+    return entries[0].fields
+
+
+def problems(text: str) -> list:
+    with pytest.raises(InputError) as err:
+        parse(text)
+    return err.value.problems
+
+
+def entry(fields: str, kind: str = "article", key: str = "k") -> str:
+    return f"@{kind}{{{key},\n  author = {{Ann Author}},\n  year = 2020,\n{fields}\n}}\n"
+
+
+# --------------------------------------------------------------------------
+# Seed and al-folio files
+
+
+@needs_seed
+def test_seed_loads_17_entries_in_order_without_warnings():
+    report = Report()
+    entries = load_bib(SEED, report, display_name="data/publications.bib")
+    assert len(entries) == 17
+    assert report.warnings == []
+    first = entries[0]
+    assert (first.key, first.type, first.line, first.file) == (
+        "xia2025tokenskip", "article", 7, "data/publications.bib")
+    assert first.fields["author"].startswith("Xia, Heming and Li, Yongqi")
+    assert first.fields["code"] == "https://github.com/hemingkx/TokenSkip"
+    assert first.fields["archiveprefix"] == "arXiv"  # field names are lower-cased
+    by_key = {e.key: e for e in entries}
+    assert by_key["wang2025beyond"].fields["equal_contribution"] == "1,2"
+    assert by_key["wang2024appbench"].fields["pages"] == "15322–15336"
+    assert by_key["dong2024survey"].fields["jiqizhixin"] == "https://mp.weixin.qq.com/s/_eqK9bSlDSkIxaE0wb9sfA"
+
+
+def test_alfolio_file_loads_with_no_warnings():
+    report = Report()
+    entries = load_bib(DATA / "alfolio.bib", report)
+    assert report.warnings == []
+    keys = [e.key for e in entries]
+    # the crossref'd proceedings volume is not a publication of its own
+    assert keys == ["mueller2023bert", "mueller2024survey", "mueller2022tiny", "mueller2025agents",
+                    "mueller2023workshop", "mueller2021thesis"]
+    bert = entries[0].fields
+    assert bert["title"] == "Probing BERT for Morphology in Low-Resource Languages"
+    assert bert["author"] == "Müller*, Zoë and García*, José and Åström, Björn and Dupont, Jean-Paul"
+    assert bert["booktitle"].startswith("Proceedings of the 61st Annual Meeting")  # @string
+    assert bert["month"] == "7"
+    assert bert["pdf"] == "mueller2023bert.pdf"
+    assert bert["abstract"] == "We probe BERT's representations of morphology in 12\u00a0languages."
+    survey = entries[1].fields
+    assert survey["title"] == "A Survey of Tokenization — Past, Present & Future"
+    assert survey["month"] == "9"
+    assert survey["doi"] == "10.1162/tacl_a_00600"
+    tiny = entries[2].fields
+    assert tiny["booktitle"] == "Advances in Neural Information Processing Systems 35"  # NIPS # " 35"
+    assert tiny["year"] == "2022" and tiny["publisher"] == "Curran Associates, Inc."  # crossref
+    assert tiny["title"].startswith("Tiny Models, Big Gains: 95% of the Accuracy")
+    assert entries[3].fields["author"] == "Z. Müller and {OpenAI Team}"
+    assert entries[4].fields["month"] == "3"
+    assert entries[5].fields["school"] == "Université de Montréal"
+
+
+@needs_seed
+@pytest.mark.parametrize("path", [SEED, DATA / "alfolio.bib"])
+def test_fast_scanner_gives_the_same_blocks_as_bibtexparser(path):
+    text = path.read_text(encoding="utf-8")
+
+    def signature(blocks):
+        return [(type(b).__name__, b.start_line, getattr(b, "key", None), getattr(b, "value", None),
+                 [(f.key, f.value, f.start_line) for f in getattr(b, "fields", [])])
+                for b in blocks if not isinstance(b, bibtexparser.model.ImplicitComment)]
+
+    fast = _fast_split(text)
+    assert fast is not None
+    assert signature(fast) == signature(bibtexparser.parse_string(text, parse_stack=[]).blocks)
+
+
+def test_broken_files_fall_back_to_bibtexparser():
+    assert _fast_split("@article{a,\n title = {X\n}\n") is None
+    blocks = split_blocks("@article{a,\n title = {X\n}\n")
+    assert isinstance(blocks[0], bibtexparser.model.ParsingFailedBlock)
+
+
+# --------------------------------------------------------------------------
+# Values: @string, #, months, crossref
+
+
+def test_string_macros_and_concatenation():
+    fields = one('@string{ACL = "Proceedings of ACL"}\n@STRING{yr = {2023}}\n'
+                 '@inproceedings{k, author = {A B}, title = "Part " # {One}, '
+                 'booktitle = acl # { } # yr, year = yr, month = jan}\n')
+    assert fields["title"] == "Part One"
+    assert fields["booktitle"] == "Proceedings of ACL 2023"  # macro names are case-insensitive
+    assert fields["year"] == "2023"
+    assert fields["month"] == "1"
+
+
+def test_string_used_before_its_definition_and_redefinition():
+    report = Report()
+    fields = one("@article{k, author = {A B}, title = t, year = 2020}\n"
+                 "@string{t = {First}}\n@string{t = {Second}}\n", report)
+    assert fields["title"] == "Second"
+    assert "defined twice" in str(report.warnings[0])
+
+
+@pytest.mark.parametrize("raw, month", [
+    ("jan", "1"), ("{January}", "1"), ("{Jan.}", "1"), ("{01}", "1"), ("12", "12"),
+    ("{sept}", "9"), ("{Sep}", "9"), ("dec", "12"), ("{may}", "5"), ("{ 7 }", "7"),
+])
+def test_month_is_normalised(raw, month):
+    assert one(entry(f"  title = {{T}},\n  month = {raw}"))["month"] == month
+
+
+def test_bad_month_is_dropped_with_a_warning():
+    report = Report()
+    fields = one(entry("  title = {T},\n  month = {Spring}"), report)
+    assert "month" not in fields
+    assert "Spring" in str(report.warnings[0])
+    assert normalise_month("13") is None and normalise_month("ja") is None
+
+
+def test_date_field_gives_year_and_month():
+    fields = one("@online{k, author = {A B}, title = {T}, date = {2024-05-17}}\n")
+    assert (fields["year"], fields["month"]) == ("2024", "5")
+
+
+def test_crossref_child_inherits_missing_fields():
+    entries = parse("@inproceedings{child, author = {A B}, title = {Child}, crossref = {Conf22}, pages = {1--2}}\n"
+                    "@proceedings{conf22, title = {Proc. of Conf}, year = 2022, publisher = {P},\n"
+                    "  editor = {E Ditor}}\n")
+    assert [e.key for e in entries] == ["child"]  # the authorless volume is not a publication
+    fields = entries[0].fields
+    assert fields["title"] == "Child"  # own fields win
+    assert fields["booktitle"] == "Proc. of Conf"  # a proceedings' title is the child's booktitle
+    assert (fields["year"], fields["publisher"]) == ("2022", "P")
+
+
+def test_missing_crossref_parent_is_a_warning():
+    report = Report()
+    one("@article{k, author = {A B}, title = {T}, year = 2020, crossref = {nowhere}}\n", report)
+    assert "nowhere" in str(report.warnings[0])
+
+
+def test_preamble_warns_with_file_and_line_and_comment_is_silent():
+    report = Report()
+    entries = parse('@comment{ignore me {nested}}\n\n@preamble{"\\newcommand{\\noopsort}[1]{}"}\n'
+                    + entry("  title = {T}"), report)
+    assert len(entries) == 1
+    assert len(report.warnings) == 1
+    w = report.warnings[0]
+    assert (w.file, w.line) == ("pubs.bib", 3) and "@preamble" in w.message
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n", "% only a comment\n", "@comment{nothing here}\n"])
+def test_empty_files_are_not_an_error(text):
+    assert parse(text) == []
+
+
+def test_empty_file_on_disk(tmp_path):
+    path = tmp_path / "bib_empty.bib"
+    path.write_bytes(b"")
+    assert load_bib(path, Report()) == []
+
+
+def test_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.bib"
+    path.write_bytes(b"\xef\xbb\xbf" + entry("  title = {T}").encode())
+    assert load_bib(path, Report())[0].fields["title"] == "T"
+
+
+def test_duplicate_field_keeps_first_and_warns():
+    report = Report()
+    fields = one(entry("  title = {First},\n  title = {Second}"), report)
+    assert fields["title"] == "First"
+    assert "twice" in str(report.warnings[0])
+
+
+def test_parenthesised_entries_and_trailing_comma():
+    fields = one("@article(k, author = {A B}, title = {T}, year = 2020,)\n")
+    assert fields["title"] == "T"
+
+
+# --------------------------------------------------------------------------
+# LaTeX decoding
+
+
+@pytest.mark.parametrize("latex, text", [
+    (r'{\"o}', "ö"), (r"\'e", "é"), (r"{\aa}", "å"), (r"\ss", "ß"), (r"Stra\ss e", "Straße"),
+    (r"a--b", "a–b"), (r"a---b", "a—b"), ("a~b", "a\u00a0b"), (r"\&", "&"), (r"\%", "%"),
+    (r"\_", "_"), (r"\#", "#"), (r"\$", "$"), ("{BERT}", "BERT"), ("{{BERT}} and {GPT}", "BERT and GPT"),
+    (r"Schr\"{o}dinger", "Schrödinger"), (r"G{\"o}del", "Gödel"), (r"{\'\i}", "í"), (r"\c{c}", "ç"),
+    (r"{\v{C}}apek", "Čapek"), (r"\v s", "š"), (r"\o", "ø"), (r"\L{}\'od\'z", "Łódź"), (r"\H{o}", "ő"),
+    (r"\textbf{bold} \emph{it}", "bold it"), (r"{\em x}", "x"), (r"$\alpha$-decay", "α-decay"),
+    (r"\LaTeX\ rocks", "LaTeX rocks"), ("``quoted''", "“quoted”"), (r"\href{http://x}{text}", "text"),
+    (r"100\,000", "100 000"), (r"\textsuperscript{th}", "th"), ("trailing\\", "trailing"),
+])
+def test_decode_latex(latex, text):
+    assert decode_latex(latex) == (text, [])
+
+
+def test_unknown_command_is_kept_as_text_and_warned_once():
+    report = Report()
+    entries = parse("@article{a, author = {A B}, year = 2020, title = {The \\foo{} method}}\n"
+                    "@article{b, author = {A B}, year = 2020, title = {\\foo bar}}\n", report)
+    assert entries[0].fields["title"] == "The foo method"
+    assert entries[1].fields["title"] == "foo bar"
+    assert len(report.warnings) == 1
+    assert "\\foo" in report.warnings[0].message and "1 more" in report.warnings[0].message
+
+
+@pytest.mark.parametrize("text", [
+    "{" * 5000 + "x", "}" * 50 + "x", "\\", "\\'", "\\'{", "$$$", "\\verb|x|", "{\\\"}", "\\c", "~~~",
+    "\\" + "\\" * 99, "\\href{", "\u0000\\u{}",
+])
+def test_decoding_never_raises(text):
+    decoded, _ = decode_latex(text)
+    assert "\\" not in decoded or text.startswith("\\" * 2)
+
+
+def test_link_fields_are_verbatim():
+    fields = one(entry("  title = {A~B},\n  url = {https://x.org/~me/a\\_b?c=1\\&d=2},\n"
+                       "  doi = {10.1000/a--b},\n  code = {https://github.com/x/y--z},\n"
+                       "  jiqizhixin = {https://mp.weixin.qq.com/s/_e~q}"))
+    assert fields["title"] == "A\u00a0B"
+    assert fields["url"] == "https://x.org/~me/a_b?c=1&d=2"
+    assert fields["doi"] == "10.1000/a--b"
+    assert fields["code"] == "https://github.com/x/y--z"
+    assert fields["jiqizhixin"] == "https://mp.weixin.qq.com/s/_e~q"
+
+
+def test_name_fields_keep_their_braces_for_name_splitting():
+    fields = one("@article{k, title = {T}, year = 2020,\n"
+                 "  author = {{OpenAI Team} and M{\\\"u}ller, Zo{\\\"e} and {Barnes and Noble}}}\n")
+    assert fields["author"] == "{OpenAI Team} and Müller, Zoë and {Barnes and Noble}"
+
+
+def test_whitespace_and_line_breaks_collapse():
+    fields = one(entry("  title = {A long\n      title   here}"))
+    assert fields["title"] == "A long title here"
+
+
+# --------------------------------------------------------------------------
+# Errors: every problem, located
+
+
+def test_missing_file_names_the_path_and_cv_yaml(tmp_path):
+    with pytest.raises(InputError) as err:
+        load_bib(tmp_path / "nope.bib", Report(), display_name="data/nope.bib")
+    (problem,) = err.value.problems
+    assert "data/nope.bib" in problem.message
+    assert "publications.bib" in problem.message and "cv.yaml" in problem.message
+
+
+def test_invalid_utf8_reports_the_byte_offset(tmp_path):
+    path = tmp_path / "bib_latin1.bib"
+    data = entry("  title = {Caf\xe9}").encode("latin-1")
+    path.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        load_bib(path, Report(), display_name="pubs.bib")
+    (problem,) = err.value.problems
+    offset = data.index(b"\xe9")
+    assert f"byte offset {offset}" in problem.message
+    assert (problem.file, problem.line) == ("pubs.bib", 4)
+
+
+def test_unbalanced_braces_point_at_the_unclosed_field():
+    (problem,) = problems("@article{a,\n  title = {X,\n  author = {A B},\n  year = 2020\n}\n\n"
+                          "@article{b,\n  title = {Y}, author = {C D}, year = 2021}\n")
+    assert problem.line == 2
+    assert "'a'" in problem.message and "unbalanced" in problem.message
+
+
+def test_entry_not_closed_before_the_next_one():
+    (problem,) = problems("@article{a,\n  title = {X},\n  author = {A B},\n  year = {2020}\n\n"
+                          "@article{b, title = {Y}, author = {C D}, year = 2021}\n")
+    assert problem.line == 1
+    assert "'a'" in problem.message and "line 6" in problem.message
+
+
+def test_entry_not_closed_at_end_of_file():
+    (problem,) = problems("@article{a,\n  title = {X},\n  author = {A B},\n  year = {2020\n}\n")
+    assert problem.line == 1 and "end of the file" in problem.message
+
+
+def test_unclosed_quote():
+    (problem,) = problems('@article{a,\n  title = "X,\n  author = {A B},\n  year = 2020\n}\n')
+    assert problem.line == 2 and '"' in problem.message
+
+
+def test_extra_closing_brace():
+    (problem,) = problems("@article{a,\n  title = {X}},\n  author = {A B},\n  year = 2020\n}\n")
+    assert problem.line == 2
+    assert "extra '}'" in problem.message and "'a'" in problem.message
+
+
+def test_missing_comma_between_fields():
+    (problem,) = problems("@article{a,\n  title = {X}\n  author = {A B},\n  year = 2020\n}\n")
+    assert problem.line == 3
+    assert "missing comma" in problem.message and "'a'" in problem.message and "author" in problem.message
+
+
+def test_missing_comma_after_key():
+    (problem,) = problems("@article{mykey\n  title = {X},\n  author = {A B},\n  year = 2020\n}\n")
+    assert problem.line == 1
+    assert "mykey" in problem.message and "comma" in problem.message
+
+
+def test_duplicate_key_names_both_lines():
+    (problem,) = problems("@article{a, title = {X}, author = {A B}, year = 2020}\n\n"
+                          "@article{a,\n  title = {Y}, author = {A B}, year = 2020}\n")
+    assert problem.line == 3 and "line 1" in problem.message and "'a'" in problem.message
+
+
+def test_duplicate_keys_differing_in_case():
+    (problem,) = problems("@article{Xia2020, title = {X}, author = {A B}, year = 2020}\n"
+                          "@article{xia2020, title = {Y}, author = {A B}, year = 2020}\n")
+    assert problem.line == 2 and "case" in problem.message
+
+
+def test_undefined_string_macro():
+    (problem,) = problems("@article{a,\n  title = {X},\n  journal = jacm,\n  author = {A B},\n  year = 2020\n}\n")
+    assert problem.line == 3 and "jacm" in problem.message
+
+
+@pytest.mark.parametrize("fields, missing", [
+    ("author = {A B}, year = 2020", ["title"]),
+    ("title = {T}, year = 2020", ["author"]),
+    ("title = {T}, author = {A B}", ["year"]),
+    ("title = {}, journal = {J}", ["title", "author", "year"]),
+])
+def test_missing_required_fields(fields, missing):
+    (problem,) = problems(f"% comment\n@article{{a,\n  {fields}\n}}\n")
+    assert problem.line == 2
+    for name in missing:
+        assert name in problem.message
+
+
+def test_editor_is_enough_for_a_book():
+    assert one("@book{b, editor = {E D}, title = {T}, year = 2000}\n")["editor"] == "E D"
+
+
+def test_all_problems_are_reported_at_once():
+    found = problems("@article{a,\n  title = {X}\n  author = {A B},\n  year = 2020\n}\n"
+                     "@article{b, title = foo, author = {X}, year = 1}\n"
+                     "@article{b, title = {T}, author = {A}, year = 2}\n"
+                     "@article{c, author = {A}, year = 2}\n")
+    assert [p.line for p in found] == [3, 6, 7, 8]
+    assert all(p.file == "pubs.bib" for p in found)
+
+
+def test_entry_without_key():
+    (problem,) = problems("@article{,\n  title = {X}, author = {A B}, year = 2020}\n")
+    assert problem.line == 1 and "key" in problem.message
+
+
+# --------------------------------------------------------------------------
+# Size
+
+
+def test_ten_thousand_authors_is_not_quadratic():
+    authors = " and ".join(f"M{{\\\"u}}ller{i}, Zo{{\\\"e}}" for i in range(10_000))
+    start = time.perf_counter()
+    fields = one(f"@article{{k, title = {{T}}, year = 2020, author = {{{authors}}}}}\n")
+    assert time.perf_counter() - start < 2.0
+    assert fields["author"].count(" and ") == 9_999
+
+
+def test_thousand_entries_parse_quickly():
+    text = "".join(
+        f"@inproceedings{{key{i},\n  author = {{Xia, Heming and M{{\\\"u}}ller, Zo{{\\\"e}} and Li, Wenjie}},\n"
+        f"  title = {{Paper {i} on {{BERT}}}},\n  booktitle = {{Proc. of EMNLP}},\n  year = {{{2000 + i % 25}}},\n"
+        f"  month = jun,\n  pages = {{1--10}},\n  url = {{https://example.org/{i}}},\n}}\n\n"
+        for i in range(1000))
+    start = time.perf_counter()
+    entries = parse(text)
+    assert time.perf_counter() - start < 1.0  # sanity bound only; benchmarks live elsewhere
+    assert len(entries) == 1000 and entries[-1].fields["title"] == "Paper 999 on BERT"
