@@ -126,14 +126,14 @@ def run_build(opts: Options) -> Result:
 
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
         return render.render(cv, lists, target, sink, name, theme, opts.template_dir, updated,
-                             fallback_fonts=latex.fallback_fonts() if name == "lualatex" else None)
+                             fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None)
 
     # Render for a Unicode engine first: if the result holds characters pdflatex
     # cannot set, `auto` prefers a Unicode engine where one is installed.
-    unicode_doc = draw(latex.Target(unicode=True), "lualatex", Report())
+    unicode_doc = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
     needs_unicode = bool(latex.unsupported_chars(unicode_doc.tex))
     eng = engines.find_engine(opts.engine, needs_unicode)
-    rendered = draw(latex.Target(unicode=eng.unicode), eng.name, report)
+    rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))

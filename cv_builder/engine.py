@@ -282,3 +282,31 @@ def latex_warnings(log: str) -> list[str]:
         if "Rerun" not in m.group(1):
             found.append(m.group(1))
     return found
+
+
+# Fonts LuaLaTeX falls back to for scripts Latin Modern lacks (Debian: fonts-noto-core,
+# fonts-noto-cjk, fonts-noto-color-emoji); luaotfload finds them by file name.
+FALLBACK_FONTS = [
+    ("NotoSerifCJK-Regular.ttc", "fonts-noto-cjk"),
+    ("NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
+    ("NotoSerif-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansArabic-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansHebrew-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansSymbols2-Regular.ttf", "fonts-noto-core"),
+    ("NotoColorEmoji.ttf", "fonts-noto-color-emoji"),
+]
+FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts")]
+
+
+def fallback_fonts() -> list[str]:
+    """luaotfload fallback entries for the fonts installed here (CJK serif or sans, not both)."""
+    present = set()
+    for root in FONT_DIRS:
+        for dirpath, _, files in os.walk(root):
+            present.update(f for f in files if f.startswith("Noto"))
+    found = []
+    for name, _pkg in FALLBACK_FONTS:
+        if name in present and not (name.startswith("NotoSansCJK") and any("CJK" in f for f in found)):
+            mode = "harf" if any(k in name for k in ("Arabic", "Hebrew", "Emoji")) else "node"
+            found.append(f"{name}:mode={mode};")
+    return found

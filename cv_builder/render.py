@@ -166,7 +166,8 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
     def href(url: str, label: Any = None) -> latex.Latex:
         if isinstance(label, Markup):
             label = latex.Latex(str(label))
-        return latex.href(str(url), label, target, report, getattr(url, "where", ""))
+        where = getattr(url, "where", "") or getattr(label, "where", "")
+        return latex.href(str(url), label, target, report, where)
 
     def trusted(value: Any) -> latex.Latex:
         # Only for LaTeX written in the template itself: data is never code.

@@ -27,10 +27,10 @@ def fails(cv, out, *extra, code=1, env=None):
 
 def test_yaml_syntax_error(workspace):
     cv, out = workspace
-    cv.write_text(cv.read_text(encoding="utf-8").replace("  name: Heming Xia", '  name: "Heming Xia'),
+    cv.write_text(cv.read_text(encoding="utf-8").replace("  position: Ph.D.", "    position: Ph.D."),
                   encoding="utf-8")
     err = fails(cv, out)
-    assert "cv.yaml:10:" in err and "not closed" in err
+    assert "cv.yaml:11:" in err and "YAML syntax error" in err
 
 
 def test_unknown_key_with_did_you_mean(workspace):

@@ -103,11 +103,11 @@ def test_progress_lines_name_each_stage(built):
         assert re.search(rf"^{re.escape(stage)}\s+\d+ ms", proc.stderr, re.M), stage
 
 
-def test_pdflatex_replaces_what_it_cannot_set_with_a_warning():
-    if not any(m.values[0] in ("pdflatex", "embedded") and not m.marks[0].args[0] for m in ENGINE_MODES[:2]):
-        pytest.skip("no pdflatex")
-    mode = "pdflatex" if not ENGINE_MODES[0].marks[0].args[0] else "embedded"
-    if mode not in _built:
-        pytest.skip("built only with the engine tests")
-    _, proc, _ = _built[mode]
-    assert "机" in proc.stderr and "publications.bib" in proc.stderr
+@pytest.mark.parametrize("mode", ENGINE_MODES[:2])
+def test_pdflatex_replaces_what_it_cannot_set_with_a_warning(mode, tmp_path):
+    out = tmp_path / "cv.pdf"
+    proc = run_cli("--engine", mode, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "publications.links.jiqizhixin: pdflatex cannot set '机' (U+673A)" in proc.stderr
+    assert "cannot set '🌟'" in proc.stderr
+    assert "[U+673A]" in norm(PDF(out).text).replace(" ", "")
