@@ -1,0 +1,148 @@
+"""Unit tests of the render, engine and publish stages."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cv_builder import engine as engines
+from cv_builder import latex
+from cv_builder.build import load_model
+from cv_builder.errors import EngineError, Report
+from cv_builder.load import parse_yaml
+from cv_builder.model import build
+from cv_builder.publish import atomic_write, publish
+from cv_builder.render import TemplateError, make_environment, render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def env(tmp_path, source):
+    (tmp_path / "t.tex").write_text(source, encoding="utf-8")
+    return make_environment(latex.PDFLATEX, Report(), [tmp_path]).get_template("t.tex")
+
+
+def test_every_printed_value_is_escaped(tmp_path):
+    cv = build(parse_yaml("person:\n  name: '\\input{/etc/passwd} 50% R&D'\nsections: []\n", "cv.yaml"), "cv.yaml")
+    out = env(tmp_path, r"\VAR{person.name}").render(person=cv.person)
+    assert "\\input{" not in out
+    assert r"\textbackslash{}input\{/etc/passwd\} 50\% R\&D" in out
+
+
+def test_text_fields_get_safe_markup(tmp_path):
+    cv = build(parse_yaml("person:\n  name: x\n  affiliation: '**Lab** of [A_B](https://a.org/x_y) 2*3*4'\n"
+                          "sections: []\n", "cv.yaml"), "cv.yaml")
+    out = env(tmp_path, r"\VAR{p.affiliation}").render(p=cv.person)
+    assert r"\textbf{Lab}" in out and r"\href{https://a.org/x\_y}{A\_B}" in out and "2*3*4" in out.replace("{*}", "*")
+
+
+def test_latex_filter_refuses_data(tmp_path):
+    cv = build(parse_yaml("person:\n  name: x\nsections: []\n", "cv.yaml"), "cv.yaml")
+    with pytest.raises(TemplateError):
+        env(tmp_path, r"\VAR{p.name|latex}").render(p=cv.person)
+    assert env(tmp_path, r"\VAR{'\\hfill'|latex}").render() == r"\hfill"
+
+
+def test_undefined_names_are_errors(tmp_path):
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError):
+        env(tmp_path, r"\VAR{nothing}").render()
+
+
+def test_default_cv_renders_with_sections_in_order():
+    report = Report()
+    cv, lists = load_model(ROOT / "data" / "cv.yaml", report)
+    tex = render(cv, lists, latex.PDFLATEX, report, "pdflatex").tex
+    order = [tex.index(f"\\section*{{{t}}}") for t in
+             ("Research Interests", "Education", "Experience", "Publications", "Invited Talks", "Service",
+              "Teaching", "Awards")]
+    assert order == sorted(order)
+    assert "News" not in tex
+    assert "pdftitle={Heming Xia – Curriculum Vitae}" in tex
+
+
+def test_template_dir_shadows_a_partial(tmp_path):
+    (tmp_path / "header.tex").write_text(r"\centerline{\VAR{person.name} (custom header)}", encoding="utf-8")
+    report = Report()
+    cv, lists = load_model(ROOT / "data" / "cv.yaml", report)
+    tex = render(cv, lists, latex.PDFLATEX, report, "pdflatex", template_dir=tmp_path).tex
+    assert "Heming Xia (custom header)" in tex
+
+
+def test_first_error_is_parsed_from_the_log():
+    log = "junk\n./cv.tex:12: Undefined control sequence.\nl.12 \\foo\n"
+    assert engines.first_error(log) == ("./cv.tex", 12, "Undefined control sequence.")
+
+
+def test_sandbox_environment():
+    os.environ["TEXMFOUTPUT"] = "/tmp"
+    try:
+        env_ = engines.sandbox_env()
+    finally:
+        del os.environ["TEXMFOUTPUT"]
+    assert "TEXMFOUTPUT" not in env_
+    assert env_["openin_any"] == "p" and env_["openout_any"] == "p"
+
+
+def pdflatex():
+    path = shutil.which("pdflatex")
+    if path:
+        return engines.Engine("pdflatex", path)
+    emb = engines.embedded_pdflatex()
+    if emb:
+        return engines.Engine("pdflatex", emb, embedded=True)
+    pytest.skip("no pdflatex")
+
+
+def run_doc(tmp_path, body, timeout=20.0):
+    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\begin{document}" + body + "\\end{document}\n")
+    return engines.run(pdflatex(), tmp_path, timeout=timeout)
+
+
+def test_engine_runs_and_counts_pages(tmp_path):
+    result = run_doc(tmp_path, "Hello\\newpage World")
+    assert result.pages == 2 and result.pdf.is_file()
+
+
+def test_engine_failure_shows_the_line(tmp_path):
+    with pytest.raises(EngineError) as info:
+        run_doc(tmp_path, "\n\\undefinedmacro\n")
+    assert "Undefined control sequence" in str(info.value) and "line" in str(info.value)
+
+
+def test_endless_loop_is_stopped_by_the_timeout(tmp_path):
+    with pytest.raises(EngineError) as info:
+        run_doc(tmp_path, "\\def\\x{\\x}\\x", timeout=2)
+    assert "did not finish within 2 s" in str(info.value)
+
+
+def test_sandbox_blocks_reading_absolute_paths(tmp_path):
+    with pytest.raises(EngineError):
+        run_doc(tmp_path, "\\input{/etc/hostname}")
+
+
+def test_shell_escape_is_off(tmp_path):
+    run_doc(tmp_path, "\\immediate\\write18{touch pwned}ok")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "cv.pdf"
+    target.write_bytes(b"old")
+
+    def boom(*a):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["cv.pdf"]
+
+
+def test_publish_writes_all_files(tmp_path):
+    publish({tmp_path / "cv.pdf": b"%PDF", tmp_path / "cv.tex": b"\\doc"})
+    assert (tmp_path / "cv.pdf").read_bytes() == b"%PDF" and (tmp_path / "cv.tex").read_bytes() == b"\\doc"
