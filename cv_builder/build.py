@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import bibliography, bibtex, engine as engines, latex, load, model, publish, render
-from .errors import CVError, Report
+from .errors import Report
 
 
 @dataclass
@@ -128,10 +127,12 @@ def run_build(opts: Options) -> Result:
         return render.render(cv, lists, target, sink, name, theme, opts.template_dir, updated,
                              fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None)
 
-    # Render for a Unicode engine first: if the result holds characters pdflatex
-    # cannot set, `auto` prefers a Unicode engine where one is installed.
-    unicode_doc = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
-    needs_unicode = bool(latex.unsupported_chars(unicode_doc.tex))
+    needs_unicode = False
+    if opts.engine == "auto":
+        # Render for a Unicode engine first: if the result holds characters pdflatex
+        # cannot set, `auto` prefers a Unicode engine where one is installed.
+        probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
+        needs_unicode = bool(latex.unsupported_chars(probe.tex))
     eng = engines.find_engine(opts.engine, needs_unicode)
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")

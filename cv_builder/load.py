@@ -155,7 +155,7 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, line: int, col: int) -> Scalar:
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
+        except yaml.constructor.ConstructorError:
             self.problems.append(Problem(
                 f"unsupported YAML tag {node.tag!r}", self.file, line, col,
                 hint="cv.yaml holds plain text, numbers, lists and mappings; remove the tag"))

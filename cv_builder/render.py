@@ -7,7 +7,6 @@ macro/include). A template author cannot forget to escape.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from markupsafe import Markup
 
 from . import latex
 from .errors import CVError, Report
-from .model import CV, Date, DatedEntry, Section, Str, Text, Url
+from .model import CV, Date, DatedEntry, Section, Str, Text, located
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -79,13 +78,8 @@ def contacts(person) -> list[Contact]:
 
 
 def _same_where(text: str, origin) -> Str:
-    return _located(text, getattr(origin, "where", ""))
-
-
-def _located(text: str, where: str) -> Str:
-    value = Str(text)
-    value.where = where
-    return value
+    """Derived text that keeps the source location of the value it came from."""
+    return located(Str, text, getattr(origin, "where", ""))
 
 
 def date_range(entry: DatedEntry, fmt: str) -> str:
@@ -217,7 +211,7 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
         "fallback_fonts": fallback_fonts or [],
         "updated": f"{updated.day} {updated.strftime('%B')} {updated.year}",
         "pdf": {
-            "title": cv.design.pdf_title or _located(f"{name} – Curriculum Vitae", getattr(name, "where", "")),
+            "title": cv.design.pdf_title or _same_where(f"{name} – Curriculum Vitae", name),
             "author": name,
             "subject": cv.design.pdf_subject or "",
             "keywords": ", ".join(cv.design.pdf_keywords),

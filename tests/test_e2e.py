@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import DATA, ENGINE_MODES, PDF, copy_data, norm, run_cli, squash
+from conftest import DATA, ENGINE_MODES, PDF, norm, run_cli, squash
 
 SECTIONS = ["Research Interests", "Education", "Experience", "Publications", "Invited Talks",
             "Service", "Teaching", "Awards"]
