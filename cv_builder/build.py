@@ -137,21 +137,30 @@ def run_build(opts: Options) -> Result:
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
+    pdf, run = compile_tex(eng, rendered.tex, opts)
+    t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
+
+    outputs = output_files(opts, rendered.tex, pdf)
+    publish.publish(outputs)
+    timer.stage("publish", t, display_path(opts.output))
+    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
+    return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
+
+
+def compile_tex(eng: engines.Engine, tex: str, opts: Options) -> tuple[bytes, engines.RunResult]:
+    """Run the engine on `tex` in a private temporary directory; returns the PDF's bytes."""
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     try:
-        tex_path = build_dir / "cv.tex"
-        tex_path.write_text(rendered.tex, encoding="utf-8")
+        (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
         run = engines.run(eng, build_dir, timeout=opts.timeout)
-        t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
-
-        out_pdf = opts.output
-        out_tex = out_pdf.with_suffix(".tex")
-        publish.publish({out_pdf: run.pdf.read_bytes(), out_tex: rendered.tex.encode("utf-8")})
-        timer.stage("publish", t, display_path(out_pdf))
+        return run.pdf.read_bytes(), run
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
-    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
-    return Result(out_pdf, out_tex, eng, run.pages, warnings, timer.timings)
+
+
+def output_files(opts: Options, tex: str, pdf: bytes) -> dict[Path, bytes]:
+    """Every file a successful build writes, by path; published together."""
+    return {opts.output: pdf, opts.output.with_suffix(".tex"): tex.encode("utf-8")}
 
 
 def check(data: Path) -> list[str]:
