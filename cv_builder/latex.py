@@ -435,7 +435,89 @@ def _tokens(text: str, target: Target, report: Report | None, where: str) -> lis
             continue
         toks.append(_pdf_token(cl, report, where))
         prev_emoji = cl in _FA_ICONS or unicodedata.category(ch) == "So"
-    return toks
+    return _group_unicode(toks, target) if unicode_target else toks
+
+
+# Emoji that have emoji presentation by default in the Basic Multilingual Plane.
+_BMP_EMOJI = frozenset(
+    [0x231A, 0x231B, 0x23E9, 0x23EA, 0x23EB, 0x23EC, 0x23F0, 0x23F3, 0x25FD, 0x25FE, 0x2614, 0x2615,
+     *range(0x2648, 0x2654), 0x267F, 0x2693, 0x26A1, 0x26AA, 0x26AB, 0x26BD, 0x26BE, 0x26C4, 0x26C5,
+     0x26CE, 0x26D4, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26FA, 0x26FD, 0x2705, 0x270A, 0x270B, 0x2728,
+     0x274C, 0x274E, 0x2753, 0x2754, 0x2755, 0x2757, 0x2795, 0x2796, 0x2797, 0x27B0, 0x27BF, 0x2B1B,
+     0x2B1C, 0x2B50, 0x2B55])
+_ZWJ = "\u200d"
+
+
+def _is_emoji(ch: str, nxt: str = "") -> bool:
+    """A character drawn from the colour emoji font (emoji presentation, or asked for with U+FE0F)."""
+    cp = ord(ch)
+    if 0x1F300 <= cp <= 0x1FAFF or 0x1F1E6 <= cp <= 0x1F1FF or cp in (0x1F004, 0x1F0CF, 0x1F18E):
+        return True
+    if 0x1F191 <= cp <= 0x1F19A or cp in _BMP_EMOJI:
+        return True
+    return nxt == "\ufe0f" and unicodedata.category(ch) == "So"
+
+
+def _emoji_tail(cp: int) -> bool:
+    return cp in (0xFE0E, 0xFE0F, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F
+
+
+def _rtl(src: str) -> bool:
+    return unicodedata.bidirectional(src[0]) in ("R", "AL")
+
+
+def _neutral(src: str) -> bool:
+    return unicodedata.bidirectional(src[0]) not in ("L", "R", "AL", "LRE", "LRO", "RLE", "RLO")
+
+
+def _group_unicode(toks: list[tuple[str, str]], target: Target) -> list[tuple[str, str]]:
+    r"""Unicode engines: whole emoji sequences in the emoji font, right-to-left runs set right to left.
+
+    An emoji goes to ``\cvemoji{UTF-16 hex}{sequence}`` (themes define it: the
+    colour font plus /ActualText so the PDF's text reads as typed); a run of
+    Arabic or Hebrew, with the spaces and punctuation between its words, is
+    set in a right-to-left box, so its words come out in the right order.
+    """
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(toks)
+    while i < n:
+        src = toks[i][0]
+        nxt = toks[i + 1][0] if i + 1 < n else ""
+        if len(src) == 1 and _is_emoji(src, nxt):
+            j = i + 1
+            if 0x1F1E6 <= ord(src) <= 0x1F1FF and j < n and len(nxt) == 1 and 0x1F1E6 <= ord(nxt) <= 0x1F1FF:
+                j += 1  # a flag: two regional indicators
+            while j < n:
+                s = toks[j][0]
+                if len(s) == 1 and _emoji_tail(ord(s)):
+                    j += 1
+                elif s == _ZWJ and j + 1 < n and unicodedata.category(toks[j + 1][0][0]) == "So":
+                    j += 2
+                else:
+                    break
+            seq = "".join(t[0] for t in toks[i:j])
+            hexa = seq.encode("utf-16-be").hex().upper()
+            body = "".join(t[1] for t in toks[i:j])
+            out.append((seq, r"{\ifdefined\cvemoji\cvemoji{" + hexa + "}{" + body + r"}\else " + body + r"\fi}"))
+            i = j
+            continue
+        if _rtl(src):
+            j = last = i
+            while j < n and (_rtl(toks[j][0]) or _neutral(toks[j][0])):
+                if _rtl(toks[j][0]):
+                    last = j
+                j += 1
+            body = "".join(t[1] for t in toks[i:last + 1])
+            seq = "".join(t[0] for t in toks[i:last + 1])
+            if target.engine.startswith(("xelatex", "xetex")):
+                out.append((seq, r"{\TeXXeTstate=1\relax\beginR " + body + r"\endR}"))
+            else:
+                out.append((seq, r"{\textdir TRT " + body + "}"))
+            i = last + 1
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
 
 
 def _pdf_token(cl: str, report: Report | None, where: str) -> tuple[str, str]:

@@ -209,6 +209,7 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
         "engine": engine_name,
         "unicode": target.unicode,
         "fallback_fonts": fallback_fonts or [],
+        "emoji_font": next((f.split(":")[0] for f in fallback_fonts or [] if "Emoji" in f), ""),
         "updated": f"{updated.day} {updated.strftime('%B')} {updated.year}",
         "pdf": {
             "title": cv.design.pdf_title or _same_where(f"{name} – Curriculum Vitae", name),
