@@ -134,6 +134,9 @@ def run_build(opts: Options) -> Result:
         probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
         needs_unicode = bool(latex.unsupported_chars(probe.tex))
     eng = engines.find_engine(opts.engine, needs_unicode)
+    if needs_unicode:
+        for hint in _unicode_hints(eng, latex.unsupported_chars(probe.tex)):
+            report.warn(hint)
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
@@ -145,6 +148,18 @@ def run_build(opts: Options) -> Result:
     timer.stage("publish", t, display_path(opts.output))
     warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
     return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
+
+
+def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
+    """What to install when the text needs more than this machine has."""
+    if eng.name == "pdflatex":
+        sample = " ".join(sorted(chars)[:6])
+        return [f"pdflatex cannot set {len(chars)} distinct characters of this CV ({sample}); they are replaced. "
+                "Install LuaLaTeX to set them: apt install texlive-luatex fonts-noto-core fonts-noto-cjk "
+                "fonts-noto-color-emoji"]
+    if eng.name == "lualatex":
+        return engines.missing_fonts(chars, engines.fallback_fonts())
+    return []
 
 
 def compile_tex(eng: engines.Engine, tex: str, opts: Options) -> tuple[bytes, engines.RunResult]:

