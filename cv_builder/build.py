@@ -140,7 +140,14 @@ def run_build(opts: Options) -> Result:
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
-    pdf, run = compile_tex(eng, rendered.tex, opts)
+    try:
+        pdf, run = compile_tex(eng, rendered.tex, opts)
+    except engines.EngineError as exc:
+        where = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
+        if not where:
+            raise
+        raise engines.EngineError(f"{exc}\n  written by the template at {display_path(Path(where.rsplit(':', 1)[0]))}:"
+                                  f"{where.rsplit(':', 1)[1]}") from None
     t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
 
     outputs = output_files(opts, rendered.tex, pdf)

@@ -24,6 +24,7 @@ ENGINES = ("pdflatex", "lualatex", "xelatex")
 MAX_PASSES = 4
 MAX_LOG_BYTES = 50 * 1024 * 1024
 MAX_PDF_BYTES = 100 * 1024 * 1024
+MAX_OUTPUT_BYTES = 200 * 1024 * 1024  # everything the engine writes in one pass
 
 
 @dataclass
@@ -139,7 +140,7 @@ def command(engine: Engine, jobname: str = "cv") -> list[str]:
 
 
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
-        env: dict | None = None, max_passes: int = MAX_PASSES) -> RunResult:
+        env: dict | None = None, max_passes: int = MAX_PASSES, max_bytes: int = MAX_OUTPUT_BYTES) -> RunResult:
     """Run the engine in build_dir on JOBNAME.tex until cross-references settle."""
     start = time.perf_counter()
     aux = build_dir / f"{jobname}.aux"
@@ -150,10 +151,12 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     while True:
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env))
+        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), max_bytes)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
-            raise EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
+            error = EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
+            error.tex_line = first_error(log)[1]
+            raise error
         if pdf.stat().st_size > MAX_PDF_BYTES:
             raise EngineError(f"the PDF grew past {MAX_PDF_BYTES // 2**20} MiB; stopped")
         current = _digest(aux)
@@ -164,22 +167,47 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     return RunResult(pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log))
 
 
-def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict) -> None:
+def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
+              max_bytes: int = MAX_OUTPUT_BYTES) -> None:
     try:
         proc = subprocess.Popen(command(engine, jobname), cwd=build_dir, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
-        raise EngineError(f"cannot start {engine.label}: {exc.strerror}") from None
+        raise EngineError(f"cannot start {engine.name}: {exc.strerror}") from None
+    deadline = time.monotonic() + timeout
     try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise EngineError(f"{engine.name} did not finish within {timeout:g} s and was stopped "
-                          "(an endless loop in a template?); raise the limit with --timeout SECONDS") from None
-    except BaseException:  # Ctrl-C: take the engine down with us
-        _kill_group(proc)
+        # Poll rather than wait: a loop that writes (to the log, or \openout) must not fill the disk.
+        while True:
+            try:
+                proc.wait(timeout=min(0.25, max(0.01, deadline - time.monotonic())))
+                return
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() >= deadline:
+                _kill_group(proc)
+                raise EngineError(f"{engine.name} did not finish within {timeout:g} s and was stopped "
+                                  "(an endless loop in a template?); raise the limit with --timeout SECONDS")
+            written = _dir_bytes(build_dir)
+            if written > max_bytes:
+                _kill_group(proc)
+                raise EngineError(f"{engine.name} wrote more than {max_bytes // 2**20} MiB to its build directory "
+                                  "and was stopped (a loop writing to the log or a file?)")
+    except BaseException:  # Ctrl-C, or the errors above: take the engine down with us
+        if proc.poll() is None:
+            _kill_group(proc)
         raise
+
+
+def _dir_bytes(path: Path) -> int:
+    total = 0
+    with os.scandir(path) as it:
+        for entry in it:
+            try:
+                total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                pass
+    return total
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -257,15 +285,19 @@ def explain_failure(log: str, tex: Path, engine: Engine) -> str:
     return text
 
 
-_SOURCE_RE = re.compile(r"^%% src: (.+)$")
+_SOURCE_RE = re.compile(r"^%% (\d+): (.+)$")
 
 
 def source_of(lines: list[str], line: int) -> str:
-    """The `%% src:` comment the renderer left above the failing line, if any."""
-    for i in range(min(line, len(lines)) - 1, -1, -1):
-        m = _SOURCE_RE.match(lines[i])
-        if m:
-            return m.group(1)
+    """The data behind .tex line `line`, from the source map the renderer appends after \\end{document}."""
+    try:
+        start = lines.index("%% cv_builder source map: .tex line <- data")
+    except ValueError:
+        return ""
+    for text in lines[start + 1:]:
+        m = _SOURCE_RE.match(text)
+        if m and int(m.group(1)) == line:
+            return m.group(2)
     return ""
 
 

@@ -84,6 +84,7 @@ class EngineError(CVError):
     """TeX could not be found or failed."""
 
     exit_code = EXIT_ENGINE
+    tex_line = 0  # the generated .tex line TeX stopped at, when known
 
 
 class UsageError(CVError):

@@ -8,6 +8,7 @@ macro/include). A template author cannot forget to escape.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,9 @@ def section_views(sections: list[Section], publication_lists: dict[int, Any]) ->
     return views
 
 
-def make_environment(target: "latex.Target", report: Report, template_dirs: list[Path]) -> jinja2.Environment:
+def make_environment(target: "latex.Target", report: Report, template_dirs: list[Path],
+                     printed: list[tuple[str, str]] | None = None) -> jinja2.Environment:
+    """`printed`, if given, collects (LaTeX, source location) of every located value, in output order."""
     def finalize(value: Any) -> Markup:
         if isinstance(value, Markup):
             return value  # output of the template's own macros and includes
@@ -140,10 +143,12 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
             return Markup("")
         where = getattr(value, "where", "")
         if isinstance(value, Text):
-            return Markup(latex.markup(value, target, report, where))
-        if isinstance(value, Date):
-            value = value.format()
-        return Markup(latex.escape(str(value), target, report, where))
+            out = latex.markup(value, target, report, where)
+        else:
+            out = latex.escape(str(value.format() if isinstance(value, Date) else value), target, report, where)
+        if printed is not None and where and out:
+            printed.append((str(out), where))
+        return Markup(out)
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
@@ -194,7 +199,8 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
     if not (theme_dir / "cv.tex").is_file():
         raise CVError(f"unknown theme {theme!r}; built-in themes: {', '.join(themes())}")
     dirs = ([template_dir] if template_dir else []) + [theme_dir]
-    env = make_environment(target, report, dirs)
+    printed: list[tuple[str, str]] = []
+    env = make_environment(target, report, dirs, printed)
     fmt = cv.design.date_format
     env.filters["dates"] = lambda entry: date_range(entry, fmt)
     env.filters["date"] = lambda d: d.format(fmt) if isinstance(d, Date) else d
@@ -225,5 +231,65 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
         raise TemplateError(f"template error in {exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template error: {exc.message}") from None
-    files = sorted({Path(p) for d in dirs for p in d.glob("*") if p.is_file()})
-    return Rendered(tex if tex.endswith("\n") else tex + "\n", target, files)
+    files = [p for d in dirs for p in sorted(d.glob("*")) if p.is_file()]
+    tex = tex if tex.endswith("\n") else tex + "\n"
+    return Rendered(tex + source_map(tex, printed), target, files)
+
+
+SOURCE_MAP_HEADER = "%% cv_builder source map: .tex line <- data"
+
+
+def source_map(tex: str, printed: list[tuple[str, str]]) -> str:
+    """Comment lines (after \\end{document}, so TeX never reads them) naming the data behind each line."""
+    lines = tex.splitlines()
+    found: dict[int, list[str]] = {}
+    row, col = 0, 0
+    for out, where in printed:
+        for start in ((row, col), (0, 0)):  # values come in output order; else search from the top
+            r, c = start
+            hit = None
+            while r < len(lines):
+                i = lines[r].find(out.splitlines()[0] if out else out, c)
+                if i >= 0:
+                    hit = (r, i)
+                    break
+                r, c = r + 1, 0
+            if hit:
+                row, col = hit[0], hit[1] + 1
+                found.setdefault(hit[0] + 1, [])
+                if where not in found[hit[0] + 1]:
+                    found[hit[0] + 1].append(where)
+                break
+    if not found:
+        return ""
+    body = "".join(f"%% {n}: {' | '.join(ws)}\n" for n, ws in sorted(found.items()))
+    return SOURCE_MAP_HEADER + "\n" + body
+
+
+_TAG_RE = re.compile(r"\\VAR\{.*?\}|\\BLOCK\{.*?\}|\\#\{.*?\}")
+
+
+def template_line(rendered: "Rendered", line: int) -> str:
+    """The template file:line that most likely wrote .tex line `line` (its literal text matches best)."""
+    lines = rendered.tex.splitlines()
+    if not 0 < line <= len(lines):
+        return ""
+    target = lines[line - 1]
+    best, best_score = "", 2
+    seen: set[str] = set()
+    for path in rendered.template_files:  # --template-dir first: it shadows the theme
+        if path.name in seen or path.suffix != ".tex":
+            continue
+        seen.add(path.name)
+        for n, text in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            chunks = [c.strip() for c in _TAG_RE.split(text) if c.strip()]
+            pos, score = 0, 0
+            for chunk in chunks:
+                i = target.find(chunk, pos)
+                if i < 0:
+                    score = 0
+                    break
+                pos, score = i + len(chunk), score + len(chunk)
+            if score > best_score:
+                best, best_score = f"{path}:{n}", score
+    return best
