@@ -284,8 +284,14 @@ class _ParseState:
                 ("year", entry.fields.get("year")),
             ) if not (present or "").strip()]
             if missing:
-                self.problem(f"entry '{entry.key}' has no {' and no '.join(missing)}", entry.line,
-                             hint="every publication needs title, author and year")
+                import difflib
+
+                close = [f"'{f}' looks like {m}" for m in missing
+                         for f in difflib.get_close_matches(m, list(entry.fields), n=1, cutoff=0.6)]
+                hint = "every publication needs title, author and year"
+                if close:
+                    hint = "; ".join(close) + " (a typo?); " + hint
+                self.problem(f"entry '{entry.key}' has no {' and no '.join(missing)}", entry.line, hint=hint)
 
 
 def _line(block: model.Block | model.Field) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import bibliography, bibtex, engine as engines, latex, load, model, publish, render
-from .errors import Report
+from .errors import InputError, Report
 
 
 @dataclass
@@ -62,9 +62,28 @@ class _Timer:
 def load_model(data: Path, report: Report) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
     shown = display_path(data)
-    cv = model.build(load.load_yaml(data, shown), shown)
+    tree = load.load_yaml(data, shown)
+    try:
+        cv = model.build(tree, shown)
+    except InputError as exc:
+        raise InputError(exc.problems + _bib_problems(tree, data)) from None
     lists = publication_lists(cv, data, report)
     return cv, lists
+
+
+def _bib_problems(tree: load.Map, data: Path) -> list:
+    """The .bib's problems too, when the YAML has some: all problems of a run at once."""
+    pubs = tree.items.get("publications")
+    bib = pubs.items.get("bib") if isinstance(pubs, load.Map) else None
+    name = bib.raw if isinstance(bib, load.Scalar) and bib.raw else "publications.bib"
+    path = data.parent / name
+    if not path.is_file():
+        return []
+    try:
+        bibtex.load_bib(path, Report(), display_path(path))
+    except InputError as exc:
+        return list(exc.problems)
+    return []
 
 
 def publication_lists(cv: model.CV, data: Path, report: Report) -> dict[int, bibliography.PublicationList]:

@@ -1,6 +1,8 @@
 """The CLI with bad input: one clear located message, exit code, no traceback, old PDF intact."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import copy_data, run_cli
@@ -93,3 +95,26 @@ def test_check_validates_without_tex(workspace):
     cv, out = workspace
     proc = run_cli("check", "--data", str(cv), env={"PATH": "/nonexistent", "CV_BUILDER_EMBEDDED_PDFLATEX": ""})
     assert proc.returncode == 0, proc.stderr
+
+
+def test_yaml_and_bib_problems_are_reported_together(workspace):
+    cv, out = workspace
+    cv.write_text(cv.read_text(encoding="utf-8").replace("  name: Heming Xia", "  nmae: Heming Xia", 1),
+                  encoding="utf-8")
+    bib = cv.parent / "publications.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("title", "titel", 1), encoding="utf-8")
+    err = fails(cv, out)
+    assert "cv.yaml:10:3: person.nmae: unknown key 'nmae'" in err
+    assert "did you mean 'name'?" in err
+    assert re.search(r"publications\.bib:\d+: entry '\w+' has no title", err)
+    assert "'titel' looks like title" in err
+    assert "3 problems in the input" in err
+
+
+def test_bad_indentation_points_at_the_line(workspace):
+    cv, out = workspace
+    cv.write_text("person:\n  name: A\n    email: a@b.c\n", encoding="utf-8")
+    err = fails(cv, out)
+    assert re.search(r"cv\.yaml:3:\d+: ", err), err
+    assert len(re.findall(r"^error: ", err, re.M)) == 1
+    assert "indentation" in err
