@@ -118,3 +118,15 @@ def test_bad_indentation_points_at_the_line(workspace):
     assert re.search(r"cv\.yaml:3:\d+: ", err), err
     assert len(re.findall(r"^error: ", err, re.M)) == 1
     assert "indentation" in err
+
+
+def test_injection_in_a_date_is_rejected_with_its_location(workspace):
+    cv, out = workspace
+    text = cv.read_text(encoding="utf-8")
+    first = re.search(r"^(\s+start: )(\S+)$", text, re.M)
+    text = text[:first.start(2)] + "'\\input{/etc/passwd}'" + text[first.end(2):]
+    cv.write_text(text, encoding="utf-8")
+    line = text[:first.start()].count("\n") + 1
+    err = fails(cv, out)
+    assert re.search(rf"cv\.yaml:{line}:\d+: sections\[\d+\]\.entries\[\d+\]\.start: ", err), err
+    assert "\\input{/etc/passwd}" in err
