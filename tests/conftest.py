@@ -50,6 +50,19 @@ def copy_data(dst: Path) -> Path:
     return target / "cv.yaml"
 
 
+SENTINEL = b"%PDF-1.5 previous build\n"  # an old output/cv.pdf that a failed build must leave alone
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """(cv.yaml, output/cv.pdf): a private copy of the data and an existing PDF from an earlier build."""
+    cv = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    out.parent.mkdir()
+    out.write_bytes(SENTINEL)
+    return cv, out
+
+
 def norm(text: str) -> str:
     """NFC, whitespace collapsed: how tests compare extracted PDF text."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()

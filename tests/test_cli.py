@@ -3,20 +3,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from conftest import copy_data, run_cli
-
-SENTINEL = b"%PDF-1.5 previous build\n"
-
-
-@pytest.fixture
-def workspace(tmp_path):
-    cv = copy_data(tmp_path)
-    out = tmp_path / "output" / "cv.pdf"
-    out.parent.mkdir()
-    out.write_bytes(SENTINEL)
-    return cv, out
+from conftest import SENTINEL, run_cli
 
 
 def fails(cv, out, *extra, code=1, env=None):

@@ -18,19 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENGINE_MODES, PDF, ROOT, copy_data, norm, run_cli, squash
-
-SENTINEL = b"%PDF-1.5 previous build\n"
-
-
-@pytest.fixture
-def workspace(tmp_path):
-    cv = copy_data(tmp_path)
-    out = tmp_path / "output" / "cv.pdf"
-    out.parent.mkdir()
-    out.write_bytes(SENTINEL)
-    return cv, out
-
+from conftest import ENGINE_MODES, PDF, ROOT, SENTINEL, copy_data, norm, run_cli, squash
 
 def header(tmp_path: Path, body: str) -> Path:
     """A --template-dir whose header.tex is `body` (a user's own, possibly hostile, template)."""
