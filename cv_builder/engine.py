@@ -130,16 +130,26 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def command(engine: Engine, jobname: str = "cv") -> list[str]:
+def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None) -> list[str]:
     cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
            "-file-line-error", f"-jobname={jobname}"]
     if engine.name == "lualatex":
         cmd.append("--nosocket")
+    if trailer_id:  # set on the command line, so cv.tex stays as the user sees it
+        return cmd + [trailer_id_code(engine.name, trailer_id) + rf"\input{{{jobname}.tex}}"]
     return cmd + [f"{jobname}.tex"]
 
 
+def trailer_id_code(engine_name: str, hex_id: str) -> str:
+    """TeX code fixing the PDF's /ID (otherwise derived from the clock and the build path)."""
+    pair = f"[<{hex_id}> <{hex_id}>]"
+    return {"pdflatex": rf"\pdftrailerid{{{hex_id}}}",
+            "lualatex": rf"\pdfvariable trailerid{{{pair}}}",
+            "xelatex": rf"\AtBeginDocument{{\special{{pdf:trailerid {pair}}}}}"}[engine_name]
+
+
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
-        env: dict | None = None, max_passes: int = MAX_PASSES) -> RunResult:
+        env: dict | None = None, max_passes: int = MAX_PASSES, trailer_id: str | None = None) -> RunResult:
     """Run the engine in build_dir on JOBNAME.tex until cross-references settle."""
     start = time.perf_counter()
     aux = build_dir / f"{jobname}.aux"
@@ -150,7 +160,7 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     while True:
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env))
+        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
             raise EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
@@ -164,9 +174,10 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     return RunResult(pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log))
 
 
-def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict) -> None:
+def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
+              trailer_id: str | None = None) -> None:
     try:
-        proc = subprocess.Popen(command(engine, jobname), cwd=build_dir, env=env,
+        proc = subprocess.Popen(command(engine, jobname, trailer_id), cwd=build_dir, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:

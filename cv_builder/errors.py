@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_ENGINE = 3
+EXIT_PAGES = 4
 
 
 def shorten(value: object, limit: int = 60) -> str:
@@ -82,6 +83,12 @@ class EngineError(CVError):
     """TeX could not be found or failed."""
 
     exit_code = EXIT_ENGINE
+
+
+class PageLimitError(CVError):
+    """The PDF is longer than --max-pages allows."""
+
+    exit_code = EXIT_PAGES
 
 
 class UsageError(CVError):
