@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENGINE_MODES, PDF, copy_data, norm, run_cli
+from conftest import ENGINE_MODES, PDF, copy_data, have_system, norm, run_cli
 
 NO_EPOCH = {"SOURCE_DATE_EPOCH": None}
 
@@ -23,8 +23,11 @@ def _build(workdir: Path, engine: str, out: str, tz: str) -> Path:
     return workdir / out
 
 
+XELATEX = pytest.param("xelatex", marks=pytest.mark.skipif(not have_system("xelatex"), reason="no system xelatex"))
+
+
 @pytest.mark.engine
-@pytest.mark.parametrize("engine", ENGINE_MODES)
+@pytest.mark.parametrize("engine", ENGINE_MODES + [XELATEX])
 def test_two_builds_in_different_directories_at_different_times_are_byte_identical(engine, tmp_path):
     a, b = tmp_path / "first checkout", tmp_path / "elsewhere" / "second"
     copy_data(a)
