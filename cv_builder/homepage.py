@@ -59,7 +59,8 @@ def link_text(label: str, pages: int, updated: str) -> str:
 
 # Characters that start Markdown markup inline in CommonMark (Hugo, GitHub) or
 # kramdown (Jekyll, al-folio); both accept a backslash before each of these.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>$])")
+# Parentheses need none: with [ and ] escaped, "](" can never form a link.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|<>$])")
 
 
 def md_escape(value: object) -> str:

@@ -61,7 +61,7 @@ def test_html_escapes_every_data_string_and_keeps_only_web_links():
 
 def test_markdown_escaping_shows_text_as_typed():
     escaped = homepage.md_escape(HOSTILE)
-    for special in ("*bold*", "_it_", "[l](u)", "`c`", "<script>", "<!--"):
+    for special in ("*bold*", "_it_", "[l]", "`c`", "<script>", "<!--"):
         assert special not in escaped
     assert "&amp;" in escaped and "\\*bold\\*" in escaped
     # CommonMark: a backslash before ASCII punctuation is that character; entities decode
@@ -86,6 +86,18 @@ def test_date_format_tokens():
 # --- site markers (no TeX) ------------------------------------------------------
 
 SNIP = homepage.Snippets("CV (PDF, 2 pages, updated 2025-11-25)", "<ul><li>P</li></ul>\n", "- P\n")
+
+
+def test_publish_keeps_the_permissions_of_a_replaced_file(tmp_path):
+    from cv_builder.publish import atomic_write
+
+    page = tmp_path / "index.html"
+    page.write_text("old")
+    page.chmod(0o664)
+    atomic_write(page, b"new")
+    assert page.read_bytes() == b"new" and page.stat().st_mode & 0o777 == 0o664
+    atomic_write(tmp_path / "fresh.json", b"{}")
+    assert (tmp_path / "fresh.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_site_update_is_idempotent_and_preserves_outside_bytes(tmp_path):
@@ -138,7 +150,7 @@ def test_build_writes_manifest_link_and_publications_from_the_same_bibliography(
         "link_text": f"CV (PDF, {pdf.pages} pages, updated 2025-11-25)"}
     assert (out / "cv-link.html").read_text() == \
         f'<a class="cv-link" href="cv.pdf">CV (PDF, {pdf.pages} pages, updated 2025-11-25)</a>\n'
-    assert (out / "cv-link.md").read_text() == f"[CV \\(PDF, {pdf.pages} pages, updated 2025-11-25\\)](cv.pdf)\n"
+    assert (out / "cv-link.md").read_text() == f"[CV (PDF, {pdf.pages} pages, updated 2025-11-25)](cv.pdf)\n"
 
     pub_html = (out / "publications.html").read_text()
     pub_md = (out / "publications.md").read_text()
@@ -223,7 +235,7 @@ def test_markdown_site_page(tmp_path):
     proc = run_cli("-q", *ENGINE, "--site", "about.md", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     text = page.read_text()
-    assert text.startswith("Please check my <!-- cv:start -->[CV \\(PDF, 2 pages, updated 2025-11-25\\)]"
+    assert text.startswith("Please check my <!-- cv:start -->[CV (PDF, 2 pages, updated 2025-11-25)]"
                            "(output/cv.pdf)<!-- cv:end -->.\n")
     assert "<!-- publications:start -->\n<sup>\\*</sup> equal contribution\n\n- **TokenSkip" in text
 
