@@ -15,6 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import UsageError
+
 
 @dataclass
 class SourceDate:
@@ -57,7 +59,10 @@ def source_date(files: list[Path]) -> SourceDate:
     files = [f for f in files if f.is_file()]
     commit = git_commit(files[0].parent) if files else None
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if env.isdigit():
+    if env:
+        if not env.isdigit() or int(env) > 253402300799:  # the spec: an integer, or fail
+            raise UsageError(f"SOURCE_DATE_EPOCH={env!r} is not a time in whole seconds since 1970; "
+                             "unset it to use the data's git or file time")
         return SourceDate(int(env), "SOURCE_DATE_EPOCH", commit)
     epoch = _git_epoch(files) if commit else None
     if epoch is not None:

@@ -103,3 +103,11 @@ def test_source_date_epoch_wins(tmp_path):
     proc = run_cli("-q", "--engine", "pdflatex", cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1600000000"})
     assert proc.returncode == 0, proc.stderr
     assert "Last updated 13 September 2020" in norm(PDF(tmp_path / "output/cv.pdf").text)
+
+
+def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path):
+    copy_data(tmp_path)
+    proc = run_cli("-q", cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert proc.returncode == 2
+    assert "SOURCE_DATE_EPOCH='yesterday' is not a time in whole seconds since 1970" in proc.stderr
+    assert not (tmp_path / "output").exists()
