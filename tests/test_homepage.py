@@ -100,6 +100,20 @@ def test_publish_keeps_the_permissions_of_a_replaced_file(tmp_path):
     assert (tmp_path / "fresh.json").stat().st_mode & 0o777 == 0o644
 
 
+def test_publish_is_all_or_nothing_when_one_file_cannot_be_written(tmp_path):
+    from cv_builder.errors import CVError
+    from cv_builder.publish import publish
+
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "cv.pdf").write_bytes(b"old pdf")
+    (tmp_path / "blocker").write_text("a file where a directory should be")
+    with pytest.raises(CVError):
+        publish({out / "cv.pdf": b"new pdf", out / "cv.json": b"{}", tmp_path / "blocker" / "index.html": b"x"})
+    assert (out / "cv.pdf").read_bytes() == b"old pdf"
+    assert sorted(p.name for p in out.iterdir()) == [".cv_builder.lock", "cv.pdf"]  # no temp files left
+
+
 def test_site_update_is_idempotent_and_preserves_outside_bytes(tmp_path):
     page = tmp_path / "index.html"
     before = ("<p>\u00e9 Please check my <!-- cv:start -->old<!-- cv:end --> now.</p>\r\n"
