@@ -82,3 +82,17 @@ def test_workflow_runs_the_readmes_test_command_via_ci_run():
     assert not any("pytest" in r for r in runs)  # tests run only through .ci/run: one command
     build = [r for r in runs if "-m cv_builder" in r]
     assert build and "--max-pages" in build[0]
+
+
+def test_the_published_url_pattern_is_documented_and_matches_what_the_workflow_deploys():
+    readme = (ROOT / "README.md").read_text()
+    assert "https://<owner>.github.io/<repo>/cv.pdf" in readme
+    doc = yaml.safe_load(WORKFLOW.read_text())
+    pages = [s for s in _steps() if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert pages and pages[0]["with"]["path"] == "_site"
+    build = next(s["run"] for s in _steps() if "-m cv_builder" in s.get("run", ""))
+    assert "--site _site/index.html --pdf-url cv.pdf" in build and "cp output/cv.pdf" in build
+    assert "_site/" in build.split("cp output/cv.pdf", 1)[1].splitlines()[0]
+    deploy = doc["jobs"]["publish"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "default_branch" in deploy["if"] and "push" in deploy["if"]
