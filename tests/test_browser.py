@@ -5,6 +5,7 @@ import functools
 import http.server
 import io
 import os
+import re
 import shutil
 import threading
 import urllib.request
@@ -94,7 +95,8 @@ def test_homepage_in_chromium_shows_the_link_and_the_list_and_the_link_serves_th
         finally:
             browser.close()
     assert data.startswith(b"%PDF-") and data == (tmp_path / "output/cv.pdf").read_bytes()
-    assert len(PdfReader(io.BytesIO(data)).pages) == 2
+    stated = int(re.search(r"PDF, (\d+) pages?,", text).group(1))
+    assert len(PdfReader(io.BytesIO(data)).pages) == stated == 2
     with urllib.request.urlopen(href) as r:  # and outside the browser, too
         assert r.status == 200 and r.read() == data
     assert shot.stat().st_size > 10_000
