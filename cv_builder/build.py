@@ -5,7 +5,6 @@ the stages and keeps the build in a private temporary directory.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import shutil
 import tempfile
@@ -14,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import bibliography, bibtex, engine as engines, latex, load, model, publish, render
-from .errors import InputError, Report
+from . import bibliography, bibtex, engine as engines, homepage, latex, load, model, publish, render
+from . import reproducible, site
+from .errors import InputError, PageLimitError, Report
 
 
 @dataclass
@@ -26,6 +26,9 @@ class Options:
     theme: str | None = None
     template_dir: Path | None = None
     timeout: float = 60.0
+    max_pages: int | None = None  # fail (exit 4) when the PDF is longer
+    site: Path | None = None  # an HTML/Markdown page whose marked regions the build fills
+    pdf_url: str | None = None  # the site's link to the PDF (default: relative path)
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -123,12 +126,17 @@ def section_options(s: model.Section) -> bibliography.SectionOptions:
                                        number_order=s.number_order, counts=s.counts)
 
 
-def source_date() -> _dt.date:
-    """The 'Last updated' date: SOURCE_DATE_EPOCH if set, else today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
-    return _dt.date.today()
+def data_files(cv: model.CV, data: Path) -> list[Path]:
+    """The files the CV is made from (their git or file time is the build date)."""
+    files = [data]
+    if any(s.kind == "publications" for s in cv.sections):
+        files.append(data.parent / cv.publications.bib)
+    return files
+
+
+def source_date(cv: model.CV, data: Path) -> reproducible.SourceDate:
+    """SOURCE_DATE_EPOCH if set, else the data's last git commit time, else its mtime."""
+    return reproducible.source_date(data_files(cv, data))
 
 
 def run_build(opts: Options) -> Result:
@@ -139,8 +147,11 @@ def run_build(opts: Options) -> Result:
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 
+    if opts.site:
+        site.check(opts.site, display_path(opts.site))  # a page we could not update fails before TeX
     theme = opts.theme or cv.design.theme
-    updated = source_date()
+    when = source_date(cv, opts.data)
+    updated = when.date
 
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
         return render.render(cv, lists, target, sink, name, theme, opts.template_dir, updated,
@@ -160,7 +171,7 @@ def run_build(opts: Options) -> Result:
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
     try:
-        pdf, run = compile_tex(eng, rendered.tex, opts)
+        pdf, run = compile_tex(eng, rendered.tex, opts, when)
     except engines.EngineError as exc:
         where = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
         if not where:
@@ -168,8 +179,12 @@ def run_build(opts: Options) -> Result:
         raise engines.EngineError(f"{exc}\n  written by the template at {display_path(Path(where.rsplit(':', 1)[0]))}:"
                                   f"{where.rsplit(':', 1)[1]}") from None
     t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
+    check_pages(run.pages, opts.max_pages)
 
     outputs = output_files(opts, rendered.tex, pdf)
+    outputs.update(homepage_files(opts, cv, lists, pdf, run.pages, when, report))
+    t = timer.stage("homepage", t, f"{len(outputs) - 2} files" + (f", {display_path(opts.site)}"
+                                                                   if opts.site else ""))
     publish.publish(outputs)
     timer.stage("publish", t, display_path(opts.output))
     warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
@@ -188,12 +203,17 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
     return []
 
 
-def compile_tex(eng: engines.Engine, tex: str, opts: Options) -> tuple[bytes, engines.RunResult]:
-    """Run the engine on `tex` in a private temporary directory; returns the PDF's bytes."""
+def compile_tex(eng: engines.Engine, tex: str, opts: Options,
+                when: reproducible.SourceDate | None = None) -> tuple[bytes, engines.RunResult]:
+    """Run the engine on `tex` in a private temporary directory; returns the PDF's bytes.
+
+    Reproducible: the PDF's dates come from `when`, its /ID from the source."""
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
+    env = reproducible.engine_env(when) if when else None
     try:
         (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
-        run = engines.run(eng, build_dir, timeout=opts.timeout)
+        run = engines.run(eng, build_dir, timeout=opts.timeout, env=env,
+                          trailer_id=reproducible.trailer_id(eng.name, tex))
         return run.pdf.read_bytes(), run
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -202,6 +222,42 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options) -> tuple[bytes, en
 def output_files(opts: Options, tex: str, pdf: bytes) -> dict[Path, bytes]:
     """Every file a successful build writes, by path; published together."""
     return {opts.output: pdf, opts.output.with_suffix(".tex"): tex.encode("utf-8")}
+
+
+def check_pages(pages: int, limit: int | None) -> None:
+    if limit is not None and pages > limit:
+        raise PageLimitError(f"the CV has {pages} pages, more than --max-pages {limit}; "
+                             "nothing was written (shorten it, or raise the limit)")
+
+
+def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], data: Path,
+                  report: Report) -> bibliography.PublicationList | None:
+    """The publications section the homepage lists: homepage.section, else the first shown."""
+    wanted = cv.homepage.section
+    for i, s in enumerate(cv.sections):
+        if s.kind == "publications" and (s.title == wanted if wanted else not s.hidden):
+            if i not in lists:  # a hidden section named for the homepage: same objects, same options
+                bib_path = data.parent / cv.publications.bib
+                entries = bibtex.load_bib(bib_path, report, display_path(bib_path))
+                pubs = bibliography.make_publications(entries, bib_options(cv.publications), report)
+                return bibliography.organise(pubs, section_options(s), bib_options(cv.publications))
+            return lists[i]
+    return None
+
+
+def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.PublicationList],
+                   pdf: bytes, pages: int, when: reproducible.SourceDate, report: Report) -> dict[Path, bytes]:
+    """cv.json, the link and publication snippets, and the --site page, published with the PDF."""
+    updated = cv.homepage.date_format.render(when.date)
+    text = homepage.link_text(cv.homepage.label, pages, updated)
+    title = str(cv.design.pdf_title or f"{cv.person.name} – Curriculum Vitae")
+    info = homepage.PdfInfo(opts.output.name, pdf, pages, when.date, when.commit, title)
+    snippets = homepage.snippets(text, homepage_list(cv, lists, opts.data, report))
+    files = homepage.output_files(opts.output, info, updated, snippets)
+    if opts.site:
+        href = opts.pdf_url or homepage.relative_url(opts.output, opts.site)
+        files[opts.site] = site.update(opts.site, display_path(opts.site), snippets, href)
+    return files
 
 
 def check(data: Path) -> list[str]:

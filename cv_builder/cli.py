@@ -24,15 +24,28 @@ def _build_args(p: argparse.ArgumentParser) -> None:
                    help="your own templates; files here shadow the theme's by name")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="stop the TeX engine after this long (default: 60)")
+    p.add_argument("--max-pages", type=_positive, default=None, metavar="N",
+                   help="fail with exit code 4, writing nothing, when the PDF has more than N pages")
+    p.add_argument("--site", type=Path, default=None, metavar="FILE",
+                   help="also update this HTML or Markdown page between its <!-- cv:start/end --> "
+                        "and <!-- publications:start/end --> markers")
+    p.add_argument("--pdf-url", default=None, metavar="URL",
+                   help="the --site page's link to the PDF (default: the relative path from the page)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pages (1 or more), got {text!r}")
+    return int(text)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cv_builder",
         description="Build a typeset CV (PDF) from data/cv.yaml and a BibTeX file.",
-        epilog="Exit codes: 0 ok, 1 bad input, 2 usage, 3 engine failure.")
+        epilog="Exit codes: 0 ok, 1 bad input, 2 usage, 3 engine failure, 4 more pages than --max-pages.")
     p.add_argument("--version", action="version", version=f"cv_builder {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     b = sub.add_parser("build", help="build the PDF (the default command)")
@@ -114,10 +127,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
 
     result = run_build(Options(data=data, output=args.output, engine=args.engine, theme=args.theme,
-                               template_dir=args.template_dir, timeout=args.timeout, progress=progress))
+                               template_dir=args.template_dir, timeout=args.timeout, max_pages=args.max_pages,
+                               site=args.site, pdf_url=args.pdf_url, progress=progress))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not quiet:
         print(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
-              f"and {result.tex}", file=sys.stderr)
+              f"and {result.tex}" + (f"; updated {args.site}" if args.site else ""), file=sys.stderr)
     return EXIT_OK

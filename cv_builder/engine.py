@@ -131,16 +131,27 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def command(engine: Engine, jobname: str = "cv") -> list[str]:
+def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None) -> list[str]:
     cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
            "-file-line-error", f"-jobname={jobname}"]
     if engine.name == "lualatex":
         cmd.append("--nosocket")
+    if trailer_id:  # set on the command line, so cv.tex stays as the user sees it
+        return cmd + [trailer_id_code(engine.name, trailer_id) + rf"\input{{{jobname}.tex}}"]
     return cmd + [f"{jobname}.tex"]
 
 
+def trailer_id_code(engine_name: str, hex_id: str) -> str:
+    """TeX code fixing the PDF's /ID (otherwise derived from the clock and the build path)."""
+    pair = f"[<{hex_id}> <{hex_id}>]"
+    return {"pdflatex": rf"\pdftrailerid{{{hex_id}}}",
+            "lualatex": rf"\pdfvariable trailerid{{{pair}}}",
+            "xelatex": rf"\AtBeginDocument{{\special{{pdf:trailerid {pair}}}}}"}[engine_name]
+
+
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
-        env: dict | None = None, max_passes: int = MAX_PASSES, max_bytes: int = MAX_OUTPUT_BYTES) -> RunResult:
+        env: dict | None = None, max_passes: int = MAX_PASSES, trailer_id: str | None = None,
+        max_bytes: int = MAX_OUTPUT_BYTES) -> RunResult:
     """Run the engine in build_dir on JOBNAME.tex until cross-references settle."""
     start = time.perf_counter()
     aux = build_dir / f"{jobname}.aux"
@@ -151,7 +162,7 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     while True:
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), max_bytes)
+        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
             error = EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
@@ -168,9 +179,9 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
 
 
 def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
-              max_bytes: int = MAX_OUTPUT_BYTES) -> None:
+              trailer_id: str | None = None, max_bytes: int = MAX_OUTPUT_BYTES) -> None:
     try:
-        proc = subprocess.Popen(command(engine, jobname), cwd=build_dir, env=env,
+        proc = subprocess.Popen(command(engine, jobname, trailer_id), cwd=build_dir, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:

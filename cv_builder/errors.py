@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_ENGINE = 3
+EXIT_PAGES = 4
 
 
 def shorten(value: object, limit: int = 60) -> str:
@@ -85,6 +86,12 @@ class EngineError(CVError):
 
     exit_code = EXIT_ENGINE
     tex_line = 0  # the generated .tex line TeX stopped at, when known
+
+
+class PageLimitError(CVError):
+    """The PDF is longer than --max-pages allows."""
+
+    exit_code = EXIT_PAGES
 
 
 class UsageError(CVError):

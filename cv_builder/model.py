@@ -51,6 +51,18 @@ class Color(Str):
     """A colour as #RRGGBB."""
 
 
+class DateFormat(Str):
+    """A date pattern with YYYY, MM, M, DD, D, Month, Mon, e.g. 'D Month YYYY' or 'YYYY年M月D日'."""
+
+    TOKENS = re.compile(r"YYYY|Month|Mon|MM|DD|M|D")
+
+    def render(self, day) -> str:
+        month = MONTHS[day.month - 1]
+        values = {"YYYY": f"{day.year}", "Month": month, "Mon": month[:3], "MM": f"{day.month:02d}",
+                  "DD": f"{day.day:02d}", "M": f"{day.month}", "D": f"{day.day}"}
+        return self.TOKENS.sub(lambda m: values[m.group(0)], str(self))
+
+
 MONTHS = ["January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December"]
 SEASONS = ("Spring", "Summer", "Fall", "Autumn", "Winter")
@@ -184,6 +196,15 @@ class Design:
 
 
 @dataclass
+class Homepage:
+    label: str = doc("text of the homepage's CV link", "CV")
+    date_format: DateFormat = doc("the link's 'updated' date: YYYY, MM, M, DD, D, Month, Mon",
+                                  DateFormat("YYYY-MM-DD"))
+    section: Optional[str] = doc("title of the publications section listed on the homepage "
+                                 "(default: the first)", None)
+
+
+@dataclass
 class DatedEntry:
     title: Text = doc("what: degree, role, ...")
     organization: Optional[Text] = doc("where: institution, company", None)
@@ -256,6 +277,7 @@ class CV:
     sections: list[Section] = doc("the CV's sections, in order", factory=list)
     publications: Publications = doc("how the .bib is read and shown", factory=Publications)
     design: Design = doc("page and typography options", factory=Design)
+    homepage: Homepage = doc("the link and publication list written for the homepage", factory=Homepage)
     file: str = field(default="", metadata={"internal": True})
 
 
@@ -268,6 +290,7 @@ _URL_RE = re.compile(r"^(https?://[^\s/?#]+[^\s]*|https?://\S.*|mailto:[^@\s]+@[
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LENGTH_RE = re.compile(r"^\d+(\.\d+)?(cm|mm|in|pt|em)$")
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_DATE_FORMAT_RE = re.compile(r"^(?=.*YYYY).{4,40}$")
 
 
 def _fields(cls) -> list[dataclasses.Field]:
@@ -300,7 +323,8 @@ def describe(tp) -> str:
     return {str: "text", Text: "text", Url: "a URL (https://...)", Email: "an e-mail address",
             Date: "a date (YYYY, YYYY-MM, YYYY-MM-DD, 'Spring 2025' or present)",
             int: "a whole number", bool: "true or false", Length: "a length like 2cm or 0.75in",
-            Color: "a colour like #1F3F6E", list: "a list"}.get(tp, str(tp))
+            Color: "a colour like #1F3F6E", DateFormat: "a date pattern with YYYY, e.g. D Month YYYY",
+            list: "a list"}.get(tp, str(tp))
 
 
 class _Validator:
@@ -382,7 +406,9 @@ class _Validator:
             self.error(node, path, f"is empty; expected {describe(tp)}")
             return tp(text)
         checks = {Url: (_URL_RE, "start it with https://"), Email: (_EMAIL_RE, "write it as name@host.org"),
-                  Length: (_LENGTH_RE, "use cm, mm, in or pt"), Color: (_COLOR_RE, "write it as #RRGGBB")}
+                  Length: (_LENGTH_RE, "use cm, mm, in or pt"), Color: (_COLOR_RE, "write it as #RRGGBB"),
+                  DateFormat: (_DATE_FORMAT_RE, "include YYYY; also MM, M, DD, D, Month, Mon, "
+                                                "e.g. YYYY-MM-DD or D Month YYYY")}
         if tp in checks:
             regex, hint = checks[tp]
             if not regex.match(text.strip()):
@@ -529,3 +555,12 @@ def _check_cv(v: _Validator, cv: CV, tree: Map) -> None:
     if cv.publications is not None and isinstance(pubs, Map):
         if cv.publications.max_authors is not None and cv.publications.max_authors < 1:
             v.error(pubs.items["max_authors"], "publications.max_authors", "must be at least 1")
+    home = tree.items.get("homepage")
+    if cv.homepage is not None and cv.homepage.section is not None and isinstance(home, Map):
+        titles = [str(s.title) for s in cv.sections if s.kind == "publications"]
+        if cv.homepage.section not in titles:
+            close = difflib.get_close_matches(cv.homepage.section, titles, 1)
+            v.error(home.items["section"], "homepage.section",
+                    f"no publications section is titled {shorten(cv.homepage.section)!r}",
+                    f"did you mean {close[0]!r}?" if close else
+                    "publications sections: " + (", ".join(map(repr, titles)) or "none"))

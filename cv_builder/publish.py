@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import CVError
@@ -33,30 +34,67 @@ def output_lock(directory: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def _stage(path: Path, data: bytes) -> str:
+    """Write `data` to a synced temporary file beside `path`; returns its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # a file being replaced keeps its permissions (e.g. a --site page)
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
+    except BaseException:
+        _discard([tmp])
+        raise
+    return tmp
+
+
+def _discard(names) -> None:
+    for name in names:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    tmp = _stage(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _discard([tmp])
         raise
 
 
 def publish(files: dict[Path, bytes]) -> None:
-    """Write every file atomically; all under one lock so a set is never mixed."""
+    """Write every file atomically; all under one lock so a set is never mixed.
+
+    Every file is first written and synced to a temporary name (in parallel:
+    one fsync costs milliseconds, and a build writes several files); only when
+    all of them are on disk are they renamed into place."""
     if not files:
         return
     directory = next(iter(files)).parent
+    staged: list[tuple[str, Path]] = []
     try:
         with output_lock(directory):
-            for path, data in files.items():
-                atomic_write(path, data)
+            with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
+                futures = [(pool.submit(_stage, path, data), path) for path, data in files.items()]
+                errors = []
+                for future, path in futures:
+                    try:
+                        staged.append((future.result(), path))
+                    except OSError as exc:
+                        errors.append(exc)
+                if errors:
+                    raise errors[0]
+            for tmp, path in staged:
+                os.replace(tmp, path)
+            staged = []
     except OSError as exc:
         raise CVError(f"cannot write to {directory}: {exc.strerror}") from None
+    finally:
+        _discard(tmp for tmp, _ in staged)

@@ -33,12 +33,17 @@ ENGINE_MODES = [
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 240):
-    """Run `python -m cv_builder ARGS` as a user would; returns CompletedProcess."""
+    """Run `python -m cv_builder ARGS` as a user would; returns CompletedProcess.
+
+    `env` adds variables; a value of None removes one (e.g. SOURCE_DATE_EPOCH)."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.setdefault("SOURCE_DATE_EPOCH", "1764028800")  # 2025-11-25, a fixed 'Last updated'
-    if env:
-        full_env.update(env)
+    for key, value in (env or {}).items():  # None removes a variable
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
     return subprocess.run([sys.executable, "-m", "cv_builder", *args], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 

@@ -1,0 +1,180 @@
+"""Homepage outputs: the manifest, the CV link and the publication list, for HTML and Markdown.
+
+The publication list is rendered from the same `PublicationList` objects the
+PDF is typeset from, so the homepage and the CV cannot disagree. HTML is
+escaped by jinja2's autoescape; Markdown by `md_escape`, the one place that
+knows Markdown's specials, run on every `{{ }}` value by `finalize`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import jinja2
+
+from .bibliography import Link, PublicationList
+
+TEMPLATES = Path(__file__).resolve().parent / "homepage_templates"
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+@dataclass
+class PdfInfo:
+    name: str  # file name, e.g. cv.pdf (the manifest's relative URL)
+    data: bytes
+    pages: int
+    date: _dt.date
+    commit: str | None
+    title: str
+
+
+def manifest(info: PdfInfo, updated: str, link_text: str) -> bytes:
+    """cv.json for site generators (Jekyll _data, Hugo data): stable keys, no build-time clock."""
+    doc = {
+        "title": info.title,
+        "pdf": info.name,
+        "tex": str(PurePosixPath(info.name).with_suffix(".tex")),
+        "size": len(info.data),
+        "pages": info.pages,
+        "sha256": hashlib.sha256(info.data).hexdigest(),
+        "date": info.date.isoformat(),
+        "updated": updated,
+        "commit": info.commit,
+        "link_text": link_text,
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def link_text(label: str, pages: int, updated: str) -> str:
+    return f"{label} (PDF, {pages} page{'' if pages == 1 else 's'}, updated {updated})"
+
+
+# --- escaping ----------------------------------------------------------------
+
+# Characters that start Markdown markup inline in CommonMark (Hugo, GitHub) or
+# kramdown (Jekyll, al-folio); both accept a backslash before each of these.
+# Parentheses need none: with [ and ] escaped, "](" can never form a link.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|<>$])")
+
+
+def md_escape(value: object) -> str:
+    """Plain text for Markdown: specials backslash-escaped, & and ~ as entities, one line."""
+    if value is None:
+        return ""
+    text = re.sub(r"\s+", " ", str(value))
+    text = text.replace("&", "&amp;").replace("~", "&#126;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_url(url: str) -> str:
+    """A URL safe inside a Markdown link's (...): spaces, parentheses and brackets percent-encoded."""
+    return urllib.parse.quote(str(url), safe=":/?#@!$&'*+,;=%-._~")
+
+
+def safe_links(links: list[Link]) -> list[Link]:
+    """Only web and mail links reach an href (no javascript:, data:, file:)."""
+    return [link for link in links if urllib.parse.urlsplit(str(link.url)).scheme.lower() in SAFE_SCHEMES]
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (jinja2's private per-user temp dir), so these
+    outputs cost a few milliseconds, not the ~30 ms of compiling four templates each build."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _html_env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=_bytecode_cache())
+    env.filters["safe_links"] = safe_links
+    return env
+
+
+def _md_env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=_bytecode_cache(),
+                             finalize=lambda v: v if isinstance(v, _Raw) else md_escape(v))
+    env.filters["safe_links"] = safe_links
+    env.filters["md_url"] = lambda url: _Raw(md_url(url))
+    return env
+
+
+class _Raw(str):
+    """Already safe for Markdown (a percent-encoded URL); finalize leaves it alone."""
+
+
+_ENVS: dict[str, jinja2.Environment] = {}
+
+
+def _render(name: str, **context) -> str:
+    kind = "md" if name.endswith(".md") else "html"
+    if kind not in _ENVS:
+        _ENVS[kind] = _md_env() if kind == "md" else _html_env()
+    text = _ENVS[kind].get_template(name).render(**context)
+    return text.strip("\n") + "\n"
+
+
+# --- the snippets ------------------------------------------------------------
+
+def link_html(text: str, href: str) -> str:
+    return _render("cv-link.html", text=text, href=href)
+
+
+def link_md(text: str, href: str) -> str:
+    return _render("cv-link.md", text=text, href=href)
+
+
+def publications_html(pubs: PublicationList) -> str:
+    return _render("publications.html", pubs=pubs)
+
+
+def publications_md(pubs: PublicationList) -> str:
+    return _render("publications.md", pubs=pubs)
+
+
+@dataclass
+class Snippets:
+    """What the homepage embeds, rendered once per build."""
+
+    text: str  # the link's text
+    publications_html: str
+    publications_md: str
+
+    def link(self, kind: str, href: str) -> str:
+        return (link_md if kind == "md" else link_html)(self.text, href)
+
+    def publications(self, kind: str) -> str:
+        return self.publications_md if kind == "md" else self.publications_html
+
+
+def snippets(text: str, pubs: PublicationList | None) -> Snippets:
+    empty = PublicationList([], [], "")
+    return Snippets(text, publications_html(pubs or empty), publications_md(pubs or empty))
+
+
+def output_files(pdf_path: Path, info: PdfInfo, updated: str, s: Snippets) -> dict[Path, bytes]:
+    """cv.json, cv-link.html/.md (named after the PDF), publications.html/.md, beside the PDF."""
+    out, stem = pdf_path.parent, pdf_path.stem
+    return {
+        out / f"{stem}.json": manifest(info, updated, s.text),
+        out / f"{stem}-link.html": s.link("html", info.name).encode("utf-8"),
+        out / f"{stem}-link.md": s.link("md", info.name).encode("utf-8"),
+        out / "publications.html": s.publications("html").encode("utf-8"),
+        out / "publications.md": s.publications("md").encode("utf-8"),
+    }
+
+
+def relative_url(target: Path, page: Path) -> str:
+    """The URL of `target` relative to the page that links to it (POSIX, percent-encoded)."""
+    rel = os.path.relpath(target.resolve(), page.resolve().parent)
+    return urllib.parse.quote(PurePosixPath(*Path(rel).parts).as_posix())
