@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import bibliography, bibtex, engine as engines, latex, load, model, publish, render
+from . import bibliography, bibtex, engine as engines, latex, load, model, preview, publish, render, variants
 from .errors import Report
 
 
@@ -26,6 +26,9 @@ class Options:
     theme: str | None = None
     template_dir: Path | None = None
     timeout: float = 60.0
+    variant: str | None = None  # a name from variants: in the YAML
+    png: bool = False  # also write PNG previews of the pages
+    png_dpi: int = 110
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -59,10 +62,11 @@ class _Timer:
         return now
 
 
-def load_model(data: Path, report: Report) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
+def load_model(data: Path, report: Report, variant: str | None = None
+               ) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
     shown = display_path(data)
-    cv = model.build(load.load_yaml(data, shown), shown)
+    cv = variants.apply(model.build(load.load_yaml(data, shown), shown), variant)
     lists = publication_lists(cv, data, report)
     return cv, lists
 
@@ -95,8 +99,9 @@ def section_options(s: model.Section) -> bibliography.SectionOptions:
     f = s.filter
     flt = {}
     if f is not None:
-        if f.selected is not None:
-            flt["selected"] = f.selected
+        for key in ("selected", "first_author"):
+            if getattr(f, key) is not None:
+                flt[key] = getattr(f, key)
         for key in ("categories", "keywords", "years", "keys"):
             if getattr(f, key):
                 flt[key] = list(getattr(f, key))
@@ -116,7 +121,7 @@ def run_build(opts: Options) -> Result:
     report = Report()
     timer = _Timer(opts.progress)
     t = time.perf_counter()
-    cv, lists = load_model(opts.data, report)
+    cv, lists = load_model(opts.data, report, opts.variant)
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 
@@ -124,8 +129,9 @@ def run_build(opts: Options) -> Result:
     updated = source_date()
 
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
-        return render.render(cv, lists, target, sink, name, theme, opts.template_dir, updated,
-                             fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None)
+        return render.render(cv, lists, target, sink, name, opts.theme, opts.template_dir, updated,
+                             fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None,
+                             data_dir=opts.data.parent)
 
     needs_unicode = False
     if opts.engine == "auto":
@@ -141,9 +147,15 @@ def run_build(opts: Options) -> Result:
     t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
 
     outputs = output_files(opts, rendered.tex, pdf)
-    publish.publish(outputs)
+    stale: list[Path] = []
+    if opts.png:
+        pngs = preview.pages(pdf, opts.output, opts.png_dpi)
+        outputs.update(pngs)
+        stale = preview.stale(opts.output, len(pngs))
+    publish.publish(outputs, remove=stale)
     timer.stage("publish", t, display_path(opts.output))
-    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
+    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings
+                                                    if w.startswith(("Overfull", "cv_builder:"))]
     return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
 
 

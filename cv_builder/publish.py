@@ -49,8 +49,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def publish(files: dict[Path, bytes]) -> None:
-    """Write every file atomically; all under one lock so a set is never mixed."""
+def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
+    """Write every file atomically; all under one lock so a set is never mixed.
+    `remove`: stale files of the same set (e.g. cv-3.png of a longer, older build)."""
     if not files:
         return
     directory = next(iter(files)).parent
@@ -58,5 +59,8 @@ def publish(files: dict[Path, bytes]) -> None:
         with output_lock(directory):
             for path, data in files.items():
                 atomic_write(path, data)
+            for path in remove:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
     except OSError as exc:
         raise CVError(f"cannot write to {directory}: {exc.strerror}") from None
