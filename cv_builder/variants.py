@@ -18,7 +18,18 @@ from .errors import InputError, Problem
 from .themes import override
 
 
-def names(cv: model.CV) -> list[str]:
+def variant_names(data: Path, wanted: Optional[str] = None) -> list[str]:
+    """The variants defined in the data file (validated); checks `wanted` exists."""
+    from .build import display_path
+    from .load import load_yaml
+
+    shown = display_path(data)
+    cv = model.build(load_yaml(data, shown), shown)
+    if wanted is not None:
+        check_name(cv, wanted)
+    if not cv.variants:
+        raise InputError([Problem("no variants are defined", shown, 0, 0, "variants",
+                                  "add variants: with one entry per CV to build (see README, Variants)")])
     return list(cv.variants)
 
 
