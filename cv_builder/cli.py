@@ -104,7 +104,8 @@ def _print_error(exc: CVError) -> None:
               file=sys.stderr)
     else:
         print(f"error: {exc}", file=sys.stderr)
-        print("cv_builder: the build failed; output/ was left as it was", file=sys.stderr)
+        if type(exc).__name__ != "ExistsError":  # init: the message already says nothing was written
+            print("cv_builder: the build failed; output/ was left as it was", file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
