@@ -151,3 +151,32 @@ def _chunks(data: bytes, kind: bytes):
         if data[i + 4:i + 8] == kind:
             yield i
         i += 12 + length
+
+
+def _fontawesome_engine() -> str | None:
+    import shutil
+    import subprocess
+
+    if have_embedded():
+        return "embedded"  # TinyTeX ships fontawesome5
+    if have_system("pdflatex") and shutil.which("kpsewhich"):
+        found = subprocess.run(["kpsewhich", "fontawesome5.sty"], capture_output=True, text=True).stdout
+        return "pdflatex" if found.strip() else None
+    return None
+
+
+@pytest.mark.skipif(_fontawesome_engine() is None, reason="no engine with fontawesome5 (texlive-fonts-extra)")
+def test_modern_header_has_an_icon_for_each_contact_the_data_has(tmp_path):
+    out = tmp_path / "cv.pdf"
+    proc = run_cli("--theme", "modern", "--engine", _fontawesome_engine(), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "cv_builder:" not in proc.stderr  # no missing-font warning
+    pdf = PDF(out)
+    icon_fonts = {f for f, _ in pdf.runs if "FontAwesome" in f}
+    assert icon_fonts, {f for f, _ in pdf.runs}
+    tex = out.with_suffix(".tex").read_text(encoding="utf-8")
+    for kind in ("email", "homepage", "github", "scholar", "x"):  # what Heming's person block has
+        assert f"\\cvicon{{{kind}}}" in tex, kind
+    for kind in ("orcid", "linkedin", "phone", "location"):  # what it does not have
+        assert f"\\cvicon{{{kind}}}" not in tex, kind
+    assert "Source" in " ".join(f for f, _ in pdf.runs)  # Source Sans Pro
