@@ -178,5 +178,9 @@ def output_files(opts: Options, tex: str, pdf: bytes) -> dict[Path, bytes]:
 def check(data: Path) -> list[str]:
     """Validate data and .bib without TeX; returns warnings, raises InputError."""
     report = Report()
-    load_model(data, report)
+    cv, _ = load_model(data, report)
+    from . import themes
+
+    for design in [cv.design] + [v.design for v in cv.variants.values() if v.design and "theme" in v.design.given]:
+        themes.get(design.theme, data.parent, getattr(design.theme, "where", ""))  # as the build would
     return [str(w) for w in report.warnings]

@@ -180,3 +180,11 @@ def test_modern_header_has_an_icon_for_each_contact_the_data_has(tmp_path):
     for kind in ("orcid", "linkedin", "phone", "location"):  # what it does not have
         assert f"\\cvicon{{{kind}}}" not in tex, kind
     assert "Source" in " ".join(f for f, _ in pdf.runs)  # Source Sans Pro
+
+
+def test_check_finds_an_unknown_theme_without_tex(tmp_path):
+    cv = copy_data(tmp_path)
+    cv.write_text(cv.read_text(encoding="utf-8").replace("theme: classic", "theme: compakt"), encoding="utf-8")
+    proc = run_cli("check", "--data", str(cv), env={"PATH": "/nonexistent", "CV_BUILDER_EMBEDDED_PDFLATEX": ""})
+    assert proc.returncode == 1 and "design.theme: unknown theme 'compakt'" in proc.stderr
+    assert "did you mean 'compact'?" in proc.stderr
