@@ -172,7 +172,7 @@ def paths(doc, here=()):
 ALL_PATHS = [p for p in paths(BASE_DOC) if p]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.sampled_from(ALL_PATHS), action=st.sampled_from(["replace", "delete", "add"]), value=VALUES)
 def test_model_and_schema_agree_on_random_mutations(path, action, value):
     doc = copy.deepcopy(BASE_DOC)
