@@ -31,9 +31,16 @@ def _build_args(p: argparse.ArgumentParser) -> None:
                    help="build every variant, each to output/cv-NAME.pdf")
     p.add_argument("--png", action="store_true",
                    help="also write PNG previews of the pages beside the PDF (cv-1.png, cv-2.png, ...)")
-    p.add_argument("--png-dpi", type=int, default=110, metavar="DPI", help="resolution of --png (default: 110)")
+    p.add_argument("--png-dpi", type=_dpi, default=110, metavar="DPI", help="resolution of --png (default: 110)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+
+
+def _dpi(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if not 20 <= value <= 1200:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a resolution from 20 to 1200")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
