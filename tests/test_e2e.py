@@ -129,3 +129,21 @@ def test_pdflatex_replaces_what_it_cannot_set_with_a_warning(mode, tmp_path):
     assert "publications.links.jiqizhixin: pdflatex cannot set '机' (U+673A)" in proc.stderr
     assert "cannot set '🌟'" in proc.stderr
     assert "[U+673A]" in norm(PDF(out).text).replace(" ", "")
+
+
+def test_no_overfull_boxes(built):
+    _, proc, _ = built
+    assert "Overfull" not in proc.stderr
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+def test_dates_are_aligned(built):
+    """Every date column ends at one x: the right margin (classic, modern) or the left column's edge (compact)."""
+    pdf, _, _ = built
+    xml = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf.path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]+)</word>', xml)
+    # the last word of the Education and Experience dates: 2024.01 – present, from 2020.09, 2020, from 2021.10
+    ends = [float(x) for x, w in words if w in ("present", "2020.09", "2021.10")]
+    assert len(ends) == 3, words[:40]
+    assert max(ends) - min(ends) < 0.5, ends
