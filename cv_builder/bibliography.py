@@ -723,7 +723,7 @@ def _list(value: str) -> list[str]:
 
 
 def organise(pubs: list[Publication], section: SectionOptions, options: BibOptions) -> PublicationList:
-    chosen = [p for p in pubs if _passes(p, section.filter or {})]
+    chosen = [p for p in pubs if _passes(p, section.filter or {}, options)]
     if section.sort == "newest":
         # sorted() is stable: ties keep their .bib order
         chosen = sorted(chosen, key=lambda p: (-(p.year or 0), -(p.month or 0)))
@@ -734,8 +734,11 @@ def organise(pubs: list[Publication], section: SectionOptions, options: BibOptio
                            _counts(shown, options) if section.counts else "")
 
 
-def _passes(pub: Publication, flt: dict) -> bool:
+def _passes(pub: Publication, flt: dict, options: BibOptions | None = None) -> bool:
     if flt.get("selected") is not None and pub.selected != bool(flt["selected"]):
+        return False
+    if flt.get("first_author") is not None and options is not None \
+            and first_or_cofirst(pub, options) != bool(flt["first_author"]):
         return False
     if flt.get("categories") and pub.category not in flt["categories"]:
         return False
@@ -811,7 +814,12 @@ def _counts(pubs: list[Publication], options: BibOptions) -> str:
     text = f"{n} paper" + ("" if n == 1 else "s")
     if not options.owner:
         return text
-    equal = options.marks.get(EQUAL_CONTRIBUTION)
-    first = sum(1 for p in pubs if p.authors and (
-        p.authors[0].owner or any(a.owner and equal and equal.symbol in a.marks for a in p.authors)))
+    first = sum(1 for p in pubs if first_or_cofirst(p, options))
     return f"{text}, {first} as first or co-first author" if first else text
+
+
+def first_or_cofirst(pub: Publication, options: BibOptions) -> bool:
+    """An owner is the first author, or shares first authorship (equal-contribution mark)."""
+    equal = options.marks.get(EQUAL_CONTRIBUTION)
+    return bool(pub.authors) and (pub.authors[0].owner or any(
+        a.owner and equal is not None and equal.symbol in a.marks for a in pub.authors))

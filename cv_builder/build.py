@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import bibliography, bibtex, engine as engines, homepage, latex, load, model, publish, render
-from . import reproducible, site
+from . import bibliography, bibtex, engine as engines, homepage, latex, load, model, preview, publish, render
+from . import reproducible, site, variants
 from .errors import InputError, PageLimitError, Report
 
 
@@ -29,6 +29,9 @@ class Options:
     max_pages: int | None = None  # fail (exit 4) when the PDF is longer
     site: Path | None = None  # an HTML/Markdown page whose marked regions the build fills
     pdf_url: str | None = None  # the site's link to the PDF (default: relative path)
+    variant: str | None = None  # a name from variants: in the YAML
+    png: bool = False  # also write PNG previews of the pages
+    png_dpi: int = 110
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -62,12 +65,13 @@ class _Timer:
         return now
 
 
-def load_model(data: Path, report: Report) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
+def load_model(data: Path, report: Report, variant: str | None = None
+               ) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
     shown = display_path(data)
     tree = load.load_yaml(data, shown)
     try:
-        cv = model.build(tree, shown)
+        cv = variants.apply(model.build(tree, shown), variant)
     except InputError as exc:
         raise InputError(exc.problems + _bib_problems(tree, data)) from None
     lists = publication_lists(cv, data, report)
@@ -117,8 +121,9 @@ def section_options(s: model.Section) -> bibliography.SectionOptions:
     f = s.filter
     flt = {}
     if f is not None:
-        if f.selected is not None:
-            flt["selected"] = f.selected
+        for key in ("selected", "first_author"):
+            if getattr(f, key) is not None:
+                flt[key] = getattr(f, key)
         for key in ("categories", "keywords", "years", "keys"):
             if getattr(f, key):
                 flt[key] = list(getattr(f, key))
@@ -143,7 +148,7 @@ def run_build(opts: Options) -> Result:
     report = Report()
     timer = _Timer(opts.progress)
     t = time.perf_counter()
-    cv, lists = load_model(opts.data, report)
+    cv, lists = load_model(opts.data, report, opts.variant)
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 
@@ -154,8 +159,9 @@ def run_build(opts: Options) -> Result:
     updated = when.date
 
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
-        return render.render(cv, lists, target, sink, name, theme, opts.template_dir, updated,
-                             fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None)
+        return render.render(cv, lists, target, sink, name, opts.theme, opts.template_dir, updated,
+                             fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None,
+                             data_dir=opts.data.parent)
 
     needs_unicode = False
     if opts.engine == "auto":
@@ -185,9 +191,15 @@ def run_build(opts: Options) -> Result:
     outputs.update(homepage_files(opts, cv, lists, pdf, run.pages, when, report))
     t = timer.stage("homepage", t, f"{len(outputs) - 2} files" + (f", {display_path(opts.site)}"
                                                                    if opts.site else ""))
-    publish.publish(outputs)
+    stale: list[Path] = []
+    if opts.png:
+        pngs = preview.pages(pdf, opts.output, opts.png_dpi)
+        outputs.update(pngs)
+        stale = preview.stale(opts.output, len(pngs))
+    publish.publish(outputs, remove=stale)
     timer.stage("publish", t, display_path(opts.output))
-    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
+    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings
+                                                    if w.startswith(("Overfull", "cv_builder:"))]
     return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
 
 
@@ -263,5 +275,9 @@ def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.Pu
 def check(data: Path) -> list[str]:
     """Validate data and .bib without TeX; returns warnings, raises InputError."""
     report = Report()
-    load_model(data, report)
+    cv, _ = load_model(data, report)
+    from . import themes
+
+    for design in [cv.design] + [v.design for v in cv.variants.values() if v.design and "theme" in v.design.given]:
+        themes.get(design.theme, data.parent, getattr(design.theme, "where", ""))  # as the build would
     return [str(w) for w in report.warnings]

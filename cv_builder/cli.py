@@ -7,16 +7,17 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_OK, EXIT_USAGE, CVError, InputError
+from .errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
 
-COMMANDS = ("build", "check", "themes")
+COMMANDS = ("build", "check", "themes", "init", "schema")
 
 
 def _build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=None, metavar="FILE",
                    help="the CV's YAML file (default: data/cv.yaml)")
-    p.add_argument("-o", "--output", type=Path, default=Path("output/cv.pdf"), metavar="FILE",
-                   help="where to write the PDF (default: output/cv.pdf); cv.tex goes beside it")
+    p.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                   help="where to write the PDF (default: output/cv.pdf, or output/cv-VARIANT.pdf "
+                        "with --variant); cv.tex goes beside it")
     p.add_argument("--engine", default="auto", choices=["auto", "pdflatex", "xelatex", "lualatex", "embedded"],
                    help="TeX engine (default: auto, the fastest that can set every character)")
     p.add_argument("--theme", default=None, help="theme name (default: design.theme in the YAML)")
@@ -31,6 +32,13 @@ def _build_args(p: argparse.ArgumentParser) -> None:
                         "and <!-- publications:start/end --> markers")
     p.add_argument("--pdf-url", default=None, metavar="URL",
                    help="the --site page's link to the PDF (default: the relative path from the page)")
+    p.add_argument("--variant", default=None, metavar="NAME",
+                   help="build one of the variants defined in the YAML (to output/cv-NAME.pdf)")
+    p.add_argument("--all-variants", action="store_true",
+                   help="build every variant, each to output/cv-NAME.pdf")
+    p.add_argument("--png", action="store_true",
+                   help="also write PNG previews of the pages beside the PDF (cv-1.png, cv-2.png, ...)")
+    p.add_argument("--png-dpi", type=_dpi, default=110, metavar="DPI", help="resolution of --png (default: 110)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
@@ -39,6 +47,11 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of pages (1 or more), got {text!r}")
     return int(text)
+def _dpi(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if not 20 <= value <= 1200:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a resolution from 20 to 1200")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,8 +66,17 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate the YAML and .bib without running TeX")
     c.add_argument("--data", type=Path, default=None, metavar="FILE")
     c.add_argument("--debug", action="store_true")
-    t = sub.add_parser("themes", help="list the built-in themes")
+    t = sub.add_parser("themes", help="list the themes (built-in, and yours beside the data)")
+    t.add_argument("--data", type=Path, default=None, metavar="FILE")
     t.add_argument("--debug", action="store_true")
+    i = sub.add_parser("init", help="write a starter cv.yaml and publications.bib that build right away")
+    i.add_argument("dir", nargs="?", type=Path, default=Path("data"), metavar="DIR",
+                   help="where to write them (default: data, which the build reads by default)")
+    i.add_argument("--debug", action="store_true")
+    s = sub.add_parser("schema", help="write the JSON Schema of cv.yaml (for editors)")
+    s.add_argument("-o", "--output", type=Path, default=Path("cv.schema.json"), metavar="FILE",
+                   help="where to write it (default: cv.schema.json; - for stdout)")
+    s.add_argument("--debug", action="store_true")
     return p
 
 
@@ -100,17 +122,31 @@ def _print_error(exc: CVError) -> None:
               file=sys.stderr)
     else:
         print(f"error: {exc}", file=sys.stderr)
-        print("cv_builder: the build failed; output/ was left as it was", file=sys.stderr)
+        if type(exc).__name__ != "ExistsError":  # init: the message already says nothing was written
+            print("cv_builder: the build failed; output/ was left as it was", file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from .starter import init
+
+        for line in init(args.dir):
+            print(line, file=sys.stderr)
+        return EXIT_OK
+    if args.command == "schema":
+        from .schema import write_schema
+
+        write_schema(args.output)
+        if str(args.output) != "-":
+            print(f"wrote {args.output}", file=sys.stderr)
+        return EXIT_OK
+    data = args.data or default_data()
     if args.command == "themes":
         from .render import themes
 
-        for name, description in themes().items():
+        for name, description in themes(data.parent).items():
             print(f"{name:<10} {description}")
         return EXIT_OK
-    data = args.data or default_data()
     if args.command == "check":
         from .build import check
 
@@ -126,12 +162,33 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not quiet:
             print(line, file=sys.stderr)
 
-    result = run_build(Options(data=data, output=args.output, engine=args.engine, theme=args.theme,
-                               template_dir=args.template_dir, timeout=args.timeout, max_pages=args.max_pages,
-                               site=args.site, pdf_url=args.pdf_url, progress=progress))
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if not quiet:
-        print(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
-              f"and {result.tex}" + (f"; updated {args.site}" if args.site else ""), file=sys.stderr)
+    def build_one(output: Path, variant: str | None) -> None:
+        result = run_build(Options(data=data, output=output, engine=args.engine, theme=args.theme,
+                                   template_dir=args.template_dir, timeout=args.timeout, progress=progress,
+                                   max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
+                                   variant=variant, png=args.png, png_dpi=args.png_dpi))
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        if not quiet:
+            print(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
+                  f"and {result.tex}{' and PNG previews' if args.png else ''}"
+                  + (f"; updated {args.site}" if args.site else ""), file=sys.stderr)
+
+    for output, variant in _targets(args, data):
+        build_one(output, variant)
     return EXIT_OK
+
+
+def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | None]]:
+    """(output, variant) pairs: one build, one variant, or every variant."""
+    from .variants import output_for, variant_names
+
+    base = args.output or Path("output/cv.pdf")
+    if args.all_variants:
+        if args.variant:
+            raise UsageError("use either --variant NAME or --all-variants")
+        return [(output_for(base, name), name) for name in variant_names(data)]
+    if args.variant:
+        variant_names(data, args.variant)  # an unknown name fails before anything is built
+        return [(args.output or output_for(base, args.variant), args.variant)]
+    return [(base, None)]

@@ -163,14 +163,15 @@ def snippets(text: str, pubs: PublicationList | None) -> Snippets:
 
 
 def output_files(pdf_path: Path, info: PdfInfo, updated: str, s: Snippets) -> dict[Path, bytes]:
-    """cv.json, cv-link.html/.md (named after the PDF), publications.html/.md, beside the PDF."""
+    """cv.json, cv-link.html/.md, publications.html/.md (named after the PDF if not cv.pdf), beside the PDF."""
     out, stem = pdf_path.parent, pdf_path.stem
+    pubs = "publications" if stem == "cv" else f"{stem}-publications"  # a variant keeps its own list
     return {
         out / f"{stem}.json": manifest(info, updated, s.text),
         out / f"{stem}-link.html": s.link("html", info.name).encode("utf-8"),
         out / f"{stem}-link.md": s.link("md", info.name).encode("utf-8"),
-        out / "publications.html": s.publications("html").encode("utf-8"),
-        out / "publications.md": s.publications("md").encode("utf-8"),
+        out / f"{pubs}.html": s.publications("html").encode("utf-8"),
+        out / f"{pubs}.md": s.publications("md").encode("utf-8"),
     }
 
 

@@ -180,19 +180,46 @@ class Publications:
 
 
 @dataclass
+class Margins:
+    top: Optional[Length] = doc("top margin (default: margin)", None)
+    bottom: Optional[Length] = doc("bottom margin (default: margin)", None)
+    left: Optional[Length] = doc("left margin (default: margin)", None)
+    right: Optional[Length] = doc("right margin (default: margin)", None)
+
+
+@dataclass
+class Footer:
+    name: bool = doc("your name on the left", True)
+    page_numbers: bool = doc("'Page X of Y' in the middle", True)
+    last_updated: bool = doc("'Last updated <date>' on the right", True)
+
+
+@dataclass
 class Design:
-    theme: str = doc("built-in theme (see `python -m cv_builder themes`)", "classic")
+    theme: str = doc("theme (see `python -m cv_builder themes`)", "classic")
     paper: Literal["a4", "letter"] = doc("paper size", "a4")
     font_size: Literal["10pt", "11pt", "12pt"] = doc("base font size", "10pt")
     accent_color: Color = doc("accent colour as #RRGGBB", Color("#1F3F6E"))
-    margin: Length = doc("page margin", Length("1.8cm"))
+    margin: Length = doc("page margin, all sides", Length("1.8cm"))
+    margins: Optional[Margins] = doc("per-side margins overriding margin", None)
     date_format: Literal["YYYY.MM", "Mon YYYY", "Month YYYY", "YYYY", "MM/YYYY", "YYYY-MM"] = doc(
         "how dates are printed", "YYYY.MM")
-    footer: bool = doc("footer with name and Page X of Y", True)
-    last_updated: bool = doc("print 'Last updated <date>' in the footer", True)
-    pdf_title: Optional[str] = doc("PDF title metadata (default: NAME - Curriculum Vitae)", None)
+    section_order: list[str] = doc("section ids or titles printed first, in this order; "
+                                   "the others follow in file order", factory=list)
+    section_titles: dict[str, str] = doc("section id or title -> the heading printed instead", factory=dict)
+    footer: Union[bool, Footer] = doc("true/false for the whole footer, or which parts to show", True)
+    pdf_title: Optional[str] = doc("PDF title metadata (default: NAME – Curriculum Vitae)", None)
+    pdf_author: Optional[str] = doc("PDF author metadata (default: person.name)", None)
     pdf_subject: Optional[str] = doc("PDF subject metadata", None)
     pdf_keywords: list[str] = doc("PDF keywords metadata", factory=list)
+    given: frozenset = field(default=frozenset(), metadata={"internal": True})  # keys set in the YAML
+
+    @property
+    def parts(self) -> Footer:
+        """The footer as its three switches."""
+        if isinstance(self.footer, Footer):
+            return self.footer
+        return Footer(self.footer, self.footer, self.footer)
 
 
 @dataclass
@@ -241,6 +268,7 @@ class PublicationFilter:
     keywords: list[str] = doc("only entries with one of these keywords", factory=list)
     years: list[Optional[int]] = doc("[from, to], either may be null", factory=list)
     keys: list[str] = doc("only these BibTeX keys", factory=list)
+    first_author: Optional[bool] = doc("only papers where an owner is first or co-first author", None)
 
 
 ENTRY_KINDS = {"entries": DatedEntry, "items": Item, "pairs": Pair}
@@ -255,6 +283,8 @@ class Group:
 @dataclass
 class Section:
     title: str = doc("section heading")
+    id: Optional[str] = doc("a short name for design.section_order, section_titles and variants "
+                            "(default: the title)", None)
     kind: Literal["entries", "items", "pairs", "text", "publications"] = doc(
         "entries: dated entries; items: one-line items; pairs: key/value lines; "
         "text: a paragraph; publications: the list from the .bib", "entries")
@@ -272,13 +302,28 @@ class Section:
 
 
 @dataclass
+class Variant:
+    description: str = doc("one line shown by --list-variants", "")
+    sections: list[str] = doc("only these sections (ids or titles); lists a hidden one to show it",
+                              factory=list)
+    include_tags: list[str] = doc("sections and entries that carry tags must carry one of these; "
+                                  "untagged ones stay", factory=list)
+    exclude_tags: list[str] = doc("leave out sections and entries carrying any of these", factory=list)
+    publications: Optional[PublicationFilter] = doc("a filter applied to every publications section "
+                                                    "(its keys replace the section's)", None)
+    design: Optional[Design] = doc("design options that replace the file's for this variant", None)
+
+
+@dataclass
 class CV:
     person: Person = doc("who the CV is about")
     sections: list[Section] = doc("the CV's sections, in order", factory=list)
     publications: Publications = doc("how the .bib is read and shown", factory=Publications)
     design: Design = doc("page and typography options", factory=Design)
     homepage: Homepage = doc("the link and publication list written for the homepage", factory=Homepage)
+    variants: dict[str, Variant] = doc("named selections built with --variant NAME", factory=dict)
     file: str = field(default="", metadata={"internal": True})
+    variants_at: tuple = field(default=("", 0, 0), metadata={"internal": True})  # where `variants:` is
 
 
 PUBLICATION_OPTIONS = ("filter", "sort", "group", "numbering", "number_order", "counts")
@@ -311,7 +356,7 @@ def describe(tp) -> str:
     origin = typing.get_origin(tp)
     if origin is Union:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return describe(args[0])
+        return " or ".join(describe(a) for a in args)
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
     if origin is list:
@@ -339,8 +384,13 @@ class _Validator:
         origin = typing.get_origin(tp)
         if origin is Union:
             args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if isinstance(node, Scalar) and node.value is None and not node.quoted:
+            if type(None) in typing.get_args(tp) and isinstance(node, Scalar) and node.value is None \
+                    and not node.quoted:
                 return None
+            # bool | Record: a mapping picks the record, anything else the first type
+            records = [a for a in args if dataclasses.is_dataclass(a) and a is not Date]
+            if isinstance(node, Map) and records:
+                return self.value(records[0], node, path)
             return self.value(args[0], node, path)
         if origin is list or tp is list:
             (item,) = typing.get_args(tp) or (Any,)
@@ -444,9 +494,12 @@ class _Validator:
                 self.error(node, here, f"missing required key {name!r} ({f.metadata.get('doc', '')})")
                 values[name] = None
         try:
-            return cls(**{k: v for k, v in values.items()})
+            obj = cls(**{k: v for k, v in values.items()})
         except TypeError:
             return None
+        if "given" in {f.name for f in dataclasses.fields(cls)}:
+            obj.given = frozenset(values)
+        return obj
 
 
 def _show(node: Node) -> str:
@@ -474,6 +527,8 @@ def build(tree: Map, file: str) -> CV:
     if cv is not None:
         cv.sections = result_sections
         cv.file = file
+        key = tree.keys.get("variants")
+        cv.variants_at = (key.file or file, key.line, key.column) if key else (file, 0, 0)
         _check_cv(v, cv, tree)
     if v.problems:
         raise InputError(v.problems)
@@ -564,3 +619,49 @@ def _check_cv(v: _Validator, cv: CV, tree: Map) -> None:
                     f"no publications section is titled {shorten(cv.homepage.section)!r}",
                     f"did you mean {close[0]!r}?" if close else
                     "publications sections: " + (", ".join(map(repr, titles)) or "none"))
+    names = [n for s in cv.sections for n in ((s.id,) if s.id else ()) + (s.title,)]
+    design = tree.items.get("design")
+    if cv.design is not None and isinstance(design, Map):
+        _check_refs(v, design, "design", names)
+    variants = tree.items.get("variants")
+    if isinstance(variants, Map):
+        for name, node in variants.items.items():
+            if not isinstance(node, Map):
+                continue
+            here = f"variants.{name}"
+            _check_ref_list(v, node.items.get("sections"), f"{here}.sections", names)
+            if isinstance(node.items.get("design"), Map):
+                _check_refs(v, node.items["design"], f"{here}.design", names)
+
+
+def find_section(sections: list, ref: str) -> Optional[int]:
+    """Index of the section whose id or title is `ref` (ignoring case), else None."""
+    want = ref.strip().casefold()
+    for i, s in enumerate(sections):
+        if want in {(s.id or "").casefold(), s.title.casefold()}:
+            return i
+    return None
+
+
+def _check_refs(v: _Validator, design: Map, path: str, names: list[str]) -> None:
+    _check_ref_list(v, design.items.get("section_order"), f"{path}.section_order", names)
+    titles = design.items.get("section_titles")
+    if isinstance(titles, Map):
+        for key, node in titles.keys.items():
+            _check_ref(v, node, key, f"{path}.section_titles.{key}", names)
+
+
+def _check_ref_list(v: _Validator, node: Optional[Node], path: str, names: list[str]) -> None:
+    if isinstance(node, Seq):
+        for i, item in enumerate(node.items):
+            if isinstance(item, Scalar) and item.value is not None:
+                _check_ref(v, item, item.raw, f"{path}[{i}]", names)
+
+
+def _check_ref(v: _Validator, node: Node, ref: str, path: str, names: list[str]) -> None:
+    folded = {n.casefold(): n for n in names}
+    if ref.strip().casefold() in folded:
+        return
+    close = difflib.get_close_matches(ref.casefold(), list(folded), 1, 0.6)
+    hint = f"did you mean {folded[close[0]]!r}?" if close else "sections: " + ", ".join(names)
+    v.error(node, path, f"no section with id or title {shorten(ref)!r}", hint)

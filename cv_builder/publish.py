@@ -69,12 +69,13 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def publish(files: dict[Path, bytes]) -> None:
+def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
     """Write every file atomically; all under one lock so a set is never mixed.
 
     Every file is first written and synced to a temporary name (in parallel:
     one fsync costs milliseconds, and a build writes several files); only when
-    all of them are on disk are they renamed into place."""
+    all of them are on disk are they renamed into place. `remove`: stale files
+    of the same set (e.g. cv-3.png of a longer, older build)."""
     if not files:
         return
     directory = next(iter(files)).parent
@@ -94,6 +95,9 @@ def publish(files: dict[Path, bytes]) -> None:
             for tmp, path in staged:
                 os.replace(tmp, path)
             staged = []
+            for path in remove:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
     except OSError as exc:
         raise CVError(f"cannot write to {directory}: {exc.strerror}") from None
     finally:

@@ -31,15 +31,11 @@ def templates_root() -> Path:
     raise CVError("the built-in templates are missing (latex_templates/); reinstall cv_builder")
 
 
-def themes() -> dict[str, str]:
-    """Built-in theme names with their one-line descriptions."""
-    import yaml
+def themes(data_dir: Path | None = None) -> dict[str, str]:
+    """Theme names (built-in, and the user's beside the data) with their one-line descriptions."""
+    from . import themes as _themes
 
-    found = {}
-    for theme_file in sorted(templates_root().glob("*/theme.yaml")):
-        meta = yaml.safe_load(theme_file.read_text(encoding="utf-8")) or {}
-        found[theme_file.parent.name] = str(meta.get("description", ""))
-    return found
+    return {name: t.description for name, t in _themes.available(data_dir).items()}
 
 
 class TemplateError(CVError):
@@ -108,17 +104,31 @@ class SectionView:
     section: Section
     blocks: list[Block] = field(default_factory=list)
     publications: Any = None
+    title: str = ""  # the heading: design.section_titles, else the section's title
 
     def __getattr__(self, name: str):
         return getattr(self.section, name)
 
 
-def section_views(sections: list[Section], publication_lists: dict[int, Any]) -> list[SectionView]:
+def section_order(sections: list[Section], design=None) -> list[int]:
+    """Indexes in print order: design.section_order first, then the rest in file order."""
+    from .model import find_section
+
+    first = [find_section(sections, ref) for ref in (design.section_order if design else [])]
+    first = list(dict.fromkeys(i for i in first if i is not None))
+    return first + [i for i in range(len(sections)) if i not in first]
+
+
+def section_views(sections: list[Section], publication_lists: dict[int, Any], design=None) -> list[SectionView]:
+    from .model import find_section
+
+    titles = {find_section(sections, ref): title for ref, title in (design.section_titles if design else {}).items()}
     views = []
-    for index, section in enumerate(sections):
+    for index in section_order(sections, design):
+        section = sections[index]
         if section.hidden:
             continue
-        view = SectionView(section)
+        view = SectionView(section, title=titles.get(index, section.title))
         if section.kind == "publications":
             view.publications = publication_lists.get(index)
             if view.publications is None or not any(g.publications for g in view.publications.groups):
@@ -183,6 +193,13 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
     return env
 
 
+def margins(design) -> dict[str, str]:
+    """Each side's margin: design.margins where set, else design.margin."""
+    sides = design.margins
+    return {side: (getattr(sides, side) if sides and getattr(sides, side) else design.margin)
+            for side in ("top", "bottom", "left", "right")}
+
+
 @dataclass
 class Rendered:
     tex: str
@@ -192,16 +209,16 @@ class Rendered:
 
 def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", report: Report,
            engine_name: str, theme: str | None = None, template_dir: Path | None = None,
-           updated: _dt.date | None = None, fallback_fonts: list[str] | None = None) -> Rendered:
-    theme = theme or cv.design.theme
-    root = templates_root()
-    theme_dir = root / theme
-    if not (theme_dir / "cv.tex").is_file():
-        raise CVError(f"unknown theme {theme!r}; built-in themes: {', '.join(themes())}")
-    dirs = ([template_dir] if template_dir else []) + [theme_dir]
+           updated: _dt.date | None = None, fallback_fonts: list[str] | None = None,
+           data_dir: Path | None = None) -> Rendered:
+    from . import themes as _themes
+
+    chosen = _themes.get(theme or cv.design.theme, data_dir, "" if theme else getattr(cv.design.theme, "where", ""))
+    design = _themes.with_defaults(cv.design, chosen)
+    dirs = _themes.search_path(chosen, template_dir, data_dir)
     printed: list[tuple[str, str]] = []
     env = make_environment(target, report, dirs, printed)
-    fmt = cv.design.date_format
+    fmt = design.date_format
     env.filters["dates"] = lambda entry: date_range(entry, fmt)
     env.filters["date"] = lambda d: d.format(fmt) if isinstance(d, Date) else d
     updated = updated or _dt.date.today()
@@ -209,19 +226,22 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
     context = {
         "cv": cv,
         "person": cv.person,
-        "design": cv.design,
+        "design": design,
+        "theme": chosen,
+        "margins": margins(design),
+        "footer": design.parts,
         "contacts": contacts(cv.person),
-        "sections": section_views(cv.sections, publication_lists),
+        "sections": section_views(cv.sections, publication_lists, design),
         "engine": engine_name,
         "unicode": target.unicode,
         "fallback_fonts": fallback_fonts or [],
         "emoji_font": next((f.split(":")[0] for f in fallback_fonts or [] if "Emoji" in f), ""),
         "updated": f"{updated.day} {updated.strftime('%B')} {updated.year}",
         "pdf": {
-            "title": cv.design.pdf_title or _same_where(f"{name} – Curriculum Vitae", name),
-            "author": name,
-            "subject": cv.design.pdf_subject or "",
-            "keywords": ", ".join(cv.design.pdf_keywords),
+            "title": design.pdf_title or _same_where(f"{name} – Curriculum Vitae", name),
+            "author": design.pdf_author or name,
+            "subject": design.pdf_subject or "",
+            "keywords": ", ".join(design.pdf_keywords),
         },
     }
     try:
