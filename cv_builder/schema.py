@@ -65,6 +65,7 @@ _LEAVES = {
     model.Email: {"type": "string", "pattern": _stripped(model._EMAIL_RE)},
     model.Length: {"type": "string", "pattern": _stripped(model._LENGTH_RE)},
     model.Color: {"type": "string", "pattern": _stripped(model._COLOR_RE)},
+    model.DateFormat: {"type": "string", "pattern": _stripped(model._DATE_FORMAT_RE)},
     model.Date: {"anyOf": [{"type": "integer", "minimum": 1000, "maximum": 9999},
                            {"type": "string", "pattern": _DATE_TEXT}]},
     int: {"type": "integer"},
