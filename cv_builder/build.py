@@ -26,6 +26,7 @@ class Options:
     theme: str | None = None
     template_dir: Path | None = None
     timeout: float = 60.0
+    cache: bool = True  # output/.cache/ (cv_builder/cache.py); --no-cache turns it off
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -116,6 +117,10 @@ def run_build(opts: Options) -> Result:
     report = Report()
     timer = _Timer(opts.progress)
     t = time.perf_counter()
+    done = unchanged(opts)
+    if done:
+        timer.stage("unchanged", t, f"{display_path(opts.output)} is up to date")
+        return done
     cv, lists = load_model(opts.data, report)
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
@@ -144,11 +149,43 @@ def run_build(opts: Options) -> Result:
     publish.publish(outputs)
     timer.stage("publish", t, display_path(opts.output))
     warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
+    if opts.cache:
+        deps = [opts.data] + ([opts.data.parent / cv.publications.bib] if lists else [])
+        remember(opts, deps, eng, outputs, run.pages, warnings)
     return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
 
 
+def unchanged(opts: Options) -> Result | None:
+    """The last build's result when no input changed and output/ is intact (cache.py)."""
+    if not opts.cache:
+        return None
+    from . import cache
+
+    hit = cache.unchanged(cache.noop_key(opts.data, opts.output, opts.engine, opts.theme, opts.template_dir),
+                          opts.output, opts.template_dir)
+    if not hit:
+        return None
+    eng = engines.Engine(hit["engine_name"], hit["engine_path"], hit.get("embedded", False))
+    return Result(opts.output, opts.output.with_suffix(".tex"), eng, hit["pages"], hit["warnings"],
+                  {"unchanged": 0.0})
+
+
+def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict[Path, bytes],
+             pages: int, warnings: list[str]) -> None:
+    from . import cache
+
+    key = cache.noop_key(opts.data, opts.output, opts.engine, opts.theme, opts.template_dir)
+    cache.record_build(key, opts.output, deps, opts.template_dir, eng.name, eng.path, outputs,
+                       {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
+                        "pages": pages, "warnings": warnings})
+
+
 def compile_tex(eng: engines.Engine, tex: str, opts: Options) -> tuple[bytes, engines.RunResult]:
-    """Run the engine on `tex` in a private temporary directory; returns the PDF's bytes."""
+    """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one."""
+    if opts.cache:
+        from . import cache
+
+        return cache.compile_tex(eng, tex, opts.output, opts.timeout)
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     try:
         (build_dir / "cv.tex").write_text(tex, encoding="utf-8")

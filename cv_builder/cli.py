@@ -24,6 +24,10 @@ def _build_args(p: argparse.ArgumentParser) -> None:
                    help="your own templates; files here shadow the theme's by name")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="stop the TeX engine after this long (default: 60)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="ignore and do not update the build cache in output/.cache/")
+    p.add_argument("--watch", action="store_true",
+                   help="rebuild whenever the data, the .bib or a template changes (Ctrl-C stops)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
@@ -105,6 +109,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"{data}: ok", file=sys.stderr)
         return EXIT_OK
+    if args.watch:
+        from .watch import watch
+
+        return watch(args, data, _print_error)
+    if not args.no_cache and _up_to_date(args, data):
+        return EXIT_OK
     from .build import Options, run_build
 
     quiet = args.quiet
@@ -114,10 +124,27 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
 
     result = run_build(Options(data=data, output=args.output, engine=args.engine, theme=args.theme,
-                               template_dir=args.template_dir, timeout=args.timeout, progress=progress))
+                               template_dir=args.template_dir, timeout=args.timeout,
+                               cache=not args.no_cache, progress=progress))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not quiet:
         print(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
               f"and {result.tex}", file=sys.stderr)
     return EXIT_OK
+
+
+def _up_to_date(args: argparse.Namespace, data: Path) -> bool:
+    """Nothing changed since the last build: say so without importing the build stages."""
+    from . import cache
+
+    key = cache.noop_key(data, args.output, args.engine, args.theme, args.template_dir)
+    hit = cache.unchanged(key, args.output, args.template_dir)
+    if not hit:
+        return False
+    for warning in hit["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{args.output} is up to date ({hit['pages']} page{'s' if hit['pages'] != 1 else ''}); "
+              "nothing to do", file=sys.stderr)
+    return True

@@ -130,17 +130,23 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def command(engine: Engine, jobname: str = "cv") -> list[str]:
+def command(engine: Engine, jobname: str = "cv", fmt: str | None = None) -> list[str]:
     cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
            "-file-line-error", f"-jobname={jobname}"]
+    if fmt:  # a precompiled preamble (cache.ensure_format), in build_dir as FMT.fmt
+        cmd.append(f"-fmt={fmt}")
     if engine.name == "lualatex":
         cmd.append("--nosocket")
     return cmd + [f"{jobname}.tex"]
 
 
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
-        env: dict | None = None, max_passes: int = MAX_PASSES) -> RunResult:
-    """Run the engine in build_dir on JOBNAME.tex until cross-references settle."""
+        env: dict | None = None, max_passes: int = MAX_PASSES, fmt: str | None = None) -> RunResult:
+    """Run the engine in build_dir on JOBNAME.tex until cross-references settle.
+
+    An .aux left in build_dir by an earlier build is the starting point: if this
+    pass writes the same one back, one pass was enough.
+    """
     start = time.perf_counter()
     aux = build_dir / f"{jobname}.aux"
     pdf = build_dir / f"{jobname}.pdf"
@@ -150,7 +156,7 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     while True:
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env))
+        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), fmt)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
             raise EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
@@ -164,9 +170,12 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     return RunResult(pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log))
 
 
-def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict) -> None:
+def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
+              fmt: str | None = None) -> None:
+    if fmt:
+        env = dict(env, MKTEXFMT="0")  # a missing format is an error, not a format build
     try:
-        proc = subprocess.Popen(command(engine, jobname), cwd=build_dir, env=env,
+        proc = subprocess.Popen(command(engine, jobname, fmt), cwd=build_dir, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:

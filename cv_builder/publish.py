@@ -49,6 +49,13 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def same_content(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def publish(files: dict[Path, bytes]) -> None:
     """Write every file atomically; all under one lock so a set is never mixed."""
     if not files:
@@ -57,6 +64,7 @@ def publish(files: dict[Path, bytes]) -> None:
     try:
         with output_lock(directory):
             for path, data in files.items():
-                atomic_write(path, data)
+                if not same_content(path, data):  # an unchanged file keeps its mtime
+                    atomic_write(path, data)
     except OSError as exc:
         raise CVError(f"cannot write to {directory}: {exc.strerror}") from None
