@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -285,49 +286,84 @@ def reset_work_dir(path: Path) -> None:
 def split_preamble(tex: str) -> tuple[str, str] | None:
     """(head, body): head is the preamble up to its last package line, the part worth
     dumping (it holds no personal data in the built-in themes); body is `tex` with the
-    head's lines blanked to `%`, so line numbers in errors still match cv.tex."""
+    head's lines blanked to `%`, so line numbers in errors still match cv.tex.
+
+    xcolor ends with a top-level \\color{black} whose colour-stack push is not dumped;
+    the body replays it, which keeps the PDF byte-identical to a run without format.
+    """
     lines = tex.split("\n")
     begin = next((i for i, line in enumerate(lines) if "\\begin{document}" in line), None)
-    if begin is None:
+    if begin is None or not lines[0].startswith("\\documentclass"):
         return None
     heads = [i for i in range(begin) if lines[i].startswith(("\\documentclass", "\\usepackage", "\\RequirePackage"))]
-    if not heads or not lines[0].startswith("\\documentclass"):
-        return None
     last = heads[-1]
-    return "\n".join(lines[:last + 1]), "\n".join(["%"] * (last + 1) + lines[last + 1:])
+    replay = "\\csname @ifpackageloaded\\endcsname{xcolor}{\\color{black}}{}%"
+    return "\n".join(lines[:last + 1]), "\n".join(["%"] * last + [replay] + lines[last + 1:])
 
 
-def ensure_format(cache: Path, name: str, path: str, identity: str, head: str, timeout: float,
-                  env: dict) -> Path | None:
-    """The format for `head`, built once under a lock; None if it cannot be built."""
-    key = digest("fmt", head, identity)[:32]
-    fmt_dir = cache / "fmt"
-    fmt, failed = fmt_dir / f"{key}.fmt", fmt_dir / f"{key}.failed"
-    if fmt.is_file() and fmt.stat().st_size > 0:
-        return fmt
-    if failed.exists():
-        return None
-    with locked(fmt_dir / f"{key}.lock"):
-        if fmt.is_file() and fmt.stat().st_size > 0:  # another build made it meanwhile
-            return fmt
-        tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt_dir))
+def format_path(cache: Path, identity: str, head: str) -> Path:
+    return cache / "fmt" / (digest("fmt", head, identity)[:32] + ".fmt")
+
+
+def usable_format(fmt: Path) -> bool:
+    try:
+        return fmt.stat().st_size > 0
+    except OSError:
+        return False
+
+
+class FormatBuild:
+    """`ENGINE -ini` dumping `head`, run beside the first build (it needs no format)."""
+
+    def __init__(self, fmt: Path, name: str, path: str, head: str, env: dict):
+        self.fmt = fmt
+        fmt.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
+        (self.tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
+        cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+               "-jobname=cv", f"&{name}", "pre.tex"]
         try:
-            (tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
-            cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                   "-jobname=cv", f"&{name}", "pre.tex"]
+            self.proc = subprocess.Popen(cmd, cwd=self.tmp, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         start_new_session=True)
+        except OSError:
+            self.proc = None
+
+    def abort(self) -> None:
+        if self.proc is not None:
+            from .engine import _kill_group
+
+            _kill_group(self.proc)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def finish(self, timeout: float) -> None:
+        """Wait for the format and move it into place; a failure only costs speed."""
+        try:
+            if self.proc is None:
+                return
             try:
-                subprocess.run(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=timeout, start_new_session=True)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-            made = tmp / "cv.fmt"
-            if made.is_file() and made.stat().st_size > 0:
-                os.replace(made, fmt)
-                return fmt
-            failed.touch()
-            return None
+                self.proc.wait(timeout=timeout)
+            except BaseException:
+                from .engine import _kill_group
+
+                _kill_group(self.proc)
+                if not isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
+                    raise
+                return
+            made = self.tmp / "cv.fmt"
+            if self.proc.returncode == 0 and made.is_file() and made.stat().st_size > 0:
+                os.replace(made, self.fmt)  # atomic: concurrent builds at worst both make it
+            else:
+                self.fmt.with_suffix(".failed").touch()
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def drop_format(fmt: Path) -> None:
@@ -360,28 +396,38 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             if old.suffix not in KEEP:
                 old.unlink() if old.is_file() else shutil.rmtree(old, ignore_errors=True)
         warm = any(work.iterdir())
-        fmt = None
+        fmt, pending = None, None
         split = split_preamble(tex) if eng.name == "pdflatex" else None
         if split:
-            fmt = ensure_format(cache, eng.name, eng.path, identity, split[0], timeout, sandbox_env(env))
-        if fmt:
-            try:
-                os.link(fmt, work / "cvfmt.fmt")
-            except OSError:
-                shutil.copyfile(fmt, work / "cvfmt.fmt")
+            candidate = format_path(cache, identity, split[0])
+            if usable_format(candidate):
+                fmt = candidate
+                try:
+                    os.link(fmt, work / "cvfmt.fmt")
+                except OSError:
+                    shutil.copyfile(fmt, work / "cvfmt.fmt")
+            elif not candidate.with_suffix(".failed").exists():
+                pending = FormatBuild(candidate, eng.name, eng.path, split[0], sandbox_env(env))
         (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
         try:
-            result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None)
-        except EngineError:
-            if not (warm or fmt):
-                raise
-            # A stale .aux or a rejected format can fail a good document: retry from scratch.
-            if fmt and "format file" in (work / "cv.log").read_text(errors="replace"):
-                drop_format(fmt)
-            reset_work_dir(work)
-            (work / "cv.tex").write_text(tex, encoding="utf-8")
-            result = run(eng, work, timeout=timeout, env=env)
-        data = result.pdf.read_bytes()
+            try:
+                result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None)
+            except EngineError:
+                if not (warm or fmt):
+                    raise
+                # A stale .aux or a rejected format can fail a good document: retry from scratch.
+                if fmt and "format file" in _read(work / "cv.log"):
+                    drop_format(fmt)
+                reset_work_dir(work)
+                (work / "cv.tex").write_text(tex, encoding="utf-8")
+                result = run(eng, work, timeout=timeout, env=env)
+            data = result.pdf.read_bytes()
+        except BaseException:
+            if pending:
+                pending.abort()
+            raise
+        if pending:
+            pending.finish(timeout)
     store_pdf(cache, key, data, {"pages": result.pages, "warnings": result.warnings, "passes": result.passes})
     prune(cache / "pdf")
     return data, result
