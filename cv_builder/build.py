@@ -128,9 +128,12 @@ def run_build(opts: Options) -> Result:
     theme = opts.theme or cv.design.theme
     updated = source_date()
 
+    fonts: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
+
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
+        chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None
         return render.render(cv, lists, target, sink, name, theme, opts.template_dir, updated,
-                             fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None)
+                             fallback_fonts=chosen)
 
     needs_unicode = False
     if opts.engine == "auto":
@@ -138,7 +141,11 @@ def run_build(opts: Options) -> Result:
         # cannot set, `auto` prefers a Unicode engine where one is installed.
         probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
         needs_unicode = bool(latex.unsupported_chars(probe.tex))
+        fonts = engines.fallback_fonts(probe.tex)
     eng = engines.find_engine(opts.engine, needs_unicode)
+    if eng.name == "lualatex" and fonts is None:
+        # Each fallback font costs LuaLaTeX load time in every pass: keep those the text needs.
+        fonts = engines.fallback_fonts(draw(latex.Target.for_engine("lualatex"), "lualatex", Report()).tex)
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
