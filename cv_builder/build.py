@@ -121,6 +121,10 @@ def run_build(opts: Options) -> Result:
     if done:
         timer.stage("unchanged", t, f"{display_path(opts.output)} is up to date")
         return done
+    if opts.cache:
+        from . import cache
+
+        render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
     cv, lists = load_model(opts.data, report)
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")

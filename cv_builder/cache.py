@@ -236,6 +236,18 @@ def unchanged(key: str, output: Path, template_dir) -> dict | None:
         return None  # an entry from another version or a damaged one: rebuild
 
 
+def template_bytecode(output: Path):
+    """Jinja's compiled templates under .cache/jinja/ (it verifies each by source checksum)."""
+    import jinja2
+
+    directory = root(output) / "jinja"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
+
+
 # --- layer 2: same .tex, same engine ------------------------------------------------
 
 
