@@ -93,6 +93,8 @@ def make_input(where: Path, size: str) -> Path:
 
 FLOOR_DOCS = {
     "pdflatex": "\\documentclass{article}\\begin{document}Hello.\\end{document}\n",
+    # TinyTeX ships Latin Modern but not the Type 1 Computer Modern the plain article needs
+    "embedded": "\\documentclass{article}\\usepackage{lmodern}\\begin{document}Hello.\\end{document}\n",
     "lualatex": "\\documentclass{article}\\usepackage{fontspec}\\begin{document}Hello.\\end{document}\n",
 }
 
@@ -105,7 +107,7 @@ def engine_paths() -> dict[str, tuple[str, str]]:
     if shutil.which("pdflatex"):
         found["pdflatex"] = ("pdflatex", shutil.which("pdflatex"))
     if embedded_pdflatex():
-        found["embedded"] = ("pdflatex", embedded_pdflatex())
+        found["embedded"] = ("embedded", embedded_pdflatex())
     if shutil.which("lualatex"):
         found["lualatex"] = ("lualatex", shutil.which("lualatex"))
     return found
@@ -210,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
                 kind, binary = present[mode]
                 print(f"measuring {mode} / {size} ({reps}x) ...", file=sys.stderr, flush=True)
                 results[(mode, size)] = measure(mode, kind, binary, size, reps, Path(tmp))
+                r = results[(mode, size)]
+                print(f"  floor {r['floor']:.2f} s; " + ", ".join(
+                    f"{case} {r[case]['median']:.2f} s ({r[case]['ratio']:.2f}x)" for case in ("cold", "warm", "no-op")),
+                    file=sys.stderr, flush=True)
     report(results, reps)
     if args.json:
         args.json.write_text(json.dumps({f"{m}/{s}": r for (m, s), r in results.items()}, indent=1))
