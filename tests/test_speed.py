@@ -32,3 +32,8 @@ def test_plain_fast_path_equals_the_full_escaper(engine):
     for ch in map(chr, range(32, 127)):
         if latex._plain(ch):
             assert slow("a" + ch + "a", target) == "a" + ch + "a"
+
+
+def test_fast_path_knows_every_ligature_character_it_lets_through():
+    plain_ligature_chars = {c for c in latex._LIG_CLASS if latex._PLAIN_RE.fullmatch(c)}
+    assert all(latex._NOT_PLAIN_RE.search(a + b) for a in plain_ligature_chars for b in plain_ligature_chars)
