@@ -121,11 +121,15 @@ def run_build(opts: Options) -> Result:
     if done:
         timer.stage("unchanged", t, f"{display_path(opts.output)} is up to date")
         return done
+    seen: dict = {}
     if opts.cache:
         from . import cache
 
         render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
+        seen = cache.snapshot([opts.data], opts.template_dir)
     cv, lists = load_model(opts.data, report)
+    if opts.cache and lists:
+        seen.update(cache.snapshot([opts.data.parent / cv.publications.bib]))
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 
@@ -162,7 +166,7 @@ def run_build(opts: Options) -> Result:
     warnings = [str(w) for w in report.warnings] + [w for w in run.warnings if w.startswith("Overfull")]
     if opts.cache:
         deps = [opts.data] + ([opts.data.parent / cv.publications.bib] if lists else [])
-        remember(opts, deps, eng, outputs, run.pages, warnings)
+        remember(opts, deps, eng, outputs, run.pages, warnings, seen)
     return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
 
 
@@ -182,13 +186,13 @@ def unchanged(opts: Options) -> Result | None:
 
 
 def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict[Path, bytes],
-             pages: int, warnings: list[str]) -> None:
+             pages: int, warnings: list[str], seen: dict | None = None) -> None:
     from . import cache
 
     key = cache.noop_key(opts.data, opts.output, opts.engine, opts.theme, opts.template_dir)
     cache.record_build(key, opts.output, deps, opts.template_dir, eng.name, eng.path, outputs,
                        {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
-                        "pages": pages, "warnings": warnings})
+                        "pages": pages, "warnings": warnings}, seen)
 
 
 def compile_tex(eng: engines.Engine, tex: str, opts: Options) -> tuple[bytes, engines.RunResult]:

@@ -206,11 +206,30 @@ def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: s
     }
 
 
+def snapshot(files: list[Path], template_dir=None) -> dict:
+    """Digests of inputs as a build starts to read them (see record_build)."""
+    seen = {str(Path(p).resolve()): file_digest(p) for p in files}
+    if template_dir is not None or files:
+        seen["templates"] = [tree_digest(r) for r in template_roots()] + (
+            [tree_digest(template_dir)] if template_dir else [])
+    return seen
+
+
 def record_build(key: str, output: Path, deps: list[Path], template_dir, engine_name: str, engine_path: str,
-                 outputs: dict[Path, bytes], result: dict) -> None:
-    """After a successful build: remember its inputs and what it wrote."""
+                 outputs: dict[Path, bytes], result: dict, seen: dict | None = None) -> None:
+    """After a successful build: remember its inputs and what it wrote.
+
+    An input edited while the build ran (`--watch` makes that likely) differs from
+    what the build read, as snapshot() saw it: then nothing is remembered and the
+    next build runs.
+    """
     cache = root(output)
     state = input_state(deps, template_dir, engine_name, engine_path, cache)
+    if seen and (any(state["deps"].get(p, d) != d for p, d in seen.items() if p != "templates")
+                 or state["templates"] != seen.get("templates", state["templates"])):
+        with contextlib.suppress(OSError):
+            (cache / "noop" / f"{key[:32]}.json").unlink()
+        return
     state["deps_list"] = [str(p) for p in deps]
     state["outputs"] = {str(Path(p).resolve()): hashlib.sha256(b).hexdigest() for p, b in outputs.items()}
     state["result"] = result

@@ -219,3 +219,27 @@ def test_concurrent_builds_of_one_output(tmp_path):
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err.decode()
     assert out.read_bytes() == _no_cache(data, out)
+
+
+def test_an_input_edited_during_the_build_is_not_taken_as_built(tmp_path):
+    """--watch saves can land mid-build: the next build must not call that state a no-op."""
+    from cv_builder import cache
+
+    data = tmp_path / "cv.yaml"
+    data.write_text("first")
+    out = tmp_path / "output" / "cv.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"%PDF-1.5 built from 'first'")
+    pdflatex = shutil.which("pdflatex")
+    result = {"engine_name": "pdflatex", "engine_path": pdflatex, "pages": 1, "warnings": []}
+
+    seen = cache.snapshot([data])
+    data.write_text("second")  # saved while the engine ran
+    cache.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
+    assert cache.unchanged("k" * 64, out, None) is None
+
+    seen = cache.snapshot([data])
+    cache.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
+    assert cache.unchanged("k" * 64, out, None) == result
+    data.write_text("third")
+    assert cache.unchanged("k" * 64, out, None) is None
