@@ -36,6 +36,9 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
             print_error(exc)
             sys.stderr.flush()
             return
+        except OSError as exc:  # e.g. a file vanished mid-save: report it, keep watching
+            print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr, flush=True)
+            return
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         say(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''})")
