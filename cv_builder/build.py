@@ -151,13 +151,32 @@ def run_build(opts: Options) -> Result:
         needs_unicode = bool(latex.unsupported_chars(probe.tex))
         fonts = engines.fallback_fonts(probe.tex)
     eng = engines.find_engine(opts.engine, needs_unicode)
-    if eng.name == "lualatex" and fonts is None:
-        # Each fallback font costs LuaLaTeX load time in every pass: keep those the text needs.
-        fonts = engines.fallback_fonts(draw(latex.Target.for_engine("lualatex"), "lualatex", Report()).tex)
+    font_files: dict[str, Path] = {}
+    scratch = None
+    if eng.name == "lualatex":
+        # Each fallback font costs LuaLaTeX load time in every pass: keep those the text
+        # needs, cut down to the characters it uses (subset.py).
+        if fonts is None:
+            probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
+            fonts = engines.fallback_fonts(probe.tex)
+        if fonts:
+            from . import subset
+
+            if opts.cache:
+                from . import cache
+
+                where = cache.root(opts.output) / "fonts"
+            else:
+                where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
+            fonts, font_files = subset.fallbacks(fonts, probe.tex, where)
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
-    pdf, run = compile_tex(eng, rendered.tex, opts)
+    try:
+        pdf, run = compile_tex(eng, rendered.tex, opts, font_files)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
 
     outputs = output_files(opts, rendered.tex, pdf)
@@ -195,14 +214,18 @@ def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict
                         "pages": pages, "warnings": warnings}, seen)
 
 
-def compile_tex(eng: engines.Engine, tex: str, opts: Options) -> tuple[bytes, engines.RunResult]:
-    """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one."""
+def compile_tex(eng: engines.Engine, tex: str, opts: Options,
+                files: dict[str, Path] | None = None) -> tuple[bytes, engines.RunResult]:
+    """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one.
+    `files` (name: path) are put beside cv.tex, e.g. subset fonts."""
     if opts.cache:
         from . import cache
 
-        return cache.compile_tex(eng, tex, opts.output, opts.timeout)
+        return cache.compile_tex(eng, tex, opts.output, opts.timeout, files=files)
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     try:
+        for name, path in (files or {}).items():
+            shutil.copyfile(path, build_dir / name)
         (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
         run = engines.run(eng, build_dir, timeout=opts.timeout)
         return run.pdf.read_bytes(), run

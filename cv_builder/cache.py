@@ -407,8 +407,17 @@ def drop_format(fmt: Path) -> None:
 # --- the engine stage with all three layers ----------------------------------------
 
 
-def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None):
-    """(PDF bytes, RunResult) for `tex`, from the cache or a warm build directory."""
+def _place(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None,
+                files: dict[str, Path] | None = None):
+    """(PDF bytes, RunResult) for `tex`, from the cache or a warm build directory.
+    `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them."""
     from .engine import RunResult, run, sandbox_env
     from .errors import EngineError
 
@@ -427,16 +436,15 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             if old.suffix not in KEEP:
                 old.unlink() if old.is_file() else shutil.rmtree(old, ignore_errors=True)
         warm = any(work.iterdir())
+        for name, path in (files or {}).items():
+            _place(path, work / name)
         fmt, pending = None, None
         split = split_preamble(tex) if eng.name == "pdflatex" else None
         if split:
             candidate = format_path(cache, identity, split[0])
             if usable_format(candidate):
                 fmt = candidate
-                try:
-                    os.link(fmt, work / "cvfmt.fmt")
-                except OSError:
-                    shutil.copyfile(fmt, work / "cvfmt.fmt")
+                _place(fmt, work / "cvfmt.fmt")
             elif not candidate.with_suffix(".failed").exists():
                 pending = FormatBuild(candidate, eng.name, eng.path, split[0], sandbox_env(env))
         (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
@@ -450,6 +458,8 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
                 if fmt and "format file" in _read(work / "cv.log"):
                     drop_format(fmt)
                 reset_work_dir(work)
+                for name, path in (files or {}).items():
+                    _place(path, work / name)
                 (work / "cv.tex").write_text(tex, encoding="utf-8")
                 result = run(eng, work, timeout=timeout, env=env)
             data = result.pdf.read_bytes()

@@ -243,3 +243,18 @@ def test_an_input_edited_during_the_build_is_not_taken_as_built(tmp_path):
     assert cache.unchanged("k" * 64, out, None) == result
     data.write_text("third")
     assert cache.unchanged("k" * 64, out, None) is None
+
+
+@pytest.mark.skipif(not have_system("lualatex"), reason="no system lualatex")
+def test_unicode_fallback_fonts_are_subset_and_new_characters_show(tmp_path):
+    pytest.importorskip("fontTools", reason="fonttools not installed")
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    build(data, out, engine="lualatex")
+    tex = out.with_suffix(".tex").read_text(encoding="utf-8")
+    assert "cvsub-" in tex and "NotoSerifCJK" not in tex
+    assert "机器之心" in PDF(out).pdftotext()
+    edit(data, "jiqizhixin: 机器之心", "jiqizhixin: 机器之心报道")  # two characters the subset lacks
+    build(data, out, engine="lualatex")
+    assert "机器之心报道" in PDF(out).pdftotext()
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine="lualatex"))
