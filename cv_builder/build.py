@@ -32,6 +32,7 @@ class Options:
     variant: str | None = None  # a name from variants: in the YAML
     png: bool = False  # also write PNG previews of the pages
     png_dpi: int = 110
+    cache: bool = True  # output/.cache/ (cv_builder/cache.py); --no-cache turns it off
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -148,7 +149,19 @@ def run_build(opts: Options) -> Result:
     report = Report()
     timer = _Timer(opts.progress)
     t = time.perf_counter()
+    done = unchanged(opts)
+    if done:
+        timer.stage("unchanged", t, f"{display_path(opts.output)} is up to date")
+        return done
+    seen: dict = {}
+    if opts.cache:
+        from . import cache
+
+        render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
+        seen = cache.snapshot([opts.data], _build_key(opts)[1])
     cv, lists = load_model(opts.data, report, opts.variant)
+    if opts.cache and lists:
+        seen.update(cache.snapshot([opts.data.parent / cv.publications.bib]))
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 
@@ -158,10 +171,12 @@ def run_build(opts: Options) -> Result:
     when = source_date(cv, opts.data)
     updated = when.date
 
+    fonts: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
+
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
+        chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None
         return render.render(cv, lists, target, sink, name, opts.theme, opts.template_dir, updated,
-                             fallback_fonts=engines.fallback_fonts() if name == "lualatex" else None,
-                             data_dir=opts.data.parent)
+                             fallback_fonts=chosen, data_dir=opts.data.parent)
 
     needs_unicode = False
     if opts.engine == "auto":
@@ -169,21 +184,43 @@ def run_build(opts: Options) -> Result:
         # cannot set, `auto` prefers a Unicode engine where one is installed.
         probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
         needs_unicode = bool(latex.unsupported_chars(probe.tex))
+        fonts = engines.fallback_fonts(probe.tex)
     eng = engines.find_engine(opts.engine, needs_unicode)
     if needs_unicode:
         for hint in _unicode_hints(eng, latex.unsupported_chars(probe.tex)):
             report.warn(hint)
+    font_files: dict[str, Path] = {}
+    scratch = None
+    if eng.name == "lualatex":
+        # Each fallback font costs LuaLaTeX load time in every pass: keep those the text
+        # needs, cut down to the characters it uses (subset.py).
+        if fonts is None:
+            probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
+            fonts = engines.fallback_fonts(probe.tex)
+        if fonts:
+            from . import subset
+
+            if opts.cache:
+                from . import cache
+
+                where = cache.root(opts.output) / "fonts"
+            else:
+                where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
+            fonts, font_files = subset.fallbacks(fonts, probe.tex, where)
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
     try:
-        pdf, run = compile_tex(eng, rendered.tex, opts, when)
+        pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files)
     except engines.EngineError as exc:
         where = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
         if not where:
             raise
         raise engines.EngineError(f"{exc}\n  written by the template at {display_path(Path(where.rsplit(':', 1)[0]))}:"
                                   f"{where.rsplit(':', 1)[1]}") from None
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
     check_pages(run.pages, opts.max_pages)
 
@@ -200,6 +237,9 @@ def run_build(opts: Options) -> Result:
     timer.stage("publish", t, display_path(opts.output))
     warnings = [str(w) for w in report.warnings] + [w for w in run.warnings
                                                     if w.startswith(("Overfull", "cv_builder:"))]
+    if opts.cache:
+        deps = [opts.data] + ([opts.data.parent / cv.publications.bib] if lists else [])
+        remember(opts, deps, eng, outputs, run.pages, warnings, seen)
     return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
 
 
@@ -215,14 +255,54 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
     return []
 
 
-def compile_tex(eng: engines.Engine, tex: str, opts: Options,
-                when: reproducible.SourceDate | None = None) -> tuple[bytes, engines.RunResult]:
-    """Run the engine on `tex` in a private temporary directory; returns the PDF's bytes.
+def _build_key(opts: Options) -> tuple[str, list[Path]]:
+    from . import cache
 
-    Reproducible: the PDF's dates come from `when`, its /ID from the source."""
+    return cache.build_key(opts.data, opts.output, opts.engine, opts.template_dir, opts.theme, opts.variant,
+                           opts.png, opts.png_dpi, opts.max_pages, opts.pdf_url)
+
+
+def unchanged(opts: Options) -> Result | None:
+    """The last build's result when no input changed and output/ is intact (cache.py)."""
+    if not opts.cache or opts.site:  # --site: the page itself may have changed outside the markers
+        return None
+    from . import cache
+
+    key, dirs = _build_key(opts)
+    hit = cache.unchanged(key, opts.output, dirs)
+    if not hit:
+        return None
+    eng = engines.Engine(hit["engine_name"], hit["engine_path"], hit.get("embedded", False))
+    return Result(opts.output, opts.output.with_suffix(".tex"), eng, hit["pages"], hit["warnings"],
+                  {"unchanged": 0.0})
+
+
+def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict[Path, bytes],
+             pages: int, warnings: list[str], seen: dict | None = None) -> None:
+    from . import cache
+
+    key, dirs = _build_key(opts)
+    cache.record_build(key, opts.output, deps, dirs, eng.name, eng.path, outputs,
+                       {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
+                        "pages": pages, "warnings": warnings}, seen)
+
+
+def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible.SourceDate | None = None,
+                files: dict[str, Path] | None = None) -> tuple[bytes, engines.RunResult]:
+    """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one.
+    `files` (name: path) are put beside cv.tex, e.g. subset fonts. Reproducible: the PDF's
+    dates come from `when`, its /ID from the source."""
+    env = reproducible.engine_env(when) if when else None
+    trailer = reproducible.trailer_id(eng.name, tex)
+    if opts.cache:
+        from . import cache
+
+        return cache.compile_tex(eng, tex, opts.output, opts.timeout, env=env, files=files, trailer_id=trailer)
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     env = reproducible.engine_env(when) if when else None
     try:
+        for name, path in (files or {}).items():
+            shutil.copyfile(path, build_dir / name)
         (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
         run = engines.run(eng, build_dir, timeout=opts.timeout, env=env,
                           trailer_id=reproducible.trailer_id(eng.name, tex))

@@ -39,6 +39,10 @@ def _build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--png", action="store_true",
                    help="also write PNG previews of the pages beside the PDF (cv-1.png, cv-2.png, ...)")
     p.add_argument("--png-dpi", type=_dpi, default=110, metavar="DPI", help="resolution of --png (default: 110)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="ignore and do not update the build cache in output/.cache/")
+    p.add_argument("--watch", action="store_true",
+                   help="rebuild whenever the data, the .bib or a template changes (Ctrl-C stops)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
@@ -154,6 +158,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"{data}: ok", file=sys.stderr)
         return EXIT_OK
+    if args.watch:
+        from .watch import watch
+
+        return watch(args, data, _print_error)
+    if not args.no_cache and _up_to_date(args, data):
+        return EXIT_OK
     from .build import Options, run_build
 
     quiet = args.quiet
@@ -166,7 +176,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         result = run_build(Options(data=data, output=output, engine=args.engine, theme=args.theme,
                                    template_dir=args.template_dir, timeout=args.timeout, progress=progress,
                                    max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
-                                   variant=variant, png=args.png, png_dpi=args.png_dpi))
+                                   variant=variant, png=args.png, png_dpi=args.png_dpi,
+                                   cache=not args.no_cache))
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if not quiet:
@@ -192,3 +203,23 @@ def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | Non
         variant_names(data, args.variant)  # an unknown name fails before anything is built
         return [(args.output or output_for(base, args.variant), args.variant)]
     return [(base, None)]
+
+
+def _up_to_date(args: argparse.Namespace, data: Path) -> bool:
+    """Nothing changed since the last build: say so without importing the build stages."""
+    if args.variant or args.all_variants or args.site:
+        return False  # those go through the build, which has its own check
+    from . import cache
+
+    output = args.output or Path("output/cv.pdf")
+    key, dirs = cache.build_key(data, output, args.engine, args.template_dir, args.theme, None, args.png,
+                                args.png_dpi, args.max_pages, args.pdf_url)
+    hit = cache.unchanged(key, output, dirs)
+    if not hit:
+        return False
+    for warning in hit["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{output} is up to date ({hit['pages']} page{'s' if hit['pages'] != 1 else ''}); "
+              "nothing to do", file=sys.stderr)
+    return True

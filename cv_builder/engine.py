@@ -131,9 +131,12 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None) -> list[str]:
+def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None,
+            fmt: str | None = None) -> list[str]:
     cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
            "-file-line-error", f"-jobname={jobname}"]
+    if fmt:  # a precompiled preamble (cache.ensure_format), in build_dir as FMT.fmt
+        cmd.append(f"-fmt={fmt}")
     if engine.name == "lualatex":
         cmd.append("--nosocket")
     if trailer_id:  # set on the command line, so cv.tex stays as the user sees it
@@ -151,8 +154,12 @@ def trailer_id_code(engine_name: str, hex_id: str) -> str:
 
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
         env: dict | None = None, max_passes: int = MAX_PASSES, trailer_id: str | None = None,
-        max_bytes: int = MAX_OUTPUT_BYTES) -> RunResult:
-    """Run the engine in build_dir on JOBNAME.tex until cross-references settle."""
+        max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None) -> RunResult:
+    """Run the engine in build_dir on JOBNAME.tex until cross-references settle.
+
+    An .aux left in build_dir by an earlier build is the starting point: if this
+    pass writes the same one back, one pass was enough.
+    """
     start = time.perf_counter()
     aux = build_dir / f"{jobname}.aux"
     pdf = build_dir / f"{jobname}.pdf"
@@ -162,7 +169,7 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     while True:
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes)
+        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes, fmt)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
             error = EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
@@ -179,9 +186,11 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
 
 
 def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
-              trailer_id: str | None = None, max_bytes: int = MAX_OUTPUT_BYTES) -> None:
+              trailer_id: str | None = None, max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None) -> None:
+    if fmt:
+        env = dict(env, MKTEXFMT="0")  # a missing format is an error, not a format build
     try:
-        proc = subprocess.Popen(command(engine, jobname, trailer_id), cwd=build_dir, env=env,
+        proc = subprocess.Popen(command(engine, jobname, trailer_id, fmt), cwd=build_dir, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
@@ -341,14 +350,42 @@ FALLBACK_FONTS = [
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts")]
 
 
-def fallback_fonts() -> list[str]:
-    """luaotfload fallback entries for the fonts installed here (CJK serif or sans, not both)."""
+_CJK = [(0x1100, 0x11FF), (0x2E80, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F),
+        (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF)]
+# The characters each fallback font is there for (Latin Modern itself covers Latin-1,
+# Latin Extended-A and the usual punctuation).
+FALLBACK_RANGES = {
+    "NotoSerifCJK-Regular.ttc": _CJK,
+    "NotoSansCJK-Regular.ttc": _CJK,
+    "NotoSerif-Regular.ttf": [(0x0180, 0x058F), (0x10A0, 0x10FF), (0x1D00, 0x1FFF), (0x2C60, 0x2C7F),
+                              (0x2DE0, 0x2DFF), (0xA640, 0xA69F), (0xA720, 0xA7FF)],
+    "NotoSansArabic-Regular.ttf": [(0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
+    "NotoSansHebrew-Regular.ttf": [(0x0590, 0x05FF), (0xFB1D, 0xFB4F)],
+    "NotoSansSymbols2-Regular.ttf": [(0x2190, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F650, 0x1F67F),
+                                     (0x1F780, 0x1F8FF)],
+    "NotoColorEmoji.ttf": [(0x2600, 0x27BF), (0xFE0F, 0xFE0F), (0x1F000, 0x1FAFF)],
+}
+
+
+def _needed(name: str, codes: set[int]) -> bool:
+    return any(lo <= c <= hi for c in codes for lo, hi in FALLBACK_RANGES.get(name, [(0, 0x10FFFF)]))
+
+
+def fallback_fonts(text: str | None = None) -> list[str]:
+    """luaotfload fallback entries for the fonts installed here (CJK serif or sans, not both).
+
+    With `text`, only the fonts some character of it needs: every fallback font is
+    loaded in every pass, the CJK one alone costs about a second.
+    """
+    codes = {ord(ch) for ch in set(text) if ord(ch) > 0x17F} if text is not None else None
     present = set()
     for root in FONT_DIRS:
         for dirpath, _, files in os.walk(root):
             present.update(f for f in files if f.startswith("Noto"))
     found = []
     for name, _pkg in FALLBACK_FONTS:
+        if codes is not None and not _needed(name, codes):
+            continue
         if name in present and not (name.startswith("NotoSansCJK") and any("CJK" in f for f in found)):
             mode = "harf" if any(k in name for k in ("Arabic", "Hebrew", "Emoji")) else "node"
             found.append(f"{name}:mode={mode};")

