@@ -241,7 +241,7 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
         "engine": engine_name,
         "unicode": target.unicode,
         "fallback_fonts": fallback_fonts or [],
-        "emoji_font": next((f.split(":")[0] for f in fallback_fonts or [] if "Emoji" in f), ""),
+        "emoji_font": _font_file(next((f.split(":")[0] for f in fallback_fonts or [] if "Emoji" in f), "")),
         "updated": f"{updated.day} {updated.strftime('%B')} {updated.year}",
         "pdf": {
             "title": design.pdf_title or _same_where(f"{name} – Curriculum Vitae", name),
@@ -293,6 +293,11 @@ def source_map(tex: str, printed: list[tuple[str, str]]) -> str:
 
 
 _TAG_RE = re.compile(r"\\VAR\{.*?\}|\\BLOCK\{.*?\}|\\#\{.*?\}")
+
+
+def _font_file(name: str) -> latex.Latex:
+    """A font file name as TeX code: ours (a Noto file or its subset), checked to be a plain name."""
+    return latex.Latex(name if re.fullmatch(r"[A-Za-z0-9._-]+", name) else "")
 
 
 def template_line(rendered: "Rendered", line: int) -> str:

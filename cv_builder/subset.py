@@ -55,7 +55,7 @@ def _subset(name: str, text: str, directory: Path) -> Path | None:
     st = source.stat()
     key = hashlib.sha256("\0".join([str(source), str(st.st_size), str(st.st_mtime_ns), _fonttools_version(),
                                     chars]).encode()).hexdigest()[:20]
-    target = directory / f"cvsub-{key}{'.ttf' if source.suffix == '.ttf' else '.otf'}"
+    target = directory / f"cvsub-{source.stem}-{key}{'.ttf' if source.suffix == '.ttf' else '.otf'}"
     if target.is_file() and target.stat().st_size > 0:
         return target
     directory.mkdir(parents=True, exist_ok=True)
