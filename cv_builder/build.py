@@ -161,7 +161,7 @@ def run_build(opts: Options) -> Result:
         seen = cache.snapshot([opts.data], _build_key(opts)[1])
     cv, lists = load_model(opts.data, report, opts.variant)
     if opts.cache and lists:
-        seen.update(cache.snapshot([opts.data.parent / cv.publications.bib]))
+        seen.update(cache.snapshot([opts.data.parent / cv.publications.bib], _build_key(opts)[1]))
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 
