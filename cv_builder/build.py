@@ -157,7 +157,6 @@ def run_build(opts: Options) -> Result:
     if opts.cache:
         from . import cache
 
-        render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
         seen = cache.snapshot([opts.data], _build_key(opts)[1])
     cv, lists = load_model(opts.data, report, opts.variant)
     if opts.cache and lists:
@@ -172,6 +171,10 @@ def run_build(opts: Options) -> Result:
     updated = when.date
 
     fonts: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
+    if opts.cache:  # only now: a build that fails on its input leaves output/ as it was
+        from . import cache
+
+        render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
 
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
         chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None

@@ -619,7 +619,7 @@ def _check_cv(v: _Validator, cv: CV, tree: Map) -> None:
                     f"no publications section is titled {shorten(cv.homepage.section)!r}",
                     f"did you mean {close[0]!r}?" if close else
                     "publications sections: " + (", ".join(map(repr, titles)) or "none"))
-    names = [n for s in cv.sections for n in ((s.id,) if s.id else ()) + (s.title,)]
+    names = [n for s in cv.sections for n in (s.id, s.title) if n]  # a missing title is reported already
     design = tree.items.get("design")
     if cv.design is not None and isinstance(design, Map):
         _check_refs(v, design, "design", names)
@@ -638,7 +638,7 @@ def find_section(sections: list, ref: str) -> Optional[int]:
     """Index of the section whose id or title is `ref` (ignoring case), else None."""
     want = ref.strip().casefold()
     for i, s in enumerate(sections):
-        if want in {(s.id or "").casefold(), s.title.casefold()}:
+        if want in {(s.id or "").casefold(), (s.title or "").casefold()}:
             return i
     return None
 

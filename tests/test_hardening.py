@@ -263,7 +263,7 @@ def test_ctrl_c_leaves_outputs_and_no_temporary_files(workspace, tmp_path):
     tpl = header(tmp_path, r"\def\x{\x}\x")  # keeps the engine busy until we interrupt
     env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(private_tmp))
     proc = subprocess.Popen([sys.executable, "-m", "cv_builder", "--engine", "pdflatex", "--data", str(cv),
-                             "-o", str(out), "--template-dir", str(tpl)],
+                             "-o", str(out), "--template-dir", str(tpl), "--no-cache"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(private_tmp.iterdir()):

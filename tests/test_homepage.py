@@ -275,14 +275,14 @@ def test_max_pages(tmp_path):
     copy_data(tmp_path)
     assert run_cli("-q", *ENGINE, cwd=tmp_path).returncode == 0
     out = tmp_path / "output"
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     cv_yaml = tmp_path / "data/cv.yaml"
     cv_yaml.write_text(cv_yaml.read_text().replace("Research Interests", "Research Topics"))
     proc = run_cli(*ENGINE, "--max-pages", "1", cwd=tmp_path)
     assert proc.returncode == 4
     assert "error: the CV has 2 pages, more than --max-pages 1" in proc.stderr
     assert "output/ was left as it was" in proc.stderr
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # previous outputs intact
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before  # previous outputs intact
     ok = run_cli("-q", *ENGINE, "--max-pages", "2", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert "Research Topics" in PDF(out / "cv.pdf").text
