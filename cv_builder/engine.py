@@ -344,14 +344,14 @@ FALLBACK_FONTS = [
     ("NotoSerif-Regular.ttf", "fonts-noto-core"),
     ("NotoSansArabic-Regular.ttf", "fonts-noto-core"),
     ("NotoSansHebrew-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansMath-Regular.ttf", "fonts-noto-core"),
     ("NotoSansSymbols2-Regular.ttf", "fonts-noto-core"),
     ("NotoColorEmoji.ttf", "fonts-noto-color-emoji"),
 ]
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts")]
 
 
-_CJK = [(0x1100, 0x11FF), (0x2E80, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F),
-        (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF)]
+from .latex import CJK_RANGES as _CJK  # noqa: E402  (the escaper sets exactly these in the CJK font)
 # The characters each fallback font is there for (Latin Modern itself covers Latin-1,
 # Latin Extended-A and the usual punctuation).
 FALLBACK_RANGES = {
@@ -361,6 +361,7 @@ FALLBACK_RANGES = {
                               (0x2DE0, 0x2DFF), (0xA640, 0xA69F), (0xA720, 0xA7FF)],
     "NotoSansArabic-Regular.ttf": [(0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
     "NotoSansHebrew-Regular.ttf": [(0x0590, 0x05FF), (0xFB1D, 0xFB4F)],
+    "NotoSansMath-Regular.ttf": [(0x2200, 0x22FF), (0x27C0, 0x27EF), (0x2980, 0x2AFF), (0x1D400, 0x1D7FF)],
     "NotoSansSymbols2-Regular.ttf": [(0x2190, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F650, 0x1F67F),
                                      (0x1F780, 0x1F8FF)],
     "NotoColorEmoji.ttf": [(0x2600, 0x27BF), (0xFE0F, 0xFE0F), (0x1F000, 0x1FAFF)],

@@ -462,6 +462,16 @@ def _emoji_tail(cp: int) -> bool:
     return cp in (0xFE0E, 0xFE0F, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F
 
 
+# Chinese, Japanese and Korean (with their punctuation and fullwidth forms): set in the CJK font.
+CJK_RANGES = [(0x1100, 0x11FF), (0x2E80, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F),
+              (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF)]
+
+
+def _cjk(src: str) -> bool:
+    cp = ord(src[0])
+    return any(lo <= cp <= hi for lo, hi in CJK_RANGES)
+
+
 def _rtl(src: str) -> bool:
     return unicodedata.bidirectional(src[0]) in ("R", "AL")
 
@@ -475,6 +485,8 @@ def _group_unicode(toks: list[tuple[str, str]], target: Target) -> list[tuple[st
 
     An emoji goes to ``\cvemoji{UTF-16 hex}{sequence}`` (themes define it: the
     colour font plus /ActualText so the PDF's text reads as typed); a run of
+    Chinese, Japanese or Korean to ``\cvcjk{run}`` (the CJK font, chosen
+    explicitly: a font fallback chain costs LuaLaTeX a second a pass); a run of
     Arabic or Hebrew, with the spaces and punctuation between its words, is
     set in a right-to-left box, so its words come out in the right order.
     """
@@ -499,6 +511,14 @@ def _group_unicode(toks: list[tuple[str, str]], target: Target) -> list[tuple[st
             hexa = seq.encode("utf-16-be").hex().upper()
             body = "".join(t[1] for t in toks[i:j])
             out.append((seq, r"{\ifdefined\cvemoji\cvemoji{" + hexa + "}{" + body + r"}\else " + body + r"\fi}"))
+            i = j
+            continue
+        if _cjk(src):
+            j = i + 1
+            while j < n and _cjk(toks[j][0]):
+                j += 1
+            body = "".join(t[1] for t in toks[i:j])
+            out.append(("".join(t[0] for t in toks[i:j]), r"{\ifdefined\cvcjk\cvcjk{" + body + r"}\else " + body + r"\fi}"))
             i = j
             continue
         if _rtl(src):

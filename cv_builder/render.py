@@ -240,8 +240,7 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
         "sections": section_views(cv.sections, publication_lists, design),
         "engine": engine_name,
         "unicode": target.unicode,
-        "fallback_fonts": fallback_fonts or [],
-        "emoji_font": _font_file(next((f.split(":")[0] for f in fallback_fonts or [] if "Emoji" in f), "")),
+        **font_context(fallback_fonts or []),
         "updated": f"{updated.day} {updated.strftime('%B')} {updated.year}",
         "pdf": {
             "title": design.pdf_title or _same_where(f"{name} – Curriculum Vitae", name),
@@ -293,6 +292,16 @@ def source_map(tex: str, printed: list[tuple[str, str]]) -> str:
 
 
 _TAG_RE = re.compile(r"\\VAR\{.*?\}|\\BLOCK\{.*?\}|\\#\{.*?\}")
+
+
+def font_context(fonts: list[str]) -> dict:
+    """LuaLaTeX's fonts as templates see them: the CJK and colour emoji fonts by name (the escaper
+    marks those runs, \\cvcjk and \\cvemoji), and the fallback chain for the rest."""
+    def pick(word: str) -> str:
+        return next((f.split(":")[0] for f in fonts if word in f), "")
+
+    return {"cjk_font": _font_file(pick("CJK")), "emoji_font": _font_file(pick("Emoji")),
+            "fallback_fonts": [f for f in fonts if "CJK" not in f and "Emoji" not in f]}
 
 
 def _font_file(name: str) -> latex.Latex:

@@ -78,12 +78,11 @@ NEEDED_FONTS = ("CJK", "NotoColorEmoji", "NotoSansArabic", "NotoSansHebrew", "No
 def unicode_preamble() -> tuple[str, list[str]]:
     """fontspec preamble exactly as the classic theme writes it: Latin Modern plus the Noto fallbacks."""
     from cv_builder.engine import fallback_fonts
-    from cv_builder.render import make_environment, templates_root
+    from cv_builder.render import font_context, make_environment, templates_root
 
     fonts = fallback_fonts()
     env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
-    emoji = next((f.split(":")[0] for f in fonts if "Emoji" in f), "")
-    tex = env.get_template("fonts_unicode.tex").render(engine="lualatex", fallback_fonts=fonts, emoji_font=emoji)
+    tex = env.get_template("fonts_unicode.tex").render(engine="lualatex", **font_context(fonts))
     return PREAMBLE_UNICODE + "\n" + tex, fonts
 
 
@@ -267,9 +266,11 @@ def test_lone_surrogates_dropped(s: str) -> None:
 
 def test_unicode_target_passes_scripts_through() -> None:
     report = Report()
-    s = "αβγ Кириллица 机器之心 e\u0301 ‍"
+    s = "αβγ Кириллица e\u0301 ‍"
     out = escape(s, LUALATEX, report)
     assert out == unicodedata.normalize("NFC", s)
+    assert escape("x 机器之心, 日本語", LUALATEX) == (r"x {\ifdefined\cvcjk\cvcjk{机器之心}\else 机器之心\fi}, "
+                                                 r"{\ifdefined\cvcjk\cvcjk{日本語}\else 日本語\fi}")
     assert report.warnings == []
 
 
