@@ -276,8 +276,21 @@ def test_ctrl_c_leaves_outputs_and_no_temporary_files(workspace, tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     assert out.read_bytes() == SENTINEL
     assert list(private_tmp.iterdir()) == []
-    leftovers = subprocess.run(["pgrep", "-f", str(tpl)], capture_output=True, text=True).stdout
-    assert leftovers.strip() == ""
+    assert not _processes_mentioning(str(private_tmp))  # no TeX left running in the build directory
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """PIDs whose working directory or command line mentions `text` (Linux /proc; no procps needed)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            where = os.readlink(proc / "cwd")
+            cmd = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if text in where or text in cmd:
+            found.append(int(proc.name))
+    return found
 
 
 @pytest.mark.engine

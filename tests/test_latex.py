@@ -453,7 +453,8 @@ def test_url_text() -> None:
     assert out == (r"\nobreak{}https://\allowbreak{}x.\allowbreak{}org/\allowbreak{}a\_\allowbreak{}"
                    r"b?\allowbreak{}c=\allowbreak{}d\&\allowbreak{}e=\allowbreak{}f\#\allowbreak{}g")
     assert isinstance(out, Latex)
-    assert url_text("https://例え.jp", LUALATEX) == r"\nobreak{}https://\allowbreak{}例え.\allowbreak{}jp"
+    assert url_text("https://例え.jp", LUALATEX) == (r"\nobreak{}https://\allowbreak{}"
+                                                  r"{\ifdefined\cvcjk\cvcjk{例え}\else 例え\fi}.\allowbreak{}jp")
 
 
 # ---------------------------------------------------------------------------
