@@ -265,7 +265,9 @@ def first_error(log: str) -> tuple[str, int, str]:
     """(file, line, message) of the first error in a -file-line-error log."""
     m = _ERROR_RE.search(log)
     if not m:
-        return "", 0, ""
+        # the engine's own fatal errors ("!pdfTeX error: ... cannot open Type 1 font file"), wrapped at 79
+        fatal = re.search(r"^!\s*(?:pdfTeX|LuaTeX|XeTeX|xdvipdfmx)\b.*?(?=\n\s*==>|\n\n|\Z)", log, re.M | re.S)
+        return ("", 0, re.sub(r"\n", "", fatal.group(0)).lstrip("! ").strip()) if fatal else ("", 0, "")
     msg = m.group("msg").strip()
     line = int(m.group("line")) if m.group("line") else 0
     if not line:  # "! msg" style: the line comes later as "l.123"

@@ -77,6 +77,13 @@ def test_first_error_is_parsed_from_the_log():
     assert engines.first_error(log) == ("./cv.tex", 12, "Undefined control sequence.")
 
 
+def test_engine_fatal_errors_are_named():
+    log = ("x\n\n!pdfTeX error: /opt/tinytex/bin/x86_64-linux/pdflatex (file cmr10.pfb): cannot open \n"
+           "Type 1 font file for reading\n ==> Fatal error occurred, no output PDF file produced!\n")
+    assert engines.first_error(log)[2] == ("pdfTeX error: /opt/tinytex/bin/x86_64-linux/pdflatex (file cmr10.pfb): "
+                                           "cannot open Type 1 font file for reading")
+
+
 def test_sandbox_environment():
     os.environ["TEXMFOUTPUT"] = "/tmp"
     try:
@@ -98,7 +105,9 @@ def pdflatex():
 
 
 def run_doc(tmp_path, body, timeout=20.0):
-    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\begin{document}" + body + "\\end{document}\n")
+    # lmodern: the embedded TinyTeX has no Type 1 Computer Modern (cmr10.pfb)
+    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}"
+                                     "\\begin{document}" + body + "\\end{document}\n")
     return engines.run(pdflatex(), tmp_path, timeout=timeout)
 
 
