@@ -157,10 +157,10 @@ def run_build(opts: Options) -> Result:
     if opts.cache:
         from . import cache
 
-        seen = cache.snapshot([opts.data], _build_key(opts)[1])
+        seen = cache.snapshot([opts.data], build_key(opts)[1])
     cv, lists = load_model(opts.data, report, opts.variant)
     if opts.cache and lists:
-        seen.update(cache.snapshot([opts.data.parent / cv.publications.bib], _build_key(opts)[1]))
+        seen.update(cache.snapshot([opts.data.parent / cv.publications.bib], build_key(opts)[1]))
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 
@@ -258,7 +258,7 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
     return []
 
 
-def _build_key(opts: Options) -> tuple[str, list[Path]]:
+def build_key(opts: Options) -> tuple[str, list[Path]]:
     from . import cache
 
     return cache.build_key(opts.data, opts.output, opts.engine, opts.template_dir, opts.theme, opts.variant,
@@ -271,7 +271,7 @@ def unchanged(opts: Options) -> Result | None:
         return None
     from . import cache
 
-    key, dirs = _build_key(opts)
+    key, dirs = build_key(opts)
     hit = cache.unchanged(key, opts.output, dirs)
     if not hit:
         return None
@@ -284,7 +284,7 @@ def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict
              pages: int, warnings: list[str], seen: dict | None = None) -> None:
     from . import cache
 
-    key, dirs = _build_key(opts)
+    key, dirs = build_key(opts)
     cache.record_build(key, opts.output, deps, dirs, eng.name, eng.path, outputs,
                        {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
                         "pages": pages, "warnings": warnings}, seen)

@@ -28,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .publish import atomic_write, locked
+
 VERSION = "1"
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENV_KEYS = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
@@ -71,18 +73,9 @@ def tree_digest(directory: Path, suffixes: tuple[str, ...] = ()) -> str:
 
 
 def _atomic(path: Path, data: bytes) -> None:
-    # No fsync (unlike publish.atomic_write): entries are verified on read, so a
-    # write lost in a crash is only a miss.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    # No fsync (unlike published files): entries are verified on read, so a write lost
+    # in a crash is only a miss.
+    atomic_write(path, data, sync=False)
 
 
 def write_json(path: Path, obj) -> None:
@@ -95,23 +88,6 @@ def read_json(path: Path):
         return json.loads(Path(path).read_bytes())
     except (OSError, ValueError):
         return None
-
-
-@contextlib.contextmanager
-def locked(path: Path):
-    """An exclusive flock on `path` (a no-op where flock is missing)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
-        try:
-            import fcntl
-        except ImportError:
-            yield
-            return
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # --- what the engine is -------------------------------------------------------------

@@ -10,21 +10,19 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import CVError
 
 
 @contextlib.contextmanager
-def output_lock(directory: Path):
-    """An exclusive lock on the output directory (a no-op where flock is missing)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    lock_path = directory / ".cv_builder.lock"
-    with open(lock_path, "a") as fh:
+def locked(path: Path):
+    """An exclusive flock on `path` (a no-op where flock is missing: Windows relies on atomic rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
         try:
             import fcntl
-        except ImportError:  # Windows: atomic rename alone
+        except ImportError:
             yield
             return
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -34,8 +32,13 @@ def output_lock(directory: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _stage(path: Path, data: bytes) -> str:
-    """Write `data` to a synced temporary file beside `path`; returns its name."""
+def output_lock(directory: Path):
+    """An exclusive lock on the output directory."""
+    return locked(directory / ".cv_builder.lock")
+
+
+def _stage(path: Path, data: bytes, sync: bool = True) -> str:
+    """Write `data` to a temporary file beside `path` (synced to disk if `sync`); returns its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:  # a file being replaced keeps its permissions (e.g. a --site page)
         mode = path.stat().st_mode & 0o777
@@ -45,8 +48,9 @@ def _stage(path: Path, data: bytes) -> str:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
     except BaseException:
         _discard([tmp])
@@ -60,8 +64,8 @@ def _discard(names) -> None:
             os.unlink(name)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    tmp = _stage(path, data)
+def atomic_write(path: Path, data: bytes, sync: bool = True) -> None:
+    tmp = _stage(path, data, sync)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -89,6 +93,8 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         with output_lock(directory):
+            from concurrent.futures import ThreadPoolExecutor  # not on the no-op path (cache.py)
+
             with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
                 futures = [(pool.submit(_stage, path, data), path) for path, data in files.items()
                            if not same_content(path, data)]  # an unchanged file keeps its mtime

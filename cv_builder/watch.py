@@ -70,8 +70,9 @@ def bib_paths(opts) -> list[str]:
     """The .bib the last build read (recorded by the cache), to watch it where it lives."""
     from . import cache
 
-    key, _ = cache.build_key(opts.data, opts.output, opts.engine, opts.template_dir, opts.theme, opts.variant,
-                             opts.png, opts.png_dpi, opts.max_pages, opts.pdf_url)
+    from .build import build_key
+
+    key, _ = build_key(opts)
     state = cache.read_json(cache.root(opts.output) / "noop" / f"{key[:32]}.json") or {}
     return [p for p in state.get("deps_list", []) if p.endswith(".bib")]
 

