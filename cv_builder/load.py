@@ -117,6 +117,11 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
         hint = "a quoted string is not closed"
     elif "mapping values are not allowed" in message:
         hint = "check the indentation, or quote a value that contains ': '"
+    start = exc.context_mark
+    if start and mark is not start and start.line != mark.line and exc.context:
+        where = f"{exc.context.replace('while ', '').replace('parsing ', '').replace('scanning ', '')} " \
+                f"starts at line {start.line + 1}, column {start.column + 1}"
+        hint = f"{hint}; {where}" if hint else where
     line = mark.line + 1 if mark else 0
     col = mark.column + 1 if mark else 0
     return Problem(f"YAML syntax error: {message}", file, line, col, hint=hint)

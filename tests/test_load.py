@@ -91,3 +91,11 @@ def test_deep_nesting_is_a_clean_error():
     text = "a: " + "[" * 200 + "]" * 200 + "\n"
     (p,) = problems(text)
     assert "deep" in p.message or "nesting" in p.message
+
+
+def test_unclosed_bracket_names_where_it_starts():
+    with pytest.raises(InputError) as info:
+        parse_yaml("person:\n  name: [Heming\n  position: PhD\n", "cv.yaml")
+    text = str(info.value)
+    assert text.startswith("cv.yaml:3:11: YAML syntax error")
+    assert "a flow sequence starts at line 2, column 9" in text
