@@ -224,7 +224,7 @@ def run_build(opts: Options) -> Result:
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    t = timer.stage("engine", t, f"{eng.label}, {run.passes} passes, {run.pages} pages")
+    t = timer.stage("engine", t, f"{eng.label}, {run.passes} pass{'es' if run.passes != 1 else ''}, {run.pages} pages")
     check_pages(run.pages, opts.max_pages)
 
     outputs = output_files(opts, rendered.tex, pdf)

@@ -6,7 +6,6 @@ directory, a closed stdin and a wall-clock timeout that kills the process group.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -165,7 +164,7 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     pdf = build_dir / f"{jobname}.pdf"
     log_path = build_dir / f"{jobname}.log"
     passes = 0
-    previous = _digest(aux)
+    previous = aux_state(aux)
     while True:
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
@@ -177,8 +176,8 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
             raise error
         if pdf.stat().st_size > MAX_PDF_BYTES:
             raise EngineError(f"the PDF grew past {MAX_PDF_BYTES // 2**20} MiB; stopped")
-        current = _digest(aux)
-        settled = current == previous and "Rerun to get" not in log and "Rerun LaTeX" not in log
+        current = aux_state(aux)
+        settled = current == previous and not _RERUN.search(log)
         previous = current
         if settled or passes >= max_passes:
             break
@@ -238,11 +237,23 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _digest(path: Path) -> str:
+# What an .aux says that the next pass could read back: labels, citations, TOC lines.
+# The rest is the same on every run (\relax, hyperref's set-up) or is only read by
+# code that asks for a rerun itself (the kernel's page total, `shipout/lastpage`).
+_AUX_NOISE = re.compile(r"^(?:\\relax ?|\\providecommand\\.*|\\gdef ?\\@abspage@last\{\d+\})$")
+_HYPERREF_SETUP = re.compile(r"\\HyperFirstAtBeginDocument\{\\ifx\\hyper@anchor\\@undefined\n.*?\n\\fi\}\n"
+                             r"\\global\\let\\hyper@last\\relax ?\n\\gdef\\HyperFirstAtBeginDocument#1\{#1\}\n", re.S)
+_RERUN = re.compile(r"Rerun (?:to|LaTeX)|Label\(s\) may have changed")
+
+
+def aux_state(path: Path) -> str:
+    """The part of an .aux a second pass would read; "" when there is none (one pass is enough)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return ""
+    text = _HYPERREF_SETUP.sub("", text)
+    return "\n".join(line for line in text.splitlines() if line.strip() and not _AUX_NOISE.match(line))
 
 
 def _read_log(path: Path) -> str:

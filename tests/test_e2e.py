@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import DATA, ENGINE_MODES, PDF, norm, run_cli, squash
+from conftest import DATA, ENGINE_MODES, PDF, have_embedded, have_system, norm, run_cli, squash
 
 SECTIONS = ["Research Interests", "Education", "Experience", "Publications", "Invited Talks",
             "Service", "Teaching", "Awards"]
@@ -119,6 +119,48 @@ def test_progress_lines_name_each_stage(built):
     _, proc, _ = built
     for stage in ("load+model", "render", "engine", "publish"):
         assert re.search(rf"^{re.escape(stage)}\s+\d+ ms", proc.stderr, re.M), stage
+
+
+def test_one_engine_pass_from_a_fresh_directory(built):
+    """Page X of Y without the .aux round trip: pages are held until Y is known."""
+    _, proc, _ = built
+    assert re.search(r"^engine .*, 1 pass, ", proc.stderr, re.M), proc.stderr
+
+
+@pytest.mark.parametrize("mode", ENGINE_MODES)
+def test_every_page_footer_counts_to_the_last_page(mode, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    yaml = data / "cv.yaml"
+    long = " ".join(["Efficient inference for large language models."] * 300)
+    text = yaml.read_text(encoding="utf-8")
+    marker = "and 3) cross vision and language understanding."
+    assert marker in text
+    yaml.write_text(text.replace(marker, marker + " " + long), encoding="utf-8")
+    out = tmp_path / "out" / "cv.pdf"
+    proc = run_cli("--engine", mode, "--data", str(yaml), "-o", str(out), "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    pdf = PDF(out)
+    assert pdf.pages >= 4 and ", 1 pass, " in proc.stderr
+    for number, page in enumerate(pdf.reader.pages, 1):
+        assert f"Page {number} of {pdf.pages}" in norm(page.extract_text()), number
+
+
+@pytest.mark.skipif(not (have_system("pdflatex") or have_embedded()), reason="no pdflatex")
+def test_a_template_with_lastpage_gets_its_second_pass(tmp_path):
+    """The one-pass footer is the themes' choice; a template that uses \\pageref{LastPage}
+    still gets a right number, because the .aux holds a label the next pass reads."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "footer.tex").write_text("\\usepackage{fancyhdr}\\usepackage{lastpage}\\pagestyle{fancy}\\fancyhf{}\n"
+                                     "\\fancyfoot[C]{Sheet \\thepage\\ of \\pageref*{LastPage}}\n")
+    out = tmp_path / "out" / "cv.pdf"
+    proc = run_cli("--engine", "embedded" if not shutil.which("pdflatex") else "pdflatex",
+                   "--template-dir", str(mine), "-o", str(out), "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    pdf = PDF(out)
+    assert ", 2 passes, " in proc.stderr
+    assert f"Sheet 1 of {pdf.pages}" in norm(pdf.text) and "??" not in pdf.text
 
 
 @pytest.mark.parametrize("mode", ENGINE_MODES[:2])

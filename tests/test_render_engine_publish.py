@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,31 @@ def run_doc(tmp_path, body, timeout=20.0):
 def test_engine_runs_and_counts_pages(tmp_path):
     result = run_doc(tmp_path, "Hello\\newpage World")
     assert result.pages == 2 and result.pdf.is_file()
+
+
+def test_one_pass_when_the_aux_holds_nothing_to_read_back(tmp_path):
+    result = run_doc(tmp_path, "Hello\\newpage World")
+    assert result.passes == 1
+
+
+def test_references_get_the_passes_they_need(tmp_path):
+    result = run_doc(tmp_path, "See page \\pageref{end}.\\newpage\\newpage Here\\label{end}")
+    assert result.passes == 2
+    text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True).stdout
+    assert "See page 2." in text and "??" not in text
+
+
+def test_aux_state_ignores_set_up_lines_only(tmp_path):
+    aux = tmp_path / "x.aux"
+    assert engines.aux_state(aux) == ""
+    aux.write_text("\\relax \n\\providecommand\\hyper@newdestlabel[2]{}\n"
+                   "\\providecommand\\HyperFirstAtBeginDocument{\\AtBeginDocument}\n"
+                   "\\HyperFirstAtBeginDocument{\\ifx\\hyper@anchor\\@undefined\n\\global\\let\\oldnewlabel\\newlabel\n"
+                   "\\fi}\n\\global\\let\\hyper@last\\relax \n\\gdef\\HyperFirstAtBeginDocument#1{#1}\n"
+                   "\\gdef \\@abspage@last{2}\n")
+    assert engines.aux_state(aux) == ""
+    aux.write_text(aux.read_text() + "\\newlabel{LastPage}{{}{2}}\n\\@writefile{toc}{x}\n")
+    assert engines.aux_state(aux) == "\\newlabel{LastPage}{{}{2}}\n\\@writefile{toc}{x}"
 
 
 def test_engine_failure_shows_the_line(tmp_path):
