@@ -247,7 +247,7 @@ def test_an_input_edited_during_the_build_is_not_taken_as_built(tmp_path):
 
 @pytest.mark.skipif(not have_system("lualatex"), reason="no system lualatex")
 def test_unicode_fallback_fonts_are_subset_and_new_characters_show(tmp_path):
-    pytest.importorskip("fontTools", reason="fonttools not installed")
+    pytest.importorskip("uharfbuzz", reason="uharfbuzz not installed")
     data = copy_data(tmp_path)
     out = tmp_path / "output" / "cv.pdf"
     build(data, out, engine="lualatex")
