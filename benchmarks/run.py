@@ -140,7 +140,7 @@ def build(data: Path, out: Path, mode: str) -> dict:
 
 
 def _passes(stderr: str) -> int:
-    m = re.search(r"(\d+) passes", stderr)
+    m = re.search(r"(\d+) pass(?:es)?\b", stderr)
     return int(m.group(1)) if m else 0
 
 
@@ -206,6 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         print("no TeX engine found", file=sys.stderr)
         return 1
     results = {}
+    # As after a user's first run: bytecode written (PYTHONDONTWRITEBYTECODE would otherwise
+    # make every child compile cv_builder's modules from source).
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "cv_builder"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="cv-bench-") as tmp:
         for mode in wanted:
             for size in sizes:

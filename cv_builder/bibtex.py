@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import bibtexparser
-import latexcodec  # noqa: F401  (registers the "ulatex" codec)
-from bibtexparser import model
-
 from .errors import InputError, Problem, Report
+
+# Imported on the first parse: an unchanged .bib comes from the build cache without them.
+bibtexparser = model = None
 
 _LOG = logging.getLogger("bibtexparser")
 
@@ -101,6 +100,15 @@ def _read_text(path: Path, display: str) -> str:
 # Parsing
 
 
+def _import_parser() -> None:
+    global bibtexparser, model
+    if model is None:
+        import bibtexparser as parser
+        from bibtexparser import model as blocks
+
+        bibtexparser, model = parser, blocks
+
+
 def parse_bib(text: str, file: str, report: Report) -> list[BibEntry]:
     """Parse BibTeX text; raises InputError with every problem found."""
     if not text.strip():
@@ -131,6 +139,7 @@ def split_blocks(text: str) -> list[model.Block]:
     0.2 ms per entry, most of the time budget for a 1,000-entry CV, so a
     well-formed file goes through our small scanner; anything it does not
     understand goes to bibtexparser, which recovers from errors and locates them."""
+    _import_parser()
     blocks = _fast_split(text)
     if blocks is not None:
         return blocks
@@ -882,6 +891,8 @@ def _command(stack: list[_Frame], name: str, spaced: bool, unknown: list[str]) -
 @lru_cache(maxsize=512)
 def _latexcodec_symbol(name: str) -> str | None:
     """latexcodec knows many more symbols: text ones (\\textpm) and math ones (\\alpha)."""
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec)
+
     for source in ("\\" + name, "$\\" + name + "$"):
         try:
             decoded = codecs.decode(source, "ulatex").strip()

@@ -33,6 +33,7 @@ class Options:
     png: bool = False  # also write PNG previews of the pages
     png_dpi: int = 110
     cache: bool = True  # output/.cache/ (cv_builder/cache.py); --no-cache turns it off
+    early: object = None  # cache.Early: the engine the CLI started ahead; run_build closes it
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -66,7 +67,7 @@ class _Timer:
         return now
 
 
-def load_model(data: Path, report: Report, variant: str | None = None
+def load_model(data: Path, report: Report, variant: str | None = None, cache_for: Path | None = None
                ) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
     shown = display_path(data)
@@ -75,7 +76,7 @@ def load_model(data: Path, report: Report, variant: str | None = None
         cv = variants.apply(model.build(tree, shown), variant)
     except InputError as exc:
         raise InputError(exc.problems + _bib_problems(tree, data)) from None
-    lists = publication_lists(cv, data, report)
+    lists = publication_lists(cv, data, report, cache_for)
     return cv, lists
 
 
@@ -94,12 +95,22 @@ def _bib_problems(tree: load.Map, data: Path) -> list:
     return []
 
 
-def publication_lists(cv: model.CV, data: Path, report: Report) -> dict[int, bibliography.PublicationList]:
+def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path | None = None
+                      ) -> dict[int, bibliography.PublicationList]:
+    """The shown publication sections, organised. `cache_for`: the output whose cache may
+    hold the parsed .bib."""
     wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
     if not wanted:
         return {}
     bib_path = (data.parent / cv.publications.bib)
-    entries = bibtex.load_bib(bib_path, report, display_path(bib_path))
+    shown = display_path(bib_path)
+    if cache_for is None:
+        entries = bibtex.load_bib(bib_path, report, shown)
+    else:
+        from . import cache
+
+        entries = cache.parsed_bib(cache_for, bib_path, shown, report,
+                                   lambda sink: bibtex.load_bib(bib_path, sink, shown))
     options = bib_options(cv.publications)
     pubs = bibliography.make_publications(entries, options, report)
     return {i: bibliography.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
@@ -146,6 +157,20 @@ def source_date(cv: model.CV, data: Path) -> reproducible.SourceDate:
 
 
 def run_build(opts: Options) -> Result:
+    early = opts.early
+    try:
+        return _run_build(opts)
+    except BaseException:
+        if early is not None:
+            early.close(failed=True)  # stop it, free its directory, remove what it made
+        raise
+    finally:
+        if opts.early is not None:
+            opts.early.close()  # not used (another engine, or the PDF came from the cache)
+            opts.early = None
+
+
+def _run_build(opts: Options) -> Result:
     report = Report()
     timer = _Timer(opts.progress)
     t = time.perf_counter()
@@ -158,7 +183,7 @@ def run_build(opts: Options) -> Result:
         from . import cache
 
         seen = cache.snapshot([opts.data], build_key(opts)[1])
-    cv, lists = load_model(opts.data, report, opts.variant)
+    cv, lists = load_model(opts.data, report, opts.variant, opts.output if opts.cache else None)
     if opts.cache and lists:
         seen.update(cache.snapshot([opts.data.parent / cv.publications.bib], build_key(opts)[1]))
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
@@ -167,7 +192,8 @@ def run_build(opts: Options) -> Result:
     if opts.site:
         site.check(opts.site, display_path(opts.site))  # a page we could not update fails before TeX
     theme = opts.theme or cv.design.theme
-    when = source_date(cv, opts.data)
+    early = opts.early
+    when = early.when if early is not None and early.deps == data_files(cv, opts.data) else source_date(cv, opts.data)
     updated = when.date
 
     fonts: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
@@ -214,7 +240,7 @@ def run_build(opts: Options) -> Result:
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
     try:
-        pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files)
+        pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early)
     except engines.EngineError as exc:
         where = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
         if not where:
@@ -224,7 +250,8 @@ def run_build(opts: Options) -> Result:
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    t = timer.stage("engine", t, f"{eng.label}, {run.passes} pass{'es' if run.passes != 1 else ''}, {run.pages} pages")
+    t = timer.stage("engine", t, f"{eng.label}, {run.passes} pass{'es' if run.passes != 1 else ''}, {run.pages} pages"
+                       + (", started ahead" if run.ahead else ""))
     check_pages(run.pages, opts.max_pages)
 
     outputs = output_files(opts, rendered.tex, pdf)
@@ -284,6 +311,7 @@ def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict
              pages: int, warnings: list[str], seen: dict | None = None) -> None:
     from . import cache
 
+    cache.write_pending()
     key, dirs = build_key(opts)
     cache.record_build(key, opts.output, deps, dirs, eng.name, eng.path, outputs,
                        {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
@@ -291,7 +319,7 @@ def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict
 
 
 def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible.SourceDate | None = None,
-                files: dict[str, Path] | None = None) -> tuple[bytes, engines.RunResult]:
+                files: dict[str, Path] | None = None, early=None) -> tuple[bytes, engines.RunResult]:
     """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one.
     `files` (name: path) are put beside cv.tex, e.g. subset fonts. Reproducible: the PDF's
     dates come from `when`, its /ID from the source."""
@@ -300,7 +328,9 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
     if opts.cache:
         from . import cache
 
-        return cache.compile_tex(eng, tex, opts.output, opts.timeout, env=env, files=files, trailer_id=trailer)
+        opts.early = None  # compile_tex closes it
+        return cache.compile_tex(eng, tex, opts.output, opts.timeout, env=env, files=files, trailer_id=trailer,
+                                 early=early)
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     env = reproducible.engine_env(when) if when else None
     try:

@@ -245,6 +245,48 @@ def unchanged(key: str, output: Path, template_dir) -> dict | None:
         return None  # an entry from another version or a damaged one: rebuild
 
 
+def parsed_bib(output: Path, path: Path, display: str, report, parse):
+    """`parse(report)`'s entries for the .bib at `path`, from bib/ when its bytes, its shown
+    name and the parser are unchanged; its warnings are replayed into `report`. Saves the
+    parse and the imports of bibtexparser and latexcodec on a build that only edited the YAML."""
+    from .bibtex import BibEntry
+    from .errors import Report
+
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return parse(report)  # the parser words the error
+    entry = root(output) / "bib" / (digest("bib", content, display, file_digest(PACKAGE_DIR / "bibtex.py"))[:32]
+                                    + ".json")
+    cached = read_json(entry)
+    with contextlib.suppress(KeyError, TypeError, ValueError):  # a foreign or old entry is a miss
+        if isinstance(cached, dict):
+            entries = [BibEntry(e["key"], e["type"], dict(e["fields"]), e["file"], int(e["line"]))
+                       for e in cached["entries"]]
+            for w in cached["warnings"]:
+                report.warn(*w)
+            return entries
+    own = Report()
+    entries = parse(own)
+    for w in own.warnings:
+        report.warn(w.message, w.file, w.line, w.column, w.path)
+    _PENDING[entry] = {"entries": [vars(e) for e in entries],
+                       "warnings": [[w.message, w.file, w.line, w.column, w.path] for w in own.warnings]}
+    return entries
+
+
+_PENDING: dict[Path, object] = {}  # entries written only once the build has succeeded
+
+
+def write_pending() -> None:
+    """Write the entries a successful build collected (a failed build leaves output/ as it was)."""
+    while _PENDING:
+        path, obj = _PENDING.popitem()
+        with contextlib.suppress(OSError):
+            write_json(path, obj)
+            prune(path.parent, keep=8, pattern="*.json")
+
+
 def template_bytecode(output: Path):
     """Jinja's compiled templates under .cache/jinja/ (it verifies each by source checksum)."""
     import jinja2
@@ -283,13 +325,15 @@ def store_pdf(cache: Path, key: str, data: bytes, meta: dict) -> None:
         write_json(cache / "pdf" / f"{key[:32]}.json", dict(meta, sha256=hashlib.sha256(data).hexdigest()))
 
 
-def prune(directory: Path, keep: int = 40) -> None:
-    """Keep the newest `keep` entries of a cache directory; old PDFs pile up otherwise."""
+def prune(directory: Path, keep: int = 40, pattern: str = "*.pdf") -> None:
+    """Keep the newest `keep` entries of a cache directory; old ones pile up otherwise.
+    A PDF's .json (its digest and metadata) goes with it."""
     with contextlib.suppress(OSError):
-        files = sorted(directory.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+        files = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in files[keep:]:
             old.unlink(missing_ok=True)
-            old.with_suffix(".json").unlink(missing_ok=True)
+            if old.suffix == ".pdf":
+                old.with_suffix(".json").unlink(missing_ok=True)
 
 
 # --- layer 3: a warm build directory and a precompiled preamble ---------------------
@@ -404,10 +448,95 @@ def _place(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+class Early:
+    """A build's engine started ahead (engine.Waiting) in its work directory, holding the
+    directory's lock until the build is done with it. `deps` and `when`: the data files and
+    source date it was started for; the build uses it only if its own agree."""
+
+    def __init__(self, stack: contextlib.ExitStack, work: Path, fmt: Path | None, waiting, deps, when,
+                 made: list[Path]):
+        self.stack, self.work, self.fmt, self.waiting, self.deps, self.when = stack, work, fmt, waiting, deps, when
+        self.made = made  # folders it created: removed again if the build fails
+
+    def close(self, failed: bool = False) -> None:
+        if self.waiting is not None:
+            self.waiting.cancel()
+            self.waiting = None
+        self.stack.close()
+        if failed:  # a failed build leaves output/ as it was
+            for folder in self.made:
+                shutil.rmtree(folder, ignore_errors=True)
+            self.made = []
+
+
+def _clean(work: Path) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    for old in work.iterdir():  # keep only what the next pass reads back
+        if old.suffix not in KEEP:
+            old.unlink() if old.is_file() or old.is_fifo() else shutil.rmtree(old, ignore_errors=True)
+
+
+def _last_format(work: Path) -> Path:
+    return work.with_name(work.name + ".fmt")
+
+
+def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None:
+    """Start the engine this build will most likely run (the last build's with these options,
+    else the one asked for) before the build stages are even imported; None where that is
+    not possible (XeTeX rereads its input, `auto` on a first build, no named pipes)."""
+    from . import reproducible
+    from .engine import Engine, Waiting, find_engine
+    from .errors import CVError
+
+    if not Waiting.supported():
+        return None
+    cache = root(output)
+    state = read_json(cache / "noop" / f"{key[:32]}.json")
+    try:
+        last = state["result"]
+        eng = Engine(last["engine_name"], last["engine_path"], bool(last.get("embedded")))
+        deps = [Path(p) for p in state["deps_list"]]
+    except (KeyError, TypeError):
+        if engine == "auto":
+            return None
+        try:
+            eng = find_engine(engine)
+        except CVError:
+            return None
+        deps = [data] + [p for p in [data.parent / "publications.bib"] if p.is_file()]
+    if eng.name == "xelatex" or not os.path.isfile(eng.path):
+        return None
+    try:
+        when = reproducible.source_date(deps)
+    except CVError:
+        return None
+    made = [p for p in (Path(output).parent, cache) if not p.exists()][:1]
+    work = work_dir(cache, output, engine_identity(eng.name, eng.path, cache))
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(locked(work.with_name(work.name + ".lock")))
+        _clean(work)
+        fmt = None
+        if eng.name == "pdflatex":
+            with contextlib.suppress(OSError):
+                named = _last_format(work).read_text(encoding="utf-8").strip()
+                if named and usable_format(Path(named)):
+                    fmt = Path(named)
+                    _place(fmt, work / "cvfmt.fmt")
+        waiting = Waiting(eng, work, reproducible.engine_env(when), "cvfmt" if fmt else None)
+    except BaseException:
+        stack.close()
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Early(stack, work, fmt, waiting, deps, when, made)
+
+
 def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None,
-                files: dict[str, Path] | None = None, trailer_id: str | None = None):
+                files: dict[str, Path] | None = None, trailer_id: str | None = None, early: Early | None = None):
     """(PDF bytes, RunResult) for `tex`, from the cache or a warm build directory.
-    `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them."""
+    `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them.
+    `early`: the engine started ahead for this build, used where it matches."""
     from .engine import RunResult, run, sandbox_env
     from .errors import EngineError
 
@@ -416,16 +545,22 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
     key = pdf_key(tex, identity + json.dumps(env or {}, sort_keys=True) + (trailer_id or ""))
     hit = load_pdf(cache, key)
     if hit:
+        if early:
+            early.close()
         data, meta = hit
         return data, RunResult(cache / "pdf" / f"{key[:32]}.pdf", "", 0, int(meta.get("pages", 0)), 0.0,
                                list(meta.get("warnings", [])))
     work = work_dir(cache, output, identity)
-    with locked(work.with_name(work.name + ".lock")):
-        work.mkdir(parents=True, exist_ok=True)
-        for old in work.iterdir():  # keep only what the next pass reads back
-            if old.suffix not in KEEP:
-                old.unlink() if old.is_file() else shutil.rmtree(old, ignore_errors=True)
-        warm = any(work.iterdir())
+    if early is not None and (early.work != work or early.waiting is None):
+        early.close()
+        early = None
+    with contextlib.ExitStack() as stack:
+        if early is not None:
+            stack.callback(early.close)  # its lock is this directory's
+        else:
+            stack.enter_context(locked(work.with_name(work.name + ".lock")))
+            _clean(work)
+        warm = any(p.suffix in KEEP for p in work.iterdir())
         for name, path in (files or {}).items():
             _place(path, work / name)
         fmt, pending = None, None
@@ -434,14 +569,22 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             candidate = format_path(cache, identity, split[0])
             if usable_format(candidate):
                 fmt = candidate
-                _place(fmt, work / "cvfmt.fmt")
             elif not candidate.with_suffix(".failed").exists():
                 pending = FormatBuild(candidate, eng.name, eng.path, split[0], sandbox_env(env))
+        waiting = None
+        if early is not None:
+            if early.fmt == fmt and early.waiting.same(eng, work, env, "cvfmt" if fmt else None):
+                waiting = early.waiting
+            else:
+                early.waiting.cancel()  # started for another engine, format or date
+        if fmt and (waiting is None or early.fmt != fmt):
+            (work / "cvfmt.fmt").unlink(missing_ok=True)
+            _place(fmt, work / "cvfmt.fmt")
         (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
         try:
             try:
                 result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
-                             trailer_id=trailer_id)
+                             trailer_id=trailer_id, waiting=waiting)
             except EngineError:
                 if not (warm or fmt):
                     raise
@@ -452,6 +595,7 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
                 for name, path in (files or {}).items():
                     _place(path, work / name)
                 (work / "cv.tex").write_text(tex, encoding="utf-8")
+                fmt = None
                 result = run(eng, work, timeout=timeout, env=env, trailer_id=trailer_id)
             data = result.pdf.read_bytes()
         except BaseException:
@@ -460,6 +604,9 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             raise
         if pending:
             pending.finish(timeout)
+        with contextlib.suppress(OSError):  # the next build starts its engine early with this format
+            _atomic(_last_format(work), str(fmt or (pending.fmt if pending and usable_format(pending.fmt) else ""))
+                    .encode("utf-8"))
     store_pdf(cache, key, data, {"pages": result.pages, "warnings": result.warnings, "passes": result.passes})
     prune(cache / "pdf")
     return data, result

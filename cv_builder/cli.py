@@ -162,8 +162,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .watch import watch
 
         return watch(args, data, _print_error)
-    if not args.no_cache and _up_to_date(args, data):
-        return EXIT_OK
+    early = None
+    if not args.no_cache:
+        key = _up_to_date(args, data)
+        if key is True:
+            return EXIT_OK
+        if key:  # start the engine now: it loads while the build stages import and render
+            from .cache import start_early
+
+            early = start_early(key, data, args.output or Path("output/cv.pdf"), args.engine)
+    try:
+        return _build_all(args, data, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _build_all(args: argparse.Namespace, data: Path, early) -> int:
     from .build import Options, run_build
 
     quiet = args.quiet
@@ -177,7 +192,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                                    template_dir=args.template_dir, timeout=args.timeout, progress=progress,
                                    max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
                                    variant=variant, png=args.png, png_dpi=args.png_dpi,
-                                   cache=not args.no_cache))
+                                   cache=not args.no_cache, early=early))
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if not quiet:
@@ -205,8 +220,9 @@ def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | Non
     return [(base, None)]
 
 
-def _up_to_date(args: argparse.Namespace, data: Path) -> bool:
-    """Nothing changed since the last build: say so without importing the build stages."""
+def _up_to_date(args: argparse.Namespace, data: Path) -> bool | str:
+    """Nothing changed since the last build: say so without importing the build stages (True).
+    Else the build's cache key (for start_early), or False for builds that have their own check."""
     if args.variant or args.all_variants or args.site:
         return False  # those go through the build, which has its own check
     from . import cache
@@ -216,7 +232,7 @@ def _up_to_date(args: argparse.Namespace, data: Path) -> bool:
                                 args.png_dpi, args.max_pages, args.pdf_url)
     hit = cache.unchanged(key, output, dirs)
     if not hit:
-        return False
+        return key
     for warning in hit["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:

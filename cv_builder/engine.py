@@ -128,19 +128,26 @@ class RunResult:
     pages: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    ahead: bool = False  # the first pass ran in an engine started ahead (Waiting)
 
 
 def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None,
-            fmt: str | None = None) -> list[str]:
+            fmt: str | None = None, source: str | None = None) -> list[str]:
+    """The engine's command line; `source` is the file it reads first (JOBNAME.tex)."""
     cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
            "-file-line-error", f"-jobname={jobname}"]
     if fmt:  # a precompiled preamble (cache.ensure_format), in build_dir as FMT.fmt
         cmd.append(f"-fmt={fmt}")
     if engine.name == "lualatex":
         cmd.append("--nosocket")
-    if trailer_id:  # set on the command line, so cv.tex stays as the user sees it
-        return cmd + [trailer_id_code(engine.name, trailer_id) + rf"\input{{{jobname}.tex}}"]
-    return cmd + [f"{jobname}.tex"]
+    return cmd + [first_line(engine.name, jobname, trailer_id) if source is None else rf"\input{{{source}}}"]
+
+
+def first_line(engine_name: str, jobname: str = "cv", trailer_id: str | None = None) -> str:
+    """What the engine reads first: the trailer ID, then JOBNAME.tex (so cv.tex stays as the user sees it)."""
+    if trailer_id:
+        return trailer_id_code(engine_name, trailer_id) + rf"\input{{{jobname}.tex}}"
+    return f"{jobname}.tex"
 
 
 def trailer_id_code(engine_name: str, hex_id: str) -> str:
@@ -153,11 +160,12 @@ def trailer_id_code(engine_name: str, hex_id: str) -> str:
 
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
         env: dict | None = None, max_passes: int = MAX_PASSES, trailer_id: str | None = None,
-        max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None) -> RunResult:
+        max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None, waiting: Waiting | None = None) -> RunResult:
     """Run the engine in build_dir on JOBNAME.tex until cross-references settle.
 
     An .aux left in build_dir by an earlier build is the starting point: if this
-    pass writes the same one back, one pass was enough.
+    pass writes the same one back, one pass was enough. `waiting`: an engine started
+    ahead in build_dir with the same settings (see Waiting), used for the first pass.
     """
     start = time.perf_counter()
     aux = build_dir / f"{jobname}.aux"
@@ -168,7 +176,10 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     while True:
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-        _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes, fmt)
+        if waiting is not None and passes == 1:
+            _watch(engine, waiting.go(trailer_id, timeout), build_dir, timeout, max_bytes)
+        else:
+            _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes, fmt)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
             error = EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
@@ -181,19 +192,27 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
         previous = current
         if settled or passes >= max_passes:
             break
-    return RunResult(pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log))
+    return RunResult(pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log),
+                     waiting is not None)
 
 
 def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
               trailer_id: str | None = None, max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None) -> None:
+    proc = _spawn(engine, command(engine, jobname, trailer_id, fmt), build_dir, env, fmt)
+    _watch(engine, proc, build_dir, timeout, max_bytes)
+
+
+def _spawn(engine: Engine, cmd: list[str], build_dir: Path, env: dict, fmt: str | None) -> subprocess.Popen:
     if fmt:
         env = dict(env, MKTEXFMT="0")  # a missing format is an error, not a format build
     try:
-        proc = subprocess.Popen(command(engine, jobname, trailer_id, fmt), cwd=build_dir, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        return subprocess.Popen(cmd, cwd=build_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         raise EngineError(f"cannot start {engine.name}: {exc.strerror}") from None
+
+
+def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: float, max_bytes: int) -> None:
     deadline = time.monotonic() + timeout
     try:
         # Poll rather than wait: a loop that writes (to the log, or \openout) must not fill the disk.
@@ -216,6 +235,76 @@ def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env
         if proc.poll() is None:
             _kill_group(proc)
         raise
+
+
+class Waiting:
+    """An engine started before its document exists.
+
+    Starting up and loading the format is a third of a short run; started first, the
+    engine does that on the other core while Python loads and renders the CV. It
+    reads JOBNAME.in, a named pipe, which blocks until `go` names the real input.
+    Same sandbox and command line as a normal run otherwise; `cancel` kills it.
+    """
+
+    def __init__(self, engine: Engine, build_dir: Path, env: dict | None, fmt: str | None = None,
+                 jobname: str = "cv"):
+        self.engine, self.build_dir, self.env, self.fmt, self.jobname = engine, build_dir, env, fmt, jobname
+        self.pipe = build_dir / f"{jobname}.in"
+        self.pipe.unlink(missing_ok=True)
+        os.mkfifo(self.pipe, 0o600)
+        # Opened read-write, which on Linux never blocks: the engine's open succeeds at once and
+        # its reads wait for `go`; if this process dies, the engine reads end-of-file and stops.
+        self.fd: int | None = os.open(self.pipe, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            self.proc = _spawn(engine, command(engine, jobname, fmt=fmt, source=self.pipe.name), build_dir,
+                               sandbox_env(env), fmt)
+        except BaseException:
+            self.cancel()
+            raise
+
+    @staticmethod
+    def supported() -> bool:
+        return hasattr(os, "mkfifo") and sys.platform.startswith("linux")
+
+    def same(self, engine: Engine, build_dir: Path, env: dict | None, fmt: str | None) -> bool:
+        """Started as run() would start it now (and still waiting)?"""
+        return (self.fd is not None and self.proc.poll() is None and (self.engine.name, self.engine.path) ==
+                (engine.name, engine.path) and self.build_dir == build_dir and (self.env or {}) == (env or {})
+                and self.fmt == fmt)
+
+    def go(self, trailer_id: str | None, timeout: float = 60.0) -> subprocess.Popen:
+        """Name the document; returns once the engine has read that (or has stopped)."""
+        import array
+        import fcntl
+        import termios
+
+        line = first_line(self.engine.name, self.jobname, trailer_id)
+        if not trailer_id:
+            line = rf"\input{{{line}}}"
+        try:
+            os.write(self.fd, (line + "\n").encode("utf-8"))
+            # A pipe with no open end drops what it holds: keep ours until the engine has read
+            # the line (it may still be loading), then close it so its next read is end-of-file.
+            unread, deadline = array.array("i", [1]), time.monotonic() + timeout
+            while self.proc.poll() is None and time.monotonic() < deadline:
+                fcntl.ioctl(self.fd, termios.FIONREAD, unread)
+                if unread[0] == 0:
+                    break
+                time.sleep(0.001)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+        return self.proc
+
+    def cancel(self) -> None:
+        """Stop the engine if it is still waiting or running, and remove the pipe."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            _kill_group(proc)
+        self.pipe.unlink(missing_ok=True)
 
 
 def _dir_bytes(path: Path) -> int:

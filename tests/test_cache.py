@@ -258,3 +258,73 @@ def test_unicode_fallback_fonts_are_subset_and_new_characters_show(tmp_path):
     build(data, out, engine="lualatex")
     assert "机器之心报道" in PDF(out).pdftotext()
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine="lualatex"))
+
+
+# --- the engine started ahead (cache.start_early, engine.Waiting) ---------------------------
+
+
+def _tex_waiting(cache: Path) -> list[int]:
+    from test_hardening import _processes_mentioning
+
+    return _processes_mentioning(str(cache))
+
+
+@pytest.mark.parametrize("mode", ENGINE_MODES)
+def test_engine_started_ahead_gives_the_same_bytes(mode, tmp_path):
+    """The second build starts its engine before it renders; the PDF is the one a build
+    without the cache makes, and an edit still shows."""
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    first = build(data, out, engine=mode)
+    if mode != "lualatex":  # no record yet, but the engine was named: started ahead from the first build
+        assert "started ahead" in first.stderr
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    r = build(data, out, engine=mode)
+    assert "1 pass, 2 pages, started ahead" in r.stderr
+    assert "HemingXiaPh.D.Candidate" in text(out)
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine=mode))
+    assert not list((out.parent / ".cache" / "work").glob("*/cv.in"))
+    assert not _tex_waiting(out.parent / ".cache")
+
+
+def test_engine_started_ahead_is_stopped_when_the_input_is_bad(project):
+    data, out = project
+    pdf = out.read_bytes()
+    edit(data, "position: Ph.D. Student", "position: [unclosed")
+    r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert out.read_bytes() == pdf
+    assert not list((out.parent / ".cache" / "work").glob("*/cv.in"))
+    assert not _tex_waiting(out.parent / ".cache")
+
+
+def test_engine_started_ahead_with_a_stale_format_is_replaced(project):
+    """A new template preamble: the format the engine was started with no longer fits,
+    so that engine is stopped and the build runs a fresh one."""
+    data, out = project
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    build(data, out)  # the format for this preamble now exists
+    mine = data.parent / "latex_templates"  # shadows the theme's files by name
+    mine.mkdir()
+    preamble = (ROOT / "latex_templates" / "classic" / "preamble.tex").read_text(encoding="utf-8")
+    (mine / "preamble.tex").write_text("\\usepackage{amssymb}\n" + preamble, encoding="utf-8")
+    r = build(data, out)
+    assert "\\usepackage{amssymb}" in out.with_suffix(".tex").read_text(encoding="utf-8")
+    assert "started ahead" not in r.stderr and "1 pass" in r.stderr
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out))
+    assert not _tex_waiting(out.parent / ".cache")
+
+
+def test_a_first_build_that_fails_leaves_no_output_folder(tmp_path):
+    """The engine is started ahead even on a first build; when the input then fails,
+    nothing it made stays behind."""
+    data = copy_data(tmp_path)
+    edit(data, "position: Ph.D. Student", "position: [unclosed")
+    out = tmp_path / "fresh" / "cv.pdf"
+    r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert not out.parent.exists()
+    existing = tmp_path / "output"
+    existing.mkdir()
+    r = run_cli("--data", str(data), "-o", str(existing / "cv.pdf"), "--engine", "pdflatex")
+    assert r.returncode == 1 and list(existing.iterdir()) == []
