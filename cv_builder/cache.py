@@ -28,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import fontmap
 from .publish import atomic_write, locked
 
 VERSION = "1"
@@ -378,15 +379,26 @@ def usable_format(fmt: Path) -> bool:
 
 
 class FormatBuild:
-    """`ENGINE -ini` dumping `head`, run beside the first build (it needs no format)."""
+    """`ENGINE -ini` dumping `head`, run beside the first build (it needs no format).
 
-    def __init__(self, fmt: Path, name: str, path: str, head: str, env: dict):
+    Where there is a POSIX shell the build does not wait for it: a small script moves
+    the format into place when it is done (like `git gc --auto`), so the first build
+    costs no more than one without a format; the next one uses it if it is there."""
+
+    def __init__(self, fmt: Path, name: str, path: str, head: str, env: dict, timeout: float = 60.0):
         self.fmt = fmt
         fmt.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
         (self.tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
         cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
                "-jobname=cv", f"&{name}", "pre.tex"]
+        shell, limit = shutil.which("sh"), shutil.which("timeout")
+        self.detached = bool(shell and limit)
+        if self.detached:
+            script = ('"$@" >/dev/null 2>&1 && [ -s cv.fmt ] && mv -f cv.fmt "$CV_FMT" || : > "$CV_FAILED"; '
+                      'cd .. && rm -rf "$CV_TMP"')
+            env = dict(env, CV_FMT=str(fmt), CV_FAILED=str(fmt.with_suffix(".failed")), CV_TMP=str(self.tmp))
+            cmd = [shell, "-c", script, "sh", limit, "-s", "KILL", f"{timeout:g}"] + cmd
         try:
             self.proc = subprocess.Popen(cmd, cwd=self.tmp, env=env, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -402,7 +414,9 @@ class FormatBuild:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def finish(self, timeout: float) -> None:
-        """Wait for the format and move it into place; a failure only costs speed."""
+        """Wait for the format and move it into place (unless detached); a failure only costs speed."""
+        if self.detached and self.proc is not None:
+            return
         try:
             if self.proc is None:
                 return
@@ -563,18 +577,23 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         warm = any(p.suffix in KEEP for p in work.iterdir())
         for name, path in (files or {}).items():
             _place(path, work / name)
-        fmt, pending = None, None
+        fmt, pending, mapped = None, None, None
+        if eng.name == "pdflatex":
+            mapped = fontmap.font_map(cache / "fonts", fontmap.record(work))
+            if mapped:
+                (work / fontmap.MAP_NAME).unlink(missing_ok=True)
+                _place(mapped, work / fontmap.MAP_NAME)
         split = split_preamble(tex) if eng.name == "pdflatex" else None
         if split:
             candidate = format_path(cache, identity, split[0])
             if usable_format(candidate):
                 fmt = candidate
             elif not candidate.with_suffix(".failed").exists():
-                pending = FormatBuild(candidate, eng.name, eng.path, split[0], sandbox_env(env))
+                pending = FormatBuild(candidate, eng.name, eng.path, split[0], sandbox_env(env), timeout)
         waiting = None
         if early is not None:
-            if early.fmt == fmt and early.waiting.same(eng, work, env, "cvfmt" if fmt else None):
-                waiting = early.waiting
+            if early.fmt in (fmt, None) and early.waiting.same(eng, work, env, "cvfmt" if early.fmt else None):
+                waiting, fmt = early.waiting, early.fmt  # a format made since it started: the next build's
             else:
                 early.waiting.cancel()  # started for another engine, format or date
         if fmt and (waiting is None or early.fmt != fmt):
@@ -582,11 +601,22 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             _place(fmt, work / "cvfmt.fmt")
         (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
         try:
+            prefix = rf"\pdfmapfile{{{fontmap.MAP_NAME}}}" if mapped else ""
             try:
-                result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
-                             trailer_id=trailer_id, waiting=waiting)
+                try:
+                    result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
+                                 trailer_id=trailer_id, waiting=waiting, prefix=prefix)
+                except EngineError:
+                    if not (mapped and fontmap.font_error(_read(work / "cv.log"))):
+                        raise
+                    mapped = None  # a font the last build did not use stopped the pass: full map
+                    result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
+                                 trailer_id=trailer_id)
+                if mapped and fontmap.new_bitmaps(fontmap.record(work), result.log):  # or came out a bitmap
+                    result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
+                                 trailer_id=trailer_id)
             except EngineError:
-                if not (warm or fmt):
+                if not (warm or fmt or mapped):
                     raise
                 # A stale .aux or a rejected format can fail a good document: retry from scratch.
                 if fmt and "format file" in _read(work / "cv.log"):
@@ -598,6 +628,8 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
                 fmt = None
                 result = run(eng, work, timeout=timeout, env=env, trailer_id=trailer_id)
             data = result.pdf.read_bytes()
+            if eng.name == "pdflatex":
+                fontmap.remember(fontmap.record(work), result.log)
         except BaseException:
             if pending:
                 pending.abort()
@@ -605,8 +637,7 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         if pending:
             pending.finish(timeout)
         with contextlib.suppress(OSError):  # the next build starts its engine early with this format
-            _atomic(_last_format(work), str(fmt or (pending.fmt if pending and usable_format(pending.fmt) else ""))
-                    .encode("utf-8"))
+            _atomic(_last_format(work), str(fmt or (pending.fmt if pending else "")).encode("utf-8"))
     store_pdf(cache, key, data, {"pages": result.pages, "warnings": result.warnings, "passes": result.passes})
     prune(cache / "pdf")
     return data, result

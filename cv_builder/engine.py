@@ -132,21 +132,22 @@ class RunResult:
 
 
 def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None,
-            fmt: str | None = None, source: str | None = None) -> list[str]:
-    """The engine's command line; `source` is the file it reads first (JOBNAME.tex)."""
+            fmt: str | None = None, source: str | None = None, prefix: str = "") -> list[str]:
+    """The engine's command line; `source` is the file it reads first (JOBNAME.tex);
+    `prefix`: TeX code run before it (cache.py's font map)."""
     cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
            "-file-line-error", f"-jobname={jobname}"]
     if fmt:  # a precompiled preamble (cache.ensure_format), in build_dir as FMT.fmt
         cmd.append(f"-fmt={fmt}")
     if engine.name == "lualatex":
         cmd.append("--nosocket")
-    return cmd + [first_line(engine.name, jobname, trailer_id) if source is None else rf"\input{{{source}}}"]
+    return cmd + [first_line(engine.name, jobname, trailer_id, prefix) if source is None else rf"\input{{{source}}}"]
 
 
-def first_line(engine_name: str, jobname: str = "cv", trailer_id: str | None = None) -> str:
+def first_line(engine_name: str, jobname: str = "cv", trailer_id: str | None = None, prefix: str = "") -> str:
     """What the engine reads first: the trailer ID, then JOBNAME.tex (so cv.tex stays as the user sees it)."""
-    if trailer_id:
-        return trailer_id_code(engine_name, trailer_id) + rf"\input{{{jobname}.tex}}"
+    if trailer_id or prefix:
+        return prefix + (trailer_id_code(engine_name, trailer_id) if trailer_id else "") + rf"\input{{{jobname}.tex}}"
     return f"{jobname}.tex"
 
 
@@ -160,7 +161,8 @@ def trailer_id_code(engine_name: str, hex_id: str) -> str:
 
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
         env: dict | None = None, max_passes: int = MAX_PASSES, trailer_id: str | None = None,
-        max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None, waiting: Waiting | None = None) -> RunResult:
+        max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None, waiting: Waiting | None = None,
+        prefix: str = "") -> RunResult:
     """Run the engine in build_dir on JOBNAME.tex until cross-references settle.
 
     An .aux left in build_dir by an earlier build is the starting point: if this
@@ -177,9 +179,9 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
         passes += 1
         pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
         if waiting is not None and passes == 1:
-            _watch(engine, waiting.go(trailer_id, timeout), build_dir, timeout, max_bytes)
+            _watch(engine, waiting.go(trailer_id, timeout, prefix), build_dir, timeout, max_bytes)
         else:
-            _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes, fmt)
+            _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes, fmt, prefix)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
             error = EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
@@ -197,8 +199,9 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
 
 
 def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
-              trailer_id: str | None = None, max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None) -> None:
-    proc = _spawn(engine, command(engine, jobname, trailer_id, fmt), build_dir, env, fmt)
+              trailer_id: str | None = None, max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None,
+              prefix: str = "") -> None:
+    proc = _spawn(engine, command(engine, jobname, trailer_id, fmt, prefix=prefix), build_dir, env, fmt)
     _watch(engine, proc, build_dir, timeout, max_bytes)
 
 
@@ -272,14 +275,14 @@ class Waiting:
                 (engine.name, engine.path) and self.build_dir == build_dir and (self.env or {}) == (env or {})
                 and self.fmt == fmt)
 
-    def go(self, trailer_id: str | None, timeout: float = 60.0) -> subprocess.Popen:
+    def go(self, trailer_id: str | None, timeout: float = 60.0, prefix: str = "") -> subprocess.Popen:
         """Name the document; returns once the engine has read that (or has stopped)."""
         import array
         import fcntl
         import termios
 
-        line = first_line(self.engine.name, self.jobname, trailer_id)
-        if not trailer_id:
+        line = first_line(self.engine.name, self.jobname, trailer_id, prefix)
+        if not (trailer_id or prefix):
             line = rf"\input{{{line}}}"
         try:
             os.write(self.fd, (line + "\n").encode("utf-8"))

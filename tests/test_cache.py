@@ -187,6 +187,7 @@ def test_corrupt_cache_entries_are_rebuilt(project):
     data, out = project
     cache = out.parent / ".cache"
     good = out.read_bytes()
+    _wait_for_format(out)
     for entry in cache.glob("pdf/*.pdf"):
         entry.write_bytes(b"%PDF-1.5 torn")
     for entry in cache.glob("noop/*.json"):
@@ -263,6 +264,16 @@ def test_unicode_fallback_fonts_are_subset_and_new_characters_show(tmp_path):
 # --- the engine started ahead (cache.start_early, engine.Waiting) ---------------------------
 
 
+def _wait_for_format(out: Path) -> None:
+    import time
+
+    for _ in range(200):
+        if list((out.parent / ".cache" / "fmt").glob("*.fmt")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("no format was made")
+
+
 def _tex_waiting(cache: Path) -> list[int]:
     from test_hardening import _processes_mentioning
 
@@ -303,7 +314,10 @@ def test_engine_started_ahead_with_a_stale_format_is_replaced(project):
     so that engine is stopped and the build runs a fresh one."""
     data, out = project
     edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
-    build(data, out)  # the format for this preamble now exists
+    build(data, out)
+    _wait_for_format(out)  # made in the background after the first build
+    edit(data, "position: Ph.D. Candidate", "position: Doctoral Student")
+    assert "started ahead" in build(data, out).stderr  # with that format
     mine = data.parent / "latex_templates"  # shadows the theme's files by name
     mine.mkdir()
     preamble = (ROOT / "latex_templates" / "classic" / "preamble.tex").read_text(encoding="utf-8")
@@ -328,3 +342,38 @@ def test_a_first_build_that_fails_leaves_no_output_folder(tmp_path):
     existing.mkdir()
     r = run_cli("--data", str(data), "-o", str(existing / "cv.pdf"), "--engine", "pdflatex")
     assert r.returncode == 1 and list(existing.iterdir()) == []
+
+
+@pytest.mark.parametrize("microtype, family, words, font", [
+    (True, "\\fontfamily{phv}", "Set in Helvetica.", "NimbusSan"),  # microtype stops the pass
+    (False, "\\fontencoding{OT1}\\fontfamily{cmr}", "Set in Computer Modern.", "CMR10"),  # a bitmap, unless rerun
+], ids=["stops", "bitmap"])
+def test_font_map_of_the_last_build_and_a_new_font(microtype, family, words, font, project, tmp_path):
+    """Warm pdflatex passes read a map of the fonts the last build used; a font from
+    elsewhere still comes out as itself: the pass is rerun with the full map, whether
+    the missing map line stops it or makes a bitmap font."""
+    data, out = project
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    if not microtype:
+        preamble = (ROOT / "latex_templates" / "classic" / "preamble.tex").read_text(encoding="utf-8")
+        assert "\\usepackage{microtype}" in preamble
+        (mine / "preamble.tex").write_text(preamble.replace("\\usepackage{microtype}", ""), encoding="utf-8")
+    build(data, out, "--template-dir", str(mine))
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    build(data, out, "--template-dir", str(mine))
+    work = next(p for p in (out.parent / ".cache" / "work").iterdir() if p.is_dir())
+    assert "{cvfonts.map}" in (work / "cv.log").read_text(errors="replace")
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, "--template-dir", str(mine)))
+    header = (ROOT / "latex_templates" / "classic" / "header.tex").read_text(encoding="utf-8")
+    (mine / "header.tex").write_text(header + "\n{" + family + "\\selectfont " + words + "}\\par\n",
+                                     encoding="utf-8")
+    build(data, out, "--template-dir", str(mine))
+    pdf = PDF(out)
+    assert squash(words) in text(out)
+    fonts = {f for f, _ in pdf.runs}
+    assert any(font in f for f in fonts), fonts
+    subtypes = {str(font.get_object()["/Subtype"]) for page in pdf.reader.pages
+                for font in page["/Resources"]["/Font"].values()}
+    assert "/Type3" not in subtypes, subtypes  # no bitmap font for want of a map line
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, "--template-dir", str(mine)))

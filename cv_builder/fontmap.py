@@ -1,0 +1,96 @@
+"""pdflatex's font map cut down to the fonts a CV uses.
+
+pdfTeX reads its whole font map (pdftex.map: 33,000 lines) at the first page: about
+0.1 s of a 0.3 s warm pass. A warm pass names instead, on its first line, a map
+holding the lines for every font in the font folders the last build used (all of
+Latin Modern, say). A font outside them stops the pass or comes out as a bitmap;
+cache.compile_tex then reruns the pass with the full map.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from pathlib import Path
+
+from .publish import atomic_write
+
+MAP_NAME = "cvfonts.map"
+_LOG_FONT = re.compile(r"<([^<>{}]+\.(?:pfb|pfa|ttf|otf|\d*pk))>")
+_LOG_MAP = re.compile(r"\{([^{}]+\.map)\}")
+_FONT_ERROR = re.compile(r"^!.*(?:[Ff]ont|expansion)", re.M)
+
+
+def record(work: Path) -> Path:
+    """Where the fonts of the last build in a work directory are noted."""
+    return work.with_name(work.name + ".fonts")
+
+
+def fonts_of(log: str) -> tuple[str, list[str], list[str]] | None:
+    """(the map file, the font folders used, the bitmap fonts) from a pdfTeX log, if it read a map."""
+    flat = log.replace("\n", "")  # the log wraps long paths at 79 characters
+    found = _LOG_MAP.search(flat)
+    files = _LOG_FONT.findall(flat)
+    if not found or not files:
+        return None
+    bitmaps = sorted({os.path.basename(f) for f in files if f.endswith("pk")})
+    return found.group(1), sorted({os.path.dirname(f) for f in files if not f.endswith("pk")}), bitmaps
+
+
+def remember(noted: Path, log: str) -> None:
+    """Note the full map and the font folders a pass used (a pass with our map says nothing new)."""
+    found = fonts_of(log)
+    if found and not found[0].endswith(MAP_NAME):
+        with contextlib.suppress(OSError):
+            atomic_write(noted, json.dumps({"map": found[0], "folders": found[1], "bitmaps": found[2]})
+                         .encode("utf-8"), sync=False)
+
+
+def font_map(directory: Path, noted: Path) -> Path | None:
+    """The cut-down map for what `noted` says, made in `directory` if missing; None: use the full map."""
+    import hashlib
+
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        last = json.loads(noted.read_bytes())
+        full = Path(last["map"])
+        st = full.stat()
+        key = hashlib.sha256(json.dumps([str(full), st.st_size, st.st_mtime_ns, last["folders"]]).encode())
+        made = directory / f"pdftex-{key.hexdigest()[:24]}.map"
+        if not made.is_file():
+            lines = map_lines(full, last["folders"])
+            if not lines:
+                return None
+            atomic_write(made, lines.encode("latin-1"), sync=False)
+        return made
+    return None
+
+
+def map_lines(full_map: Path, folders: list[str]) -> str:
+    """The lines of `full_map` for every font file in `folders`."""
+    names = set()
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            names.update(os.listdir(folder))
+    keep = []
+    with open(full_map, encoding="latin-1") as fh:
+        for line in fh:
+            for token in line.split():
+                if token[0] in "<[" and token.lstrip("<[") in names:
+                    keep.append(line)
+                    break
+    return "".join(keep)
+
+
+def font_error(log: str) -> bool:
+    """Did the pass stop over a font (as with a font missing from the map and microtype)?"""
+    return bool(_FONT_ERROR.search(log))
+
+
+def new_bitmaps(noted: Path, log: str) -> bool:
+    """Did a font come out as a bitmap that the full map did not make one?"""
+    found = fonts_of(log)
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        known = set(json.loads(noted.read_bytes())["bitmaps"])
+        return bool(found) and not set(found[2]) <= known
+    return True
