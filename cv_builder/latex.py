@@ -645,6 +645,7 @@ def unsupported_chars(text: str) -> set[str]:
 _URI_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?\[\]@!$&'()*+,;=]*(?:#[A-Za-z0-9\-._~:/?\[\]@!$&'()*+,;=]*)?\Z")
 
 
 def _scheme(url: str) -> str:
@@ -663,6 +664,8 @@ def normalize_url(url: str) -> str:
     becomes ``%23`` (a URI has one fragment, and hyperref cuts at the second).
     """
     url = str(url).strip()
+    if _PLAIN_URL.match(url):  # the common case: nothing to encode
+        return url
     out: list[str] = []
     seen_hash = False
     for i, ch in enumerate(url):

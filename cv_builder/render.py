@@ -176,6 +176,7 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
         bytecode_cache=BYTECODE_CACHE,
+        auto_reload=False,  # one environment per render: no stat of every partial at every include
     )
 
     def href(url: str, label: Any = None) -> latex.Latex:

@@ -37,3 +37,23 @@ def test_plain_fast_path_equals_the_full_escaper(engine):
 def test_fast_path_knows_every_ligature_character_it_lets_through():
     plain_ligature_chars = {c for c in latex._LIG_CLASS if latex._PLAIN_RE.fullmatch(c)}
     assert all(latex._NOT_PLAIN_RE.search(a + b) for a in plain_ligature_chars for b in plain_ligature_chars)
+
+
+def test_plain_url_fast_path_equals_the_full_encoder(monkeypatch):
+    rnd = random.Random(6)
+    alphabet = string.printable + "é机%#"
+    urls = ["https://arxiv.org/abs/2502.12067", "https://x.org/a#b#c", "https://x.org/%zz", "mailto:a@b.c",
+            "https://x.org/a b", "https://例え.jp/パス", ""]
+    for _ in range(5000):
+        pool = alphabet if rnd.random() < 0.3 else string.ascii_letters + "/:.#%?=&"
+        urls.append("".join(rnd.choice(pool) for _ in range(rnd.randint(0, 40))))
+    fast = [latex.normalize_url(u) for u in urls]
+
+    class Never:
+        @staticmethod
+        def match(_):
+            return None
+
+    monkeypatch.setattr(latex, "_PLAIN_URL", Never)
+    assert fast == [latex.normalize_url(u) for u in urls]
+    assert sum(u == f for u, f in zip(urls, fast)) > 1000  # the fast path is taken
