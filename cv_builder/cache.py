@@ -619,7 +619,8 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
                 if not (warm or fmt or mapped):
                     raise
                 # A stale .aux or a rejected format can fail a good document: retry from scratch.
-                if fmt and "format file" in _read(work / "cv.log"):
+                log = _read(work / "cv.log")
+                if fmt and ("format file" in log or not log):  # no log: it died loading the format
                     drop_format(fmt)
                 reset_work_dir(work)
                 for name, path in (files or {}).items():

@@ -200,6 +200,7 @@ def test_corrupt_cache_entries_are_rebuilt(project):
     r = build(data, out)
     assert "up to date" not in r.stderr
     assert out.read_bytes() == good
+    assert all(f.read_bytes() != b"junk format" for f in cache.glob("fmt/*.fmt"))  # dropped, not retried
 
 
 def test_no_cache_leaves_no_cache(tmp_path):
