@@ -577,7 +577,7 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         warm = any(p.suffix in KEEP for p in work.iterdir())
         for name, path in (files or {}).items():
             _place(path, work / name)
-        fmt, pending, mapped = None, None, None
+        fmt, pending, mapped, candidate = None, None, None, None
         if eng.name == "pdflatex":
             mapped = fontmap.font_map(cache / "fonts", fontmap.record(work))
             if mapped:
@@ -637,8 +637,8 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             raise
         if pending:
             pending.finish(timeout)
-        with contextlib.suppress(OSError):  # the next build starts its engine early with this format
-            _atomic(_last_format(work), str(fmt or (pending.fmt if pending else "")).encode("utf-8"))
+        with contextlib.suppress(OSError):  # the next build starts its engine early with this preamble's format
+            _atomic(_last_format(work), str(candidate or "").encode("utf-8"))
     store_pdf(cache, key, data, {"pages": result.pages, "warnings": result.warnings, "passes": result.passes})
     prune(cache / "pdf")
     return data, result
