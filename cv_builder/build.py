@@ -34,6 +34,7 @@ class Options:
     png_dpi: int = 110
     cache: bool = True  # output/.cache/ (cv_builder/cache.py); --no-cache turns it off
     early: object = None  # cache.Early: the engine the CLI started ahead; run_build closes it
+    checked: bool = False  # the CLI found the last build out of date just now: no second no-op check
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -174,7 +175,7 @@ def _run_build(opts: Options) -> Result:
     report = Report()
     timer = _Timer(opts.progress)
     t = time.perf_counter()
-    done = unchanged(opts)
+    done = None if opts.checked else unchanged(opts)
     if done:
         timer.stage("unchanged", t, f"{display_path(opts.output)} is up to date")
         return done
@@ -185,7 +186,8 @@ def _run_build(opts: Options) -> Result:
         seen = cache.snapshot([opts.data], build_key(opts)[1])
     cv, lists = load_model(opts.data, report, opts.variant, opts.output if opts.cache else None)
     if opts.cache and lists:
-        seen.update(cache.snapshot([opts.data.parent / cv.publications.bib], build_key(opts)[1]))
+        bib = opts.data.parent / cv.publications.bib
+        seen[str(bib.resolve())] = cache.file_digest(bib)  # the templates are in `seen` already
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
 

@@ -162,7 +162,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .watch import watch
 
         return watch(args, data, _print_error)
-    early = None
+    early, key = None, False
     if not args.no_cache:
         key = _up_to_date(args, data)
         if key is True:
@@ -172,13 +172,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             early = start_early(key, data, args.output or Path("output/cv.pdf"), args.engine)
     try:
-        return _build_all(args, data, early)
+        return _build_all(args, data, early, checked=bool(key))
     finally:
         if early is not None:
             early.close()
 
 
-def _build_all(args: argparse.Namespace, data: Path, early) -> int:
+def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = False) -> int:
     from .build import Options, run_build
 
     quiet = args.quiet
@@ -192,7 +192,7 @@ def _build_all(args: argparse.Namespace, data: Path, early) -> int:
                                    template_dir=args.template_dir, timeout=args.timeout, progress=progress,
                                    max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
                                    variant=variant, png=args.png, png_dpi=args.png_dpi,
-                                   cache=not args.no_cache, early=early))
+                                   cache=not args.no_cache, early=early, checked=checked))
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if not quiet:
