@@ -1,14 +1,19 @@
 """Build cache under output/.cache/: do no work twice.
 
-Three layers, each keyed by a hash of everything that can change its result:
+Each layer is keyed by a hash of everything that can change its result:
 - noop/: the inputs of the last build (data, .bib, templates, code, engine,
   date) and the digests of the files it wrote. Unchanged inputs and intact
   outputs mean nothing to do, checked without importing the build stages.
 - pdf/: finished PDFs keyed by the generated .tex, the engine and the
   environment. Same .tex, same engine: no engine run.
-- work/: one build directory per output and engine, kept between builds, so
-  the .aux/.out of the last build let the next one settle in a single pass;
-  fmt/: the package-loading part of the preamble dumped into a pdflatex format.
+- work/: one build directory per output and engine, kept between builds (its
+  .aux is the next pass's starting point), with what the next build starts its
+  engine with: the format (.fmt) and the fonts used (.fonts, see fontmap.py).
+  start_early() starts that engine before the build stages are imported.
+- fmt/: the package-loading part of the preamble dumped into a pdflatex format,
+  made in the background after the first build.
+- fonts/: pdflatex font maps (fontmap.py) and LuaLaTeX subset fonts (subset.py).
+- bib/: parsed .bib files, so an edit of the YAML alone does not reparse them.
 
 Every entry is written atomically and checked on read (a PDF's digest is
 stored beside it), so a torn or corrupt entry is ignored and rebuilt. Work
