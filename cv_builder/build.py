@@ -158,17 +158,15 @@ def source_date(cv: model.CV, data: Path) -> reproducible.SourceDate:
 
 
 def run_build(opts: Options) -> Result:
-    early = opts.early
+    early, failed = opts.early, True
     try:
-        return _run_build(opts)
-    except BaseException:
-        if early is not None:
-            early.close(failed=True)  # stop it, free its directory, remove what it made
-        raise
+        result = _run_build(opts)
+        failed = False
+        return result
     finally:
-        if opts.early is not None:
-            opts.early.close()  # not used (another engine, or the PDF came from the cache)
-            opts.early = None
+        if early is not None:  # unused, or the build failed: stop it (and remove what it made)
+            early.close(failed=failed)
+        opts.early = None
 
 
 def _run_build(opts: Options) -> Result:
