@@ -6,8 +6,10 @@ directory, a closed stdin and a wall-clock timeout that kills the process group.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -174,13 +176,13 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     pdf = build_dir / f"{jobname}.pdf"
     log_path = build_dir / f"{jobname}.log"
     passes = 0
-    previous = aux_state(aux)
+    previous = waiting.previous_aux if waiting is not None else aux_state(aux)  # it may be writing it already
     while True:
         passes += 1
-        pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-        if waiting is not None and passes == 1:
-            _watch(engine, waiting.go(trailer_id, timeout, prefix), build_dir, timeout, max_bytes)
+        if waiting is not None and passes == 1:  # it removed the old PDF before it started
+            _watch(engine, waiting.go(trailer_id, timeout), build_dir, timeout, max_bytes)
         else:
+            pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
             _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes, fmt, prefix)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
@@ -217,11 +219,15 @@ def _spawn(engine: Engine, cmd: list[str], build_dir: Path, env: dict, fmt: str 
 
 def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: float, max_bytes: int) -> None:
     deadline = time.monotonic() + timeout
+    exited = _exit_signal(proc)
     try:
         # Poll rather than wait: a loop that writes (to the log, or \openout) must not fill the disk.
         while True:
+            step = min(0.25, max(0.01, deadline - time.monotonic()))
+            if exited is not None:
+                select.select([exited], [], [], step)
             try:
-                proc.wait(timeout=min(0.25, max(0.01, deadline - time.monotonic())))
+                proc.wait(timeout=0 if exited is not None else step)
                 return
             except subprocess.TimeoutExpired:
                 pass
@@ -238,6 +244,21 @@ def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: flo
         if proc.poll() is None:
             _kill_group(proc)
         raise
+    finally:
+        if exited is not None:
+            os.close(exited)
+
+
+def _exit_signal(proc: subprocess.Popen) -> int | None:
+    """A descriptor readable once `proc` exits (Linux pidfd), or None. Popen.wait with a
+    timeout polls at up to 50 ms intervals, which a short engine run would wait out."""
+    try:
+        return os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        return None
+
+
+BEGIN_SUFFIX, REST_SUFFIX = "-begin.tex", "-rest.tex"  # JOBNAME.tex cut at \begin{document}: see Waiting
 
 
 class Waiting:
@@ -245,13 +266,27 @@ class Waiting:
 
     Starting up and loading the format is a third of a short run; started first, the
     engine does that on the other core while Python loads and renders the CV. It
-    reads JOBNAME.in, a named pipe, which blocks until `go` names the real input.
+    reads JOBNAME.in, a named pipe: first `prefix` (TeX code), then, where `begin` is
+    given, JOBNAME-begin.tex: the document up to \begin{document}, whose set-up is
+    another quarter of a run. Then it blocks until `go` names the rest (JOBNAME.tex,
+    or JOBNAME-rest.tex after `begin`). `begin` is a guess (the last build's); the
+    caller uses this engine only if the new document starts the same way.
     Same sandbox and command line as a normal run otherwise; `cancel` kills it.
     """
 
     def __init__(self, engine: Engine, build_dir: Path, env: dict | None, fmt: str | None = None,
-                 jobname: str = "cv"):
+                 jobname: str = "cv", prefix: str = "", begin: str | None = None):
         self.engine, self.build_dir, self.env, self.fmt, self.jobname = engine, build_dir, env, fmt, jobname
+        self.prefix, self.begin, self.begin_used = prefix, begin, False
+        aux = build_dir / f"{jobname}.aux"
+        try:
+            self.aux: bytes | None = aux.read_bytes()  # \begin{document} rewrites it; cancel() puts it back
+        except FileNotFoundError:
+            self.aux = None
+        self.previous_aux = _aux_text_state(self.aux or b"")
+        (build_dir / f"{jobname}.pdf").unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
+        if begin is not None:
+            (build_dir / f"{jobname}{BEGIN_SUFFIX}").write_text(begin, encoding="utf-8")
         self.pipe = build_dir / f"{jobname}.in"
         self.pipe.unlink(missing_ok=True)
         os.mkfifo(self.pipe, 0o600)
@@ -259,6 +294,9 @@ class Waiting:
         # its reads wait for `go`; if this process dies, the engine reads end-of-file and stops.
         self.fd: int | None = os.open(self.pipe, os.O_RDWR | os.O_CLOEXEC)
         try:
+            first = prefix + (rf"\input{{{jobname}{BEGIN_SUFFIX}}}" if begin is not None else "")
+            if first:
+                os.write(self.fd, (first + "\n").encode("utf-8"))
             self.proc = _spawn(engine, command(engine, jobname, fmt=fmt, source=self.pipe.name), build_dir,
                                sandbox_env(env), fmt)
         except BaseException:
@@ -269,21 +307,20 @@ class Waiting:
     def supported() -> bool:
         return hasattr(os, "mkfifo") and sys.platform.startswith("linux")
 
-    def same(self, engine: Engine, build_dir: Path, env: dict | None, fmt: str | None) -> bool:
+    def same(self, engine: Engine, build_dir: Path, env: dict | None, fmt: str | None, prefix: str = "") -> bool:
         """Started as run() would start it now (and still waiting)?"""
         return (self.fd is not None and self.proc.poll() is None and (self.engine.name, self.engine.path) ==
                 (engine.name, engine.path) and self.build_dir == build_dir and (self.env or {}) == (env or {})
-                and self.fmt == fmt)
+                and self.fmt == fmt and self.prefix == prefix)
 
-    def go(self, trailer_id: str | None, timeout: float = 60.0, prefix: str = "") -> subprocess.Popen:
+    def go(self, trailer_id: str | None, timeout: float = 60.0) -> subprocess.Popen:
         """Name the document; returns once the engine has read that (or has stopped)."""
         import array
         import fcntl
         import termios
 
-        line = first_line(self.engine.name, self.jobname, trailer_id, prefix)
-        if not (trailer_id or prefix):
-            line = rf"\input{{{line}}}"
+        name = f"{self.jobname}{REST_SUFFIX if self.begin is not None else '.tex'}"
+        line = (trailer_id_code(self.engine.name, trailer_id) if trailer_id else "") + rf"\input{{{name}}}"
         try:
             os.write(self.fd, (line + "\n").encode("utf-8"))
             # A pipe with no open end drops what it holds: keep ours until the engine has read
@@ -297,10 +334,12 @@ class Waiting:
         finally:
             os.close(self.fd)
             self.fd = None
+        self.begin_used = True
         return self.proc
 
     def cancel(self) -> None:
-        """Stop the engine if it is still waiting or running, and remove the pipe."""
+        """Stop the engine if it is still waiting or running, and remove the pipe. Unused, its
+        build directory is as it was (the .aux that \begin{document} rewrote is put back)."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
@@ -308,6 +347,10 @@ class Waiting:
         if proc is not None and proc.poll() is None:
             _kill_group(proc)
         self.pipe.unlink(missing_ok=True)
+        if proc is not None and self.begin is not None and not self.begin_used:
+            aux = self.build_dir / f"{self.jobname}.aux"
+            with contextlib.suppress(OSError):
+                aux.write_bytes(self.aux) if self.aux is not None else aux.unlink(missing_ok=True)
 
 
 def _dir_bytes(path: Path) -> int:
@@ -341,10 +384,13 @@ _RERUN = re.compile(r"Rerun (?:to|LaTeX)|Label\(s\) may have changed")
 def aux_state(path: Path) -> str:
     """The part of an .aux a second pass would read; "" when there is none (one pass is enough)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        return _aux_text_state(path.read_bytes())
     except FileNotFoundError:
         return ""
-    text = _HYPERREF_SETUP.sub("", text)
+
+
+def _aux_text_state(data: bytes) -> str:
+    text = _HYPERREF_SETUP.sub("", data.decode("utf-8", errors="replace"))
     return "\n".join(line for line in text.splitlines() if line.strip() and not _AUX_NOISE.match(line))
 
 
@@ -397,7 +443,9 @@ def explain_failure(log: str, tex: Path, engine: Engine) -> str:
                  "on Debian install texlive-latex-extra, or use --engine embedded")
     if "openin_any" in log or "not writable" in msg or "Not writing to" in log:
         text += "\n    hint: the sandbox blocked a file access outside the build directory"
-    if line and tex.is_file() and (file.endswith(tex.name) or not file):
+    # JOBNAME-begin/-rest.tex (Waiting) have JOBNAME.tex's line numbers
+    if line and tex.is_file() and (not file or Path(file).name in (tex.name, tex.stem + BEGIN_SUFFIX,
+                                                                    tex.stem + REST_SUFFIX)):
         lines = tex.read_text(encoding="utf-8", errors="replace").splitlines()
         lo, hi = max(0, line - 3), min(len(lines), line + 2)
         text += f"\n  in {tex.name} line {line}:"

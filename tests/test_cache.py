@@ -3,6 +3,7 @@ shows in the next PDF, a damaged cache is rebuilt, and a warm build gives the ve
 bytes a cold one gives."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -299,6 +300,86 @@ def test_engine_started_ahead_gives_the_same_bytes(mode, tmp_path):
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine=mode))
     assert not list((out.parent / ".cache" / "work").glob("*/cv.in"))
     assert not _tex_waiting(out.parent / ".cache" / "work")
+
+
+@pytest.mark.parametrize("mode", [m for m in ENGINE_MODES if m.values[0] != "lualatex"])
+def test_the_format_is_stored_uncompressed_and_used(mode, tmp_path):
+    """The format is made in the background, kept uncompressed (it loads faster) and
+    loaded by the next build's engine, started ahead; the PDF is the no-cache one."""
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    build(data, out, engine=mode)
+    _wait_for_format(out)
+    (fmt,) = (out.parent / ".cache" / "fmt").glob("*.fmt")
+    assert fmt.read_bytes()[:2] != b"\x1f\x8b", "still gzip-compressed"
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    assert "1 pass, 2 pages, started ahead" in build(data, out, engine=mode).stderr
+    (log,) = (out.parent / ".cache" / "work").glob("*/cv.log")
+    assert "format=cv " in log.read_text(encoding="latin-1").splitlines()[0]  # ours, not pdflatex.fmt
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine=mode))
+
+
+@pytest.mark.parametrize("shell", [True, False], ids=["background", "waited-for"])
+def test_format_build_with_and_without_a_shell(shell, tmp_path, monkeypatch):
+    """Without sh and timeout the build waits for its format; both ways it ends up
+    uncompressed in place, and pdflatex runs a document on it."""
+    import time
+
+    from cv_builder import cache
+    from cv_builder.engine import sandbox_env
+
+    pdflatex = shutil.which("pdflatex")
+    if not shell:
+        monkeypatch.setattr(cache.shutil, "which", lambda name: None)
+    fmt = tmp_path / "fmt" / "x.fmt"
+    job = cache.FormatBuild(fmt, "pdflatex", pdflatex,
+                            "\\documentclass{article}\n\\usepackage{xcolor}", sandbox_env(None))
+    assert job.detached == shell
+    job.finish(60)
+    for _ in range(400):
+        if fmt.is_file():
+            break
+        time.sleep(0.05)
+    assert fmt.read_bytes()[:2] != b"\x1f\x8b" and not fmt.with_suffix(".failed").exists()
+    shutil.copyfile(fmt, tmp_path / "x.fmt")
+    (tmp_path / "doc.tex").write_text("\\begin{document}\\color{red}Formatted.\\end{document}\n")
+    subprocess.run([pdflatex, "-fmt=x", "-interaction=nonstopmode", "doc.tex"], cwd=tmp_path,
+                   check=True, stdout=subprocess.DEVNULL, env=sandbox_env(None))
+    assert "Formatted." in PDF(tmp_path / "doc.pdf").pdftotext()
+
+
+def test_engine_started_ahead_begins_the_document_as_the_last_build_did(project):
+    """While it waits, the engine started ahead also runs the document's beginning as the
+    last build wrote it (up to \\begin{document}). A build that begins otherwise (new PDF
+    keywords) does not use that engine. Both give the no-cache bytes in one pass."""
+    data, out = project
+    _wait_for_format(out)
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    assert "1 pass, 2 pages, started ahead" in build(data, out).stderr
+    (rest,) = (out.parent / ".cache" / "work").glob("*/cv-rest.tex")
+    assert (rest.parent / "cv-begin.tex").read_text(encoding="utf-8").rstrip().endswith("\\begin{document}")
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out))
+
+    edit(data, "pdf_keywords: [natural language processing, machine learning]", "pdf_keywords: [decoding]")
+    r = build(data, out)
+    assert "started ahead" not in r.stderr and "1 pass, 2 pages" in r.stderr
+    assert PDF(out).reader.metadata["/Keywords"] == "decoding"
+    assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out))
+
+
+def test_an_error_after_the_begun_document_shows_its_line_and_template(project, tmp_path):
+    """The engine started ahead stops in cv-rest.tex; the error still names cv.tex's line."""
+    data, out = project
+    _wait_for_format(out)
+    pdf = out.read_bytes()
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "header.tex").write_text("\\begin{center}\n{\\Huge \\VAR{person.name}}\\brokenmacro\n\\end{center}\n")
+    r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex", "--template-dir", str(tpl))
+    assert r.returncode == 3 and "Undefined control sequence" in r.stderr
+    assert re.search(r"in cv\.tex line \d+:\n.*\n.*\n *> *\d+ \| .*brokenmacro", r.stderr), r.stderr
+    assert re.search(r"written by the template at .*tpl/header\.tex:2", r.stderr), r.stderr
+    assert out.read_bytes() == pdf
 
 
 def test_engine_started_ahead_is_stopped_when_the_input_is_bad(project):
