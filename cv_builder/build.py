@@ -239,8 +239,19 @@ def _run_build(opts: Options) -> Result:
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
+    later: dict = {}
+
+    def meanwhile() -> None:  # while the engine runs: what remember() and the homepage need
+        if opts.cache:
+            from . import cache
+
+            key, dirs = build_key(opts)
+            later["state"] = cache.input_state(_deps(opts, cv, lists), dirs, eng.name, eng.path,
+                                               cache.root(opts.output))
+        homepage.prepare()
+
     try:
-        pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early)
+        pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early, meanwhile)
     except engines.EngineError as exc:
         where = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
         if not where:
@@ -268,8 +279,7 @@ def _run_build(opts: Options) -> Result:
     warnings = [str(w) for w in report.warnings] + [w for w in run.warnings
                                                     if w.startswith(("Overfull", "cv_builder:"))]
     if opts.cache:
-        deps = [opts.data] + ([opts.data.parent / cv.publications.bib] if lists else [])
-        remember(opts, deps, eng, outputs, run.pages, warnings, seen)
+        remember(opts, _deps(opts, cv, lists), eng, outputs, run.pages, warnings, seen, later.get("state"))
     return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
 
 
@@ -307,22 +317,28 @@ def unchanged(opts: Options) -> Result | None:
                   {"unchanged": 0.0})
 
 
+def _deps(opts: Options, cv: model.CV, lists: dict) -> list[Path]:
+    """The data files whose change makes the next build run."""
+    return [opts.data] + ([opts.data.parent / cv.publications.bib] if lists else [])
+
+
 def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict[Path, bytes],
-             pages: int, warnings: list[str], seen: dict | None = None) -> None:
+             pages: int, warnings: list[str], seen: dict | None = None, state: dict | None = None) -> None:
     from . import cache
 
     cache.write_pending()
     key, dirs = build_key(opts)
     cache.record_build(key, opts.output, deps, dirs, eng.name, eng.path, outputs,
                        {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
-                        "pages": pages, "warnings": warnings}, seen)
+                        "pages": pages, "warnings": warnings}, seen, state)
 
 
 def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible.SourceDate | None = None,
-                files: dict[str, Path] | None = None, early=None) -> tuple[bytes, engines.RunResult]:
+                files: dict[str, Path] | None = None, early=None, meanwhile=None
+                ) -> tuple[bytes, engines.RunResult]:
     """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one.
     `files` (name: path) are put beside cv.tex, e.g. subset fonts. Reproducible: the PDF's
-    dates come from `when`, its /ID from the source."""
+    dates come from `when`, its /ID from the source. `meanwhile`: done while the engine runs."""
     env = reproducible.engine_env(when) if when else None
     trailer = reproducible.trailer_id(eng.name, tex)
     if opts.cache:
@@ -330,7 +346,7 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
 
         opts.early = None  # compile_tex closes it
         return cache.compile_tex(eng, tex, opts.output, opts.timeout, env=env, files=files, trailer_id=trailer,
-                                 early=early)
+                                 early=early, meanwhile=meanwhile)
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     env = reproducible.engine_env(when) if when else None
     try:
@@ -338,7 +354,7 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
             shutil.copyfile(path, build_dir / name)
         (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
         run = engines.run(eng, build_dir, timeout=opts.timeout, env=env,
-                          trailer_id=reproducible.trailer_id(eng.name, tex))
+                          trailer_id=reproducible.trailer_id(eng.name, tex), meanwhile=meanwhile)
         return run.pdf.read_bytes(), run
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)

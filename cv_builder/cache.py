@@ -212,15 +212,18 @@ def snapshot(files: list[Path], template_dir=None) -> dict:
 
 
 def record_build(key: str, output: Path, deps: list[Path], template_dir, engine_name: str, engine_path: str,
-                 outputs: dict[Path, bytes], result: dict, seen: dict | None = None) -> None:
+                 outputs: dict[Path, bytes], result: dict, seen: dict | None = None, state: dict | None = None
+                 ) -> None:
     """After a successful build: remember its inputs and what it wrote.
 
     An input edited while the build ran (`--watch` makes that likely) differs from
     what the build read, as snapshot() saw it: then nothing is remembered and the
-    next build runs.
+    next build runs. `state`: input_state() taken after the build read its inputs
+    (while the engine ran); an edit after that shows in the next build's check.
     """
     cache = root(output)
-    state = input_state(deps, template_dir, engine_name, engine_path, cache)
+    if state is None:
+        state = input_state(deps, template_dir, engine_name, engine_path, cache)
     if seen and (any(state["deps"].get(p, d) != d for p, d in seen.items() if p != "templates")
                  or state["templates"] != seen.get("templates", state["templates"])):
         with contextlib.suppress(OSError):
@@ -597,7 +600,13 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
     work = work_dir(cache, output, identity)
     stack = contextlib.ExitStack()
     try:
-        stack.enter_context(locked(work.with_name(work.name + ".lock")))
+        try:
+            stack.enter_context(locked(work.with_name(work.name + ".lock"), wait=False))
+        except BlockingIOError:  # another build is using this directory: start nothing, wait later
+            stack.close()
+            for folder in made:
+                shutil.rmtree(folder, ignore_errors=True)
+            return None
         _clean(work)
         fmt, prefix, begin = None, "", None
         if eng.name == "pdflatex":
@@ -619,10 +628,12 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
 
 
 def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None,
-                files: dict[str, Path] | None = None, trailer_id: str | None = None, early: Early | None = None):
+                files: dict[str, Path] | None = None, trailer_id: str | None = None, early: Early | None = None,
+                meanwhile=None):
     """(PDF bytes, RunResult) for `tex`, from the cache or a warm build directory.
     `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them.
-    `early`: the engine started ahead for this build, used where it matches."""
+    `early`: the engine started ahead for this build, used where it matches.
+    `meanwhile`: the caller's work, done while the engine runs (engine.run)."""
     from .engine import REST_SUFFIX, RunResult, run, sandbox_env
     from .errors import EngineError
 
@@ -680,7 +691,7 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             try:
                 try:
                     result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
-                                 trailer_id=trailer_id, waiting=waiting, prefix=prefix)
+                                 trailer_id=trailer_id, waiting=waiting, prefix=prefix, meanwhile=meanwhile)
                 except EngineError:
                     if not (mapped and fontmap.font_error(_read(work / "cv.log"))):
                         raise

@@ -162,15 +162,26 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .watch import watch
 
         return watch(args, data, _print_error)
-    early, key = None, False
-    if not args.no_cache:
-        key = _up_to_date(args, data)
-        if key is True:
-            return EXIT_OK
-        if key:  # start the engine now: it loads while the build stages import and render
-            from .cache import start_early
+    early, key = None, None
+    if not args.no_cache and not (args.variant or args.all_variants or args.site):  # those check in the build
+        from . import cache
 
-            early = start_early(key, data, args.output or Path("output/cv.pdf"), args.engine)
+        output = args.output or Path("output/cv.pdf")
+        key, dirs = cache.build_key(data, output, args.engine, args.template_dir, args.theme, None, args.png,
+                                    args.png_dpi, args.max_pages, args.pdf_url)
+        # Start the engine first: it loads while the checks run and the build stages import
+        # and render. Nothing to do after all: it is stopped, having cost a few milliseconds.
+        early = cache.start_early(key, data, output, args.engine)
+        try:
+            done = _up_to_date(args, output, key, dirs)
+        except BaseException:
+            if early is not None:
+                early.close()
+            raise
+        if done:
+            if early is not None:
+                early.close()
+            return EXIT_OK
     try:
         return _build_all(args, data, early, checked=bool(key))
     finally:
@@ -220,19 +231,13 @@ def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | Non
     return [(base, None)]
 
 
-def _up_to_date(args: argparse.Namespace, data: Path) -> bool | str:
-    """Nothing changed since the last build: say so without importing the build stages (True).
-    Else the build's cache key (for start_early), or False for builds that have their own check."""
-    if args.variant or args.all_variants or args.site:
-        return False  # those go through the build, which has its own check
+def _up_to_date(args: argparse.Namespace, output: Path, key: str, dirs: list[Path]) -> bool:
+    """Nothing changed since the last build: say so, without importing the build stages."""
     from . import cache
 
-    output = args.output or Path("output/cv.pdf")
-    key, dirs = cache.build_key(data, output, args.engine, args.template_dir, args.theme, None, args.png,
-                                args.png_dpi, args.max_pages, args.pdf_url)
     hit = cache.unchanged(key, output, dirs)
     if not hit:
-        return key
+        return False
     for warning in hit["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:

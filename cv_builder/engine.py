@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Callable
 
 from .errors import EngineError
 
@@ -164,12 +165,13 @@ def trailer_id_code(engine_name: str, hex_id: str) -> str:
 def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
         env: dict | None = None, max_passes: int = MAX_PASSES, trailer_id: str | None = None,
         max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None, waiting: Waiting | None = None,
-        prefix: str = "") -> RunResult:
+        prefix: str = "", meanwhile: Callable[[], None] | None = None) -> RunResult:
     """Run the engine in build_dir on JOBNAME.tex until cross-references settle.
 
     An .aux left in build_dir by an earlier build is the starting point: if this
     pass writes the same one back, one pass was enough. `waiting`: an engine started
     ahead in build_dir with the same settings (see Waiting), used for the first pass.
+    `meanwhile`: work of the caller's, done while the first pass runs.
     """
     start = time.perf_counter()
     aux = build_dir / f"{jobname}.aux"
@@ -180,10 +182,12 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
     while True:
         passes += 1
         if waiting is not None and passes == 1:  # it removed the old PDF before it started
-            _watch(engine, waiting.go(trailer_id, timeout), build_dir, timeout, max_bytes)
+            proc = waiting.go(trailer_id, timeout)
         else:
             pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-            _run_once(engine, build_dir, jobname, timeout, sandbox_env(env), trailer_id, max_bytes, fmt, prefix)
+            proc = _spawn(engine, command(engine, jobname, trailer_id, fmt, prefix=prefix), build_dir,
+                          sandbox_env(env), fmt)
+        _watch(engine, proc, build_dir, timeout, max_bytes, meanwhile if passes == 1 else None)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
             error = EngineError(explain_failure(log, build_dir / f"{jobname}.tex", engine))
@@ -200,13 +204,6 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
                      waiting is not None)
 
 
-def _run_once(engine: Engine, build_dir: Path, jobname: str, timeout: float, env: dict,
-              trailer_id: str | None = None, max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None,
-              prefix: str = "") -> None:
-    proc = _spawn(engine, command(engine, jobname, trailer_id, fmt, prefix=prefix), build_dir, env, fmt)
-    _watch(engine, proc, build_dir, timeout, max_bytes)
-
-
 def _spawn(engine: Engine, cmd: list[str], build_dir: Path, env: dict, fmt: str | None) -> subprocess.Popen:
     if fmt:
         env = dict(env, MKTEXFMT="0")  # a missing format is an error, not a format build
@@ -217,10 +214,13 @@ def _spawn(engine: Engine, cmd: list[str], build_dir: Path, env: dict, fmt: str 
         raise EngineError(f"cannot start {engine.name}: {exc.strerror}") from None
 
 
-def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: float, max_bytes: int) -> None:
+def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: float, max_bytes: int,
+           meanwhile: Callable[[], None] | None = None) -> None:
     deadline = time.monotonic() + timeout
     exited = _exit_signal(proc)
     try:
+        if meanwhile is not None:
+            meanwhile()
         # Poll rather than wait: a loop that writes (to the log, or \openout) must not fill the disk.
         while True:
             step = min(0.25, max(0.01, deadline - time.monotonic()))

@@ -114,13 +114,24 @@ class _Raw(str):
 
 
 _ENVS: dict[str, jinja2.Environment] = {}
+TEMPLATE_NAMES = ("cv-link.html", "cv-link.md", "publications.html", "publications.md")
 
 
-def _render(name: str, **context) -> str:
+def prepare() -> None:
+    """Load the templates now (the build calls this while the engine runs)."""
+    for name in TEMPLATE_NAMES:
+        _template(name)
+
+
+def _template(name: str) -> jinja2.Template:
     kind = "md" if name.endswith(".md") else "html"
     if kind not in _ENVS:
         _ENVS[kind] = _md_env() if kind == "md" else _html_env()
-    text = _ENVS[kind].get_template(name).render(**context)
+    return _ENVS[kind].get_template(name)
+
+
+def _render(name: str, **context) -> str:
+    text = _template(name).render(**context)
     return text.strip("\n") + "\n"
 
 

@@ -16,8 +16,9 @@ from .errors import CVError
 
 
 @contextlib.contextmanager
-def locked(path: Path):
-    """An exclusive flock on `path` (a no-op where flock is missing: Windows relies on atomic rename)."""
+def locked(path: Path, wait: bool = True):
+    """An exclusive flock on `path` (a no-op where flock is missing: Windows relies on atomic rename).
+    `wait=False`: raise BlockingIOError at once if another process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:
         try:
@@ -25,7 +26,7 @@ def locked(path: Path):
         except ImportError:
             yield
             return
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         try:
             yield
         finally:

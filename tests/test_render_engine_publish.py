@@ -221,3 +221,31 @@ def test_waiting_engine_begins_the_document_then_runs_the_rest_or_puts_the_aux_b
     result = engines.run(pdflatex(), tmp_path, waiting=waiting)
     assert result.ahead
     assert "See page 1." in __import__("pypdf").PdfReader(str(result.pdf)).pages[0].extract_text()
+
+
+@pytest.mark.engine
+def test_meanwhile_runs_once_while_the_first_pass_runs(tmp_path):
+    calls = []
+    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}"
+                                     "\\begin{document}See page \\pageref{end}.\\newpage Here\\label{end}"
+                                     "\\end{document}\n")
+    result = engines.run(pdflatex(), tmp_path, meanwhile=lambda: calls.append(_no_pdf_yet(tmp_path)))
+    assert result.passes == 2 and calls == [True]  # once, before the first pass had written its PDF
+
+
+def _no_pdf_yet(where: Path) -> bool:
+    return not (where / "cv.pdf").exists()
+
+
+@pytest.mark.engine
+def test_an_error_in_meanwhile_stops_the_engine(tmp_path):
+    from test_hardening import _processes_mentioning
+
+    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
+
+    def boom() -> None:
+        raise RuntimeError("meanwhile failed")
+
+    with pytest.raises(RuntimeError, match="meanwhile failed"):
+        engines.run(pdflatex(), tmp_path, meanwhile=boom)
+    assert not _processes_mentioning(str(tmp_path))
