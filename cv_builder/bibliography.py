@@ -23,6 +23,8 @@ from .errors import Report
 
 @dataclass
 class Author:
+    """One author of a publication, with the marks and highlight the CV shows."""
+
     given: str
     family: str
     von: str = ""
@@ -36,6 +38,8 @@ class Author:
 
 @dataclass
 class Link:
+    """A link shown after a publication, e.g. [code]."""
+
     label: str
     url: str
     kind: str  # the field it came from: url, code, slides, jiqizhixin, ...
@@ -43,6 +47,8 @@ class Link:
 
 @dataclass
 class Publication:
+    """A publication as the CV lists it: formatted authors, venue line, links and marks."""
+
     key: str
     entry_type: str
     category: str  # journal|conference|workshop|preprint|thesis|book|other
@@ -80,12 +86,16 @@ class Publication:
 
 @dataclass
 class Group:
+    """Publications under one subheading (a year, a category), or all of them."""
+
     title: str  # "" when not grouped
     publications: list[Publication]
 
 
 @dataclass
 class PublicationList:
+    """A publications section, organised: groups, the marks' legend, the counts line."""
+
     groups: list[Group]
     legend: list[tuple[str, str]]  # (symbol, text) for marks that appear in this list
     counts: str  # "17 papers, 8 as first or co-first author", or ""
@@ -93,12 +103,16 @@ class PublicationList:
 
 @dataclass
 class MarkSpec:
+    """How a mark such as equal contribution is shown: its symbol and legend text."""
+
     symbol: str
     text: str
 
 
 @dataclass
 class LinkSpec:
+    """A BibTeX field shown as a link, and its label."""
+
     field: str
     label: str
 

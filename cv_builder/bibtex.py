@@ -33,6 +33,8 @@ _LOG = logging.getLogger("bibtexparser")
 
 @dataclass
 class BibEntry:
+    """One BibTeX entry, decoded to Unicode, with where it starts in the file."""
+
     key: str
     type: str  # lower-case entry type: article, inproceedings, misc, ...
     fields: dict[str, str]  # lower-case field names -> decoded Unicode text, braces removed
@@ -789,6 +791,8 @@ _LATEX_TOKEN = re.compile(r"""
 
 @dataclass
 class _Frame:
+    """A brace group being decoded (bibtex.py's TeX-to-Unicode decoder)."""
+
     parts: list
     role: str = ""  # "" plain group, "accent", "drop", "special" (group starting with a command)
     accent: str = ""

@@ -20,6 +20,8 @@ from .errors import InputError, PageLimitError, Report
 
 @dataclass
 class Options:
+    """One build's settings (the command line's, as the build reads them)."""
+
     data: Path = Path("data/cv.yaml")
     output: Path = Path("output/cv.pdf")
     engine: str = "auto"
@@ -40,6 +42,8 @@ class Options:
 
 @dataclass
 class Result:
+    """What a build made: the PDF, its .tex, the engine, pages, warnings, stage times."""
+
     pdf: Path
     tex: Path
     engine: engines.Engine

@@ -31,6 +31,8 @@ MAX_OUTPUT_BYTES = 200 * 1024 * 1024  # everything the engine writes in one pass
 
 @dataclass
 class Engine:
+    """A TeX engine to run: its name and binary."""
+
     name: str  # pdflatex | lualatex | xelatex
     path: str
     embedded: bool = False
@@ -125,6 +127,8 @@ def sandbox_env(extra: dict | None = None) -> dict:
 
 @dataclass
 class RunResult:
+    """One engine run until references settled: the PDF, log, passes, pages."""
+
     pdf: Path
     log: str
     passes: int

@@ -26,6 +26,8 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 
 @dataclass
 class PdfInfo:
+    """What the homepage files say about the built PDF."""
+
     name: str  # file name, e.g. cv.pdf (the manifest's relative URL)
     data: bytes
     pages: int

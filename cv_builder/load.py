@@ -22,6 +22,8 @@ _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 @dataclass
 class Node:
+    """A YAML node with the file position it came from."""
+
     file: str
     line: int  # 1-based
     column: int  # 1-based
@@ -29,6 +31,8 @@ class Node:
 
 @dataclass
 class Scalar(Node):
+    """A YAML scalar: its text and value."""
+
     raw: str = ""  # the text as written (without quotes)
     value: object = None  # what YAML would make of it (int, bool, date, str, None)
     quoted: bool = False
@@ -36,11 +40,15 @@ class Scalar(Node):
 
 @dataclass
 class Seq(Node):
+    """A YAML sequence."""
+
     items: list = field(default_factory=list)
 
 
 @dataclass
 class Map(Node):
+    """A YAML mapping, with its keys' own positions."""
+
     items: dict = field(default_factory=dict)  # str key -> Node
     keys: dict = field(default_factory=dict)  # str key -> Scalar (the key's own position)
 

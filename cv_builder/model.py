@@ -136,12 +136,16 @@ def doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasse
 
 @dataclass
 class Link:
+    """A link: text and where it points."""
+
     label: str = doc("text shown for the link")
     url: Url = doc("where it points (http, https or mailto)")
 
 
 @dataclass
 class Person:
+    """Who the CV is about: name, position, contacts."""
+
     name: str = doc("full name as it heads the CV")
     position: Optional[str] = doc("current position, e.g. Ph.D. Student", None)
     affiliation: Optional[Text] = doc("group, department, institution", None)
@@ -159,12 +163,16 @@ class Person:
 
 @dataclass
 class Mark:
+    """A mark on author names (e.g. * for equal contribution): symbol and legend."""
+
     symbol: str = doc("printed after the author's name, e.g. * or †")
     legend: str = doc("one-line explanation printed under the list when the mark is used")
 
 
 @dataclass
 class Publications:
+    """How publications are read from the .bib and shown."""
+
     bib: str = doc("BibTeX file, relative to cv.yaml", "publications.bib")
     owner: list[str] = doc("your name as it appears in author lists; variants are matched "
                            "ignoring case, accents and initials", factory=list)
@@ -181,6 +189,8 @@ class Publications:
 
 @dataclass
 class Margins:
+    """Page margins, per side."""
+
     top: Optional[Length] = doc("top margin (default: margin)", None)
     bottom: Optional[Length] = doc("bottom margin (default: margin)", None)
     left: Optional[Length] = doc("left margin (default: margin)", None)
@@ -189,6 +199,8 @@ class Margins:
 
 @dataclass
 class Footer:
+    """What the page footer shows."""
+
     name: bool = doc("your name on the left", True)
     page_numbers: bool = doc("'Page X of Y' in the middle", True)
     last_updated: bool = doc("'Last updated <date>' on the right", True)
@@ -196,6 +208,8 @@ class Footer:
 
 @dataclass
 class Design:
+    """The look: theme, paper, font size, colour, margins, dates, sections, footer, PDF metadata."""
+
     theme: str = doc("theme (see `python -m cv_builder themes`)", "classic")
     paper: Literal["a4", "letter"] = doc("paper size", "a4")
     font_size: Literal["10pt", "11pt", "12pt"] = doc("base font size", "10pt")
@@ -224,6 +238,8 @@ class Design:
 
 @dataclass
 class Homepage:
+    """What the homepage snippets show (link label, date format, publications section)."""
+
     label: str = doc("text of the homepage's CV link", "CV")
     date_format: DateFormat = doc("the link's 'updated' date: YYYY, MM, M, DD, D, Month, Mon",
                                   DateFormat("YYYY-MM-DD"))
@@ -233,6 +249,8 @@ class Homepage:
 
 @dataclass
 class DatedEntry:
+    """An entry with dates: a position, degree, talk, award, ..."""
+
     title: Text = doc("what: degree, role, ...")
     organization: Optional[Text] = doc("where: institution, company", None)
     subtitle: Optional[Text] = doc("a second line: group, advisor, ...", None)
@@ -247,6 +265,8 @@ class DatedEntry:
 
 @dataclass
 class Item:
+    """One line of text, with an optional date and links."""
+
     text: Text = doc("the line's text")
     date: Optional[Date] = doc("date printed on the right", None)
     links: list[Link] = doc("links printed after the text", factory=list)
@@ -255,6 +275,8 @@ class Item:
 
 @dataclass
 class Pair:
+    """A label and its value."""
+
     key: str = doc("the label on the left, e.g. a year")
     value: Text = doc("the text on the right")
     tags: list[str] = doc("tags for variants", factory=list)
@@ -262,6 +284,8 @@ class Pair:
 
 @dataclass
 class PublicationFilter:
+    """Which publications a section lists."""
+
     selected: Optional[bool] = doc("only entries with selected = {true}", None)
     categories: list[Literal["journal", "conference", "workshop", "preprint", "thesis", "book", "other"]] = doc(
         "only these categories", factory=list)
@@ -276,12 +300,16 @@ ENTRY_KINDS = {"entries": DatedEntry, "items": Item, "pairs": Pair}
 
 @dataclass
 class Group:
+    """Entries under a subheading within a section."""
+
     title: str = doc("subheading inside the section")
     entries: list = doc("the group's entries, of the section's kind", factory=list)
 
 
 @dataclass
 class Section:
+    """One section of the CV."""
+
     title: str = doc("section heading")
     id: Optional[str] = doc("a short name for design.section_order, section_titles and variants "
                             "(default: the title)", None)
@@ -303,6 +331,8 @@ class Section:
 
 @dataclass
 class Variant:
+    """Another version of the CV: its sections, tags, publication filter and design."""
+
     description: str = doc("one line shown by --list-variants", "")
     sections: list[str] = doc("only these sections (ids or titles); lists a hidden one to show it",
                               factory=list)
@@ -316,6 +346,8 @@ class Variant:
 
 @dataclass
 class CV:
+    """The whole CV."""
+
     person: Person = doc("who the CV is about")
     sections: list[Section] = doc("the CV's sections, in order", factory=list)
     publications: Publications = doc("how the .bib is read and shown", factory=Publications)

@@ -44,6 +44,8 @@ class TemplateError(CVError):
 
 @dataclass
 class Contact:
+    """One contact line of the header: text, link and kind (email, homepage, ...)."""
+
     text: str
     url: str
     kind: str
@@ -93,6 +95,8 @@ def date_range(entry: DatedEntry, fmt: str) -> str:
 
 @dataclass
 class Block:
+    """Entries under one optional subheading, as templates see them."""
+
     title: str
     entries: list
 
@@ -209,6 +213,8 @@ def margins(design) -> dict[str, str]:
 
 @dataclass
 class Rendered:
+    """The generated LaTeX and the template files that made it."""
+
     tex: str
     target: Any
     template_files: list[Path]

@@ -20,22 +20,46 @@ from .errors import UsageError
 
 @dataclass
 class SourceDate:
+    """The build's date, where it came from, and the data's git commit."""
+
     epoch: int
     origin: str  # SOURCE_DATE_EPOCH | git | mtime
-    commit: str | None = None  # HEAD of the data files' git checkout, if any
+    found_commit: object = None  # str | None, or `git rev-parse` still running (read by .commit)
 
     @property
     def date(self) -> _dt.date:
         return _dt.datetime.fromtimestamp(self.epoch, _dt.timezone.utc).date()
 
+    @property
+    def commit(self) -> str | None:
+        """HEAD of the data files' git checkout, if any."""
+        if isinstance(self.found_commit, subprocess.Popen):
+            self.found_commit = _git_output(self.found_commit) or None
+        return self.found_commit
+
+
+def _git_start(cwd: Path, *args: str) -> subprocess.Popen | None:
+    try:
+        return subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, text=True)
+    except OSError:
+        return None
+
+
+def _git_output(proc: subprocess.Popen | None) -> str | None:
+    if proc is None:
+        return None
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None
+    return out.strip() if proc.returncode == 0 else None
+
 
 def _git(cwd: Path, *args: str) -> str | None:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
+    return _git_output(_git_start(cwd, *args))
 
 
 def git_commit(directory: Path) -> str | None:
@@ -57,13 +81,15 @@ def _git_epoch(files: list[Path]) -> int | None:
 
 def source_date(files: list[Path]) -> SourceDate:
     files = [f for f in files if f.is_file()]
-    commit = git_commit(files[0].parent) if files else None
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env:
         if not env.isdigit() or int(env) > 253402300799:  # the spec: an integer, or fail
             raise UsageError(f"SOURCE_DATE_EPOCH={env!r} is not a time in whole seconds since 1970; "
                              "unset it to use the data's git or file time")
-        return SourceDate(int(env), "SOURCE_DATE_EPOCH", commit)
+        # The commit is only for cv.json, written after the engine: do not wait for git now.
+        pending = _git_start(files[0].parent, "rev-parse", "--verify", "-q", "HEAD") if files else None
+        return SourceDate(int(env), "SOURCE_DATE_EPOCH", pending)
+    commit = git_commit(files[0].parent) if files else None
     epoch = _git_epoch(files) if commit else None
     if epoch is not None:
         return SourceDate(epoch, "git", commit)

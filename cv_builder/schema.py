@@ -183,6 +183,7 @@ def schema() -> dict:
     for cls in model.ENTRY_KINDS.values():
         b.ref(cls)
     _code_rules(b)
+    root.pop("description", None)  # the CV class's own: the line below says more
     return {"$schema": DIALECT, "$id": SCHEMA_ID, "title": "cv_builder cv.yaml",
             "description": "A CV for cv_builder: person, publications, design, variants and sections. "
                            "Generated from cv_builder/model.py by `python -m cv_builder schema`.",

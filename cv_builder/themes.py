@@ -38,6 +38,8 @@ class ThemeFile:
 
 @dataclass
 class Theme:
+    """A theme: its templates' folders and its design defaults (theme.yaml)."""
+
     name: str
     description: str
     folders: list[Path]  # most specific first: user's folder, built-in folder

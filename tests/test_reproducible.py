@@ -111,3 +111,23 @@ def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path):
     assert proc.returncode == 2
     assert "SOURCE_DATE_EPOCH='yesterday' is not a time in whole seconds since 1970" in proc.stderr
     assert not (tmp_path / "output").exists()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_with_source_date_epoch_the_commit_is_still_found(tmp_path, monkeypatch):
+    from cv_builder import reproducible
+
+    (tmp_path / "cv.yaml").write_text("x: 1\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    for args in (["init", "-q"], ["add", "cv.yaml"], ["commit", "-q", "-m", "data"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    when = reproducible.source_date([tmp_path / "cv.yaml"])
+    assert (when.epoch, when.origin) == (1700000000, "SOURCE_DATE_EPOCH")
+    assert when.commit == head and when.commit == head  # read once, then kept
+    outside = tmp_path.parent / "plain"
+    outside.mkdir()
+    (outside / "cv.yaml").write_text("x: 1\n")
+    assert reproducible.source_date([outside / "cv.yaml"]).commit is None
