@@ -319,22 +319,28 @@ def test_the_format_is_stored_uncompressed_and_used(mode, tmp_path):
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine=mode))
 
 
-@pytest.mark.parametrize("shell", [True, False], ids=["background", "waited-for"])
+@pytest.mark.parametrize("shell", ["sh", "sh-without-gzip", None], ids=["background", "no-gzip", "waited-for"])
 def test_format_build_with_and_without_a_shell(shell, tmp_path, monkeypatch):
-    """Without sh and timeout the build waits for its format; both ways it ends up
-    uncompressed in place, and pdflatex runs a document on it."""
+    """Without sh and timeout the build waits for its format; every way it ends up
+    uncompressed in place (gzip -d, else Python), and pdflatex runs a document on it."""
     import time
 
     from cv_builder import cache
     from cv_builder.engine import sandbox_env
 
     pdflatex = shutil.which("pdflatex")
-    if not shell:
+    if shell is None:
         monkeypatch.setattr(cache.shutil, "which", lambda name: None)
+    elif shell == "sh-without-gzip":
+        tools = tmp_path / "bin"
+        tools.mkdir()
+        for tool in ("sh", "timeout", "mv", "rm"):
+            (tools / tool).symlink_to(shutil.which(tool))
+        monkeypatch.setenv("PATH", str(tools))
     fmt = tmp_path / "fmt" / "x.fmt"
     job = cache.FormatBuild(fmt, "pdflatex", pdflatex,
                             "\\documentclass{article}\n\\usepackage{xcolor}", sandbox_env(None))
-    assert job.detached == shell
+    assert job.detached == bool(shell)
     job.finish(60)
     for _ in range(400):
         if fmt.is_file():
