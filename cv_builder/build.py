@@ -253,6 +253,7 @@ def _run_build(opts: Options) -> Result:
             later["state"] = cache.input_state(_deps(opts, cv, lists), dirs, eng.name, eng.path,
                                                cache.root(opts.output))
         homepage.prepare()
+        later["lists"] = homepage.publication_lists(homepage_list(cv, lists, opts.data, report))
 
     try:
         pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early, meanwhile)
@@ -270,7 +271,7 @@ def _run_build(opts: Options) -> Result:
     check_pages(run.pages, opts.max_pages)
 
     outputs = output_files(opts, rendered.tex, pdf)
-    outputs.update(homepage_files(opts, cv, lists, pdf, run.pages, when, report))
+    outputs.update(homepage_files(opts, cv, lists, pdf, run.pages, when, report, later.get("lists")))
     t = timer.stage("homepage", t, f"{len(outputs) - 2} files" + (f", {display_path(opts.site)}"
                                                                    if opts.site else ""))
     stale: list[Path] = []
@@ -391,13 +392,15 @@ def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], 
 
 
 def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.PublicationList],
-                   pdf: bytes, pages: int, when: reproducible.SourceDate, report: Report) -> dict[Path, bytes]:
-    """cv.json, the link and publication snippets, and the --site page, published with the PDF."""
+                   pdf: bytes, pages: int, when: reproducible.SourceDate, report: Report,
+                   made: tuple[str, str] | None = None) -> dict[Path, bytes]:
+    """cv.json, the link and publication snippets, and the --site page, published with the PDF.
+    `made`: the publications snippets, if made while the engine ran."""
     updated = cv.homepage.date_format.render(when.date)
     text = homepage.link_text(cv.homepage.label, pages, updated)
     title = str(cv.design.pdf_title or f"{cv.person.name} – Curriculum Vitae")
     info = homepage.PdfInfo(opts.output.name, pdf, pages, when.date, when.commit, title)
-    snippets = homepage.snippets(text, homepage_list(cv, lists, opts.data, report))
+    snippets = homepage.snippets(text, None if made else homepage_list(cv, lists, opts.data, report), made)
     files = homepage.output_files(opts.output, info, updated, snippets)
     if opts.site:
         href = opts.pdf_url or homepage.relative_url(opts.output, opts.site)
