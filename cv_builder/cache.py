@@ -115,8 +115,9 @@ def engine_identity(name: str, path: str, cache: Path) -> str:
     memo_path = cache / "engines" / (digest(name, stamp)[:32] + ".json")
     memo = read_json(memo_path)
     if not isinstance(memo, dict) or memo.get("stamp") != stamp:
-        memo = {"stamp": stamp, "version": _first_line([path, "--version"]),
-                "fmt": _base_format(name, path)}
+        version = _start([path, "--version"])  # beside kpsewhich: a first build waits for both
+        fmt = _base_format(name, path)
+        memo = {"stamp": stamp, "version": _first_line_of(version), "fmt": fmt}
         write_json(memo_path, memo)
     fmt_stamp = ""
     with contextlib.suppress(OSError, TypeError):
@@ -125,13 +126,28 @@ def engine_identity(name: str, path: str, cache: Path) -> str:
     return f"{name}|{stamp}|{memo.get('version')}|{memo.get('fmt')}|{fmt_stamp}"
 
 
-def _first_line(cmd: list[str]) -> str:
+def _start(cmd: list[str]) -> subprocess.Popen | None:
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20,
-                             stdin=subprocess.DEVNULL).stdout
-    except (OSError, subprocess.TimeoutExpired):
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                stdin=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def _first_line_of(proc: subprocess.Popen | None) -> str:
+    if proc is None:
+        return ""
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         return ""
     return out.strip().splitlines()[0] if out.strip() else ""
+
+
+def _first_line(cmd: list[str]) -> str:
+    return _first_line_of(_start(cmd))
 
 
 def _base_format(name: str, path: str) -> str:
