@@ -251,6 +251,16 @@ def record_build(key: str, output: Path, deps: list[Path], template_dir, engine_
     write_json(cache / "noop" / f"{key[:32]}.json", state)
 
 
+def data_changed(key: str, output: Path) -> bool:
+    """A data file differs from the last build's (or there is none): the build has to run,
+    whatever else unchanged() would check. Two file hashes: cheap enough to ask first."""
+    state = read_json(root(output) / "noop" / f"{key[:32]}.json")
+    try:
+        return any(file_digest(Path(p)) != sha for p, sha in state["deps"].items())
+    except (KeyError, TypeError, AttributeError, OSError):
+        return True
+
+
 def unchanged(key: str, output: Path, template_dir) -> dict | None:
     """The last build's result if no input changed and its outputs are intact, else None."""
     cache = root(output)
@@ -620,10 +630,8 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
     try:
         try:
             stack.enter_context(locked(work.with_name(work.name + ".lock"), wait=False))
-        except BlockingIOError:  # another build is using this directory: start nothing, wait later
+        except BlockingIOError:  # another build is using this directory (and folders): start nothing
             stack.close()
-            for folder in made:
-                shutil.rmtree(folder, ignore_errors=True)
             return None
         _clean(work)
         fmt, prefix, begin = None, "", None

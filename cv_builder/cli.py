@@ -175,19 +175,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         output = args.output or Path("output/cv.pdf")
         key, dirs = cache.build_key(data, output, args.engine, args.template_dir, args.theme, None, args.png,
                                     args.png_dpi, args.max_pages, args.pdf_url)
-        # Start the engine first: it loads while the checks run and the build stages import
-        # and render. Nothing to do after all: it is stopped, having cost a few milliseconds.
-        early = cache.start_early(key, data, output, args.engine)
-        try:
-            done = _up_to_date(args, output, key, dirs)
-        except BaseException:
-            if early is not None:
-                early.close()
-            raise
-        if done:
-            if early is not None:
-                early.close()
+        # An edited data file: the build runs, no need for the full no-op check. Otherwise
+        # that check first; a build that has to run then starts its engine, which loads
+        # while the build stages import and render.
+        if not cache.data_changed(key, output) and _up_to_date(args, output, key, dirs):
             return EXIT_OK
+        early = cache.start_early(key, data, output, args.engine)
     try:
         return _build_all(args, data, early, checked=bool(key))
     finally:
