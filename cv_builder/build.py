@@ -201,10 +201,12 @@ def _run_build(opts: Options) -> Result:
     updated = when.date
 
     fonts: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
+    render.BYTECODE_CACHE = None
     if opts.cache:  # only now: a build that fails on its input leaves output/ as it was
         from . import cache
 
         render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
+    homepage.use_bytecode_cache(render.BYTECODE_CACHE)
 
     def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
         chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None

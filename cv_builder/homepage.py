@@ -84,19 +84,23 @@ def safe_links(links: list[Link]) -> list[Link]:
     return [link for link in links if urllib.parse.urlsplit(str(link.url)).scheme.lower() in SAFE_SCHEMES]
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (jinja2's private per-user temp dir), so these
-    outputs cost a few milliseconds, not the ~30 ms of compiling four templates each build."""
-    try:
-        return jinja2.FileSystemBytecodeCache()
-    except (OSError, RuntimeError):
-        return None
+# Compiled templates kept between builds, in the build cache (.cache/jinja/, shared with
+# the LaTeX templates; set by the build with use_bytecode_cache): four templates cost
+# ~30 ms to compile. None (--no-cache): compiled each time, nothing written.
+BYTECODE_CACHE: jinja2.BytecodeCache | None = None
+
+
+def use_bytecode_cache(cache: jinja2.BytecodeCache | None) -> None:
+    global BYTECODE_CACHE
+    if cache is not BYTECODE_CACHE:
+        BYTECODE_CACHE = cache
+        _ENVS.clear()
 
 
 def _html_env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=_bytecode_cache())
+                             bytecode_cache=BYTECODE_CACHE)
     env.filters["safe_links"] = safe_links
     return env
 
@@ -104,7 +108,7 @@ def _html_env() -> jinja2.Environment:
 def _md_env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=_bytecode_cache(),
+                             bytecode_cache=BYTECODE_CACHE,
                              finalize=lambda v: v if isinstance(v, _Raw) else md_escape(v))
     env.filters["safe_links"] = safe_links
     env.filters["md_url"] = lambda url: _Raw(md_url(url))

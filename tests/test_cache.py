@@ -205,11 +205,18 @@ def test_corrupt_cache_entries_are_rebuilt(project):
 
 
 def test_no_cache_leaves_no_cache(tmp_path):
+    """Nothing beside the outputs, nor in the temporary directory (compiled templates too)."""
     data = copy_data(tmp_path)
     out = tmp_path / "out" / "cv.pdf"
-    build(data, out, "--no-cache")
-    build(data, out, "--no-cache")
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    for _ in range(2):
+        r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex", "--no-cache",
+                    env={"TMPDIR": str(private_tmp)})
+        assert r.returncode == 0, r.stderr
     assert out.is_file() and not (out.parent / ".cache").exists()
+    assert list(private_tmp.iterdir()) == []
+    assert (out.parent / "publications.html").is_file()
 
 
 def test_concurrent_builds_of_one_output(tmp_path):
