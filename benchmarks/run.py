@@ -148,11 +148,11 @@ def _passes(stderr: str) -> int:
 
 def settle(out: Path) -> None:
     """Wait for what a cold build leaves running in the background (its format, made beside
-    it, in place about 0.3 s after the build ends): it would slow the floor measured next
-    and leave the "warm" build a half-warm cache."""
-    fmt = out.parent / ".cache" / "fmt"
+    it, in place about 0.3 s after the build ends; the cut-down font map): it would slow
+    the floor measured next and leave the "warm" build a half-warm cache."""
+    cache = out.parent / ".cache"
     deadline = time.monotonic() + 60
-    while list(fmt.glob("fmt-*")) and time.monotonic() < deadline:
+    while (list(cache.glob("fmt/fmt-*")) or list(cache.glob("fonts/pending-*"))) and time.monotonic() < deadline:
         time.sleep(0.01)
 
 

@@ -395,6 +395,27 @@ def test_an_error_after_the_begun_document_shows_its_line_and_template(project, 
     assert out.read_bytes() == pdf
 
 
+def test_the_next_builds_font_map_is_made_in_the_background(project):
+    """The first build reads the full font map; the cut-down map the next build starts its
+    engine with is made after it, in the background, not by that next build."""
+    import time
+
+    data, out = project
+    fonts = out.parent / ".cache" / "fonts"
+    for _ in range(400):
+        if list(fonts.glob("pdftex-*.map")) and not list(fonts.glob("pending-*")):
+            break
+        time.sleep(0.05)
+    (made,) = fonts.glob("pdftex-*.map")
+    assert "lmr10.pfb" in made.read_text(encoding="latin-1")
+    stamp = made.stat().st_mtime_ns
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    assert "started ahead" in build(data, out).stderr
+    (log,) = (out.parent / ".cache" / "work").glob("*/cv.log")
+    assert "cvfonts.map" in log.read_text(encoding="latin-1").replace("\n", "")
+    assert made.stat().st_mtime_ns == stamp and list(fonts.glob("pdftex-*.map")) == [made]
+
+
 def test_engine_started_ahead_is_stopped_when_the_input_is_bad(project):
     data, out = project
     pdf = out.read_bytes()
