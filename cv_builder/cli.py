@@ -66,23 +66,23 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 bad input, 2 usage, 3 engine failure, 4 more pages than --max-pages.")
     p.add_argument("--version", action="version", version=f"cv_builder {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    wanted = (lambda name: command in (None, name))
-    if wanted("build"):
+    wanted = COMMANDS if command is None else (command,)
+    if "build" in wanted:
         _build_args(sub.add_parser("build", help="build the PDF (the default command)"))
-    if wanted("check"):
+    if "check" in wanted:
         c = sub.add_parser("check", help="validate the YAML and .bib without running TeX")
         c.add_argument("--data", type=Path, default=None, metavar="FILE")
         c.add_argument("--debug", action="store_true")
-    if wanted("themes"):
+    if "themes" in wanted:
         t = sub.add_parser("themes", help="list the themes (built-in, and yours beside the data)")
         t.add_argument("--data", type=Path, default=None, metavar="FILE")
         t.add_argument("--debug", action="store_true")
-    if wanted("init"):
+    if "init" in wanted:
         i = sub.add_parser("init", help="write a starter cv.yaml and publications.bib that build right away")
         i.add_argument("dir", nargs="?", type=Path, default=Path("data"), metavar="DIR",
                        help="where to write them (default: data, which the build reads by default)")
         i.add_argument("--debug", action="store_true")
-    if wanted("schema"):
+    if "schema" in wanted:
         s = sub.add_parser("schema", help="write the JSON Schema of cv.yaml (for editors)")
         s.add_argument("-o", "--output", type=Path, default=Path("cv.schema.json"), metavar="FILE",
                        help="where to write it (default: cv.schema.json; - for stdout)")
