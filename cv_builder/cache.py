@@ -465,8 +465,10 @@ class FormatBuild:
         if self.detached:
             # sync: flushed here, its 18 MB do not land in the next build's fsync of cv.pdf (ext4
             # commits every pending write with it: +20 ms measured on the build after the first)
-            script = ('"$@" >/dev/null 2>&1 && [ -s cv.fmt ] && { { gzip -dc cv.fmt > raw.fmt && mv -f raw.fmt cv.fmt; '
-                      '} 2>/dev/null || "$CV_PY" -c "$CV_INFLATE" 2>/dev/null || :; } && { sync cv.fmt 2>/dev/null || :; } '
+            script = ('"$@" >/dev/null 2>&1 && [ -s cv.fmt ] '
+                      '&& { { gzip -dc cv.fmt > raw.fmt && mv -f raw.fmt cv.fmt; } 2>/dev/null '
+                      '|| "$CV_PY" -c "$CV_INFLATE" 2>/dev/null || :; } '
+                      '&& { sync cv.fmt 2>/dev/null || :; } '
                       '&& mv -f cv.fmt "$CV_FMT" || : > "$CV_FAILED"; cd .. && rm -rf "$CV_TMP"')
             env = dict(env, CV_FMT=str(fmt), CV_FAILED=str(fmt.with_suffix(".failed")), CV_TMP=str(self.tmp),
                        CV_PY=sys.executable or "false", CV_INFLATE=_INFLATE)
