@@ -40,6 +40,7 @@ VERSION = "1"
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENV_KEYS = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
 KEEP = (".aux", ".out", ".toc", ".lof", ".lot", ".nav", ".snm")  # what a warm build reuses
+KEEP_FORMATS = 4  # fmt/ holds at most this many (a new date or name in the preamble makes another)
 
 
 def root(output: Path) -> Path:
@@ -456,6 +457,7 @@ class FormatBuild:
     def __init__(self, fmt: Path, name: str, path: str, head: str, env: dict, timeout: float = 60.0):
         self.fmt = fmt
         fmt.parent.mkdir(parents=True, exist_ok=True)
+        prune(fmt.parent, keep=KEEP_FORMATS - 1, pattern="*.fmt")  # 18 MB each: the least recently used go
         self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
         (self.tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
         cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
@@ -717,6 +719,8 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
                 ahead.cancel()  # started for another engine, format, date or beginning
         if fmt:
             _put(fmt, work / "cvfmt.fmt")
+            with contextlib.suppress(OSError):
+                os.utime(fmt)  # its mtime is its last use: prune() keeps the recently used
         (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
         if waiting is not None and rest is not None:
             (work / f"cv{REST_SUFFIX}").write_text(rest, encoding="utf-8")

@@ -92,6 +92,9 @@ def make_later(directory: Path, noted: Path) -> None:
         if _map_path(directory, json.loads(noted.read_bytes())).is_file() or not sys.executable:
             return
         directory.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # old maps (a font folder more or less, a TeX update)
+            for old in sorted(directory.glob("pdftex-*.map"), key=lambda p: p.stat().st_mtime)[:-7]:
+                old.unlink()
         marker = directory / f"{PENDING}{os.getpid()}"
         marker.touch()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(

@@ -416,6 +416,32 @@ def test_the_next_builds_font_map_is_made_in_the_background(project):
     assert made.stat().st_mtime_ns == stamp and list(fonts.glob("pdftex-*.map")) == [made]
 
 
+def test_formats_are_pruned_least_recently_used_first(tmp_path):
+    """fmt/ keeps at most KEEP_FORMATS formats (18 MB each): a new one pushes out the
+    least recently used; a used one is kept however old it is."""
+    import os
+    import time
+
+    from cv_builder import cache
+    from cv_builder.engine import sandbox_env
+
+    folder = tmp_path / "fmt"
+    folder.mkdir()
+    for i in range(5):
+        old = folder / f"old{i}.fmt"
+        old.write_bytes(b"x")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    os.utime(folder / "old0.fmt")  # just used
+    job = cache.FormatBuild(folder / "new.fmt", "pdflatex", shutil.which("pdflatex"),
+                            "\\documentclass{article}", sandbox_env(None))
+    job.finish(60)
+    for _ in range(400):
+        if (folder / "new.fmt").exists():
+            break
+        time.sleep(0.05)
+    assert sorted(p.name for p in folder.glob("*.fmt")) == ["new.fmt", "old0.fmt", "old3.fmt", "old4.fmt"]
+
+
 def test_engine_started_ahead_is_stopped_when_the_input_is_bad(project):
     data, out = project
     pdf = out.read_bytes()
