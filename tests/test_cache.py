@@ -442,6 +442,21 @@ def test_formats_are_pruned_least_recently_used_first(tmp_path):
     assert sorted(p.name for p in folder.glob("*.fmt")) == ["new.fmt", "old0.fmt", "old3.fmt", "old4.fmt"]
 
 
+def test_a_new_date_keeps_the_format(project):
+    """The footer's name and date are defined after the last package, outside the dumped
+    preamble: a build on another day uses the same format and shows the new date."""
+    data, out = project
+    _wait_for_format(out)
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex",
+                env={"SOURCE_DATE_EPOCH": "1767225600"})  # 2026-01-01
+    assert r.returncode == 0, r.stderr
+    assert "Lastupdated1January2026" in text(out)  # text() drops the spaces
+    assert len(list((out.parent / ".cache" / "fmt").glob("*.fmt"))) == 1
+    (log,) = (out.parent / ".cache" / "work").glob("*/cv.log")
+    assert "format=cv " in log.read_text(encoding="latin-1").splitlines()[0]
+
+
 def test_engine_started_ahead_is_stopped_when_the_input_is_bad(project):
     data, out = project
     pdf = out.read_bytes()
