@@ -33,7 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import fontmap
+from . import commands, fontmap
 from .publish import atomic_write, locked
 
 VERSION = "1"
@@ -116,9 +116,9 @@ def engine_identity(name: str, path: str, cache: Path) -> str:
     memo_path = cache / "engines" / (digest(name, stamp)[:32] + ".json")
     memo = read_json(memo_path)
     if not isinstance(memo, dict) or memo.get("stamp") != stamp:
-        version = _start([path, "--version"])  # beside kpsewhich: a first build waits for both
+        version = commands.start([path, "--version"])  # beside kpsewhich: a first build waits for both
         fmt = _base_format(name, path)
-        memo = {"stamp": stamp, "version": _first_line_of(version), "fmt": fmt}
+        memo = {"stamp": stamp, "version": _first_line(commands.output(version)), "fmt": fmt}
         write_json(memo_path, memo)
     fmt_stamp = ""
     with contextlib.suppress(OSError, TypeError):
@@ -127,35 +127,16 @@ def engine_identity(name: str, path: str, cache: Path) -> str:
     return f"{name}|{stamp}|{memo.get('version')}|{memo.get('fmt')}|{fmt_stamp}"
 
 
-def _start(cmd: list[str]) -> subprocess.Popen | None:
-    try:
-        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                stdin=subprocess.DEVNULL)
-    except OSError:
-        return None
-
-
-def _first_line_of(proc: subprocess.Popen | None) -> str:
-    if proc is None:
-        return ""
-    try:
-        out, _ = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return ""
-    return out.strip().splitlines()[0] if out.strip() else ""
-
-
-def _first_line(cmd: list[str]) -> str:
-    return _first_line_of(_start(cmd))
+def _first_line(out: str | None) -> str:
+    return out.splitlines()[0] if out else ""
 
 
 def _base_format(name: str, path: str) -> str:
     kpsewhich = Path(path).parent / "kpsewhich"
     exe = str(kpsewhich) if kpsewhich.is_file() else (shutil.which("kpsewhich") or "kpsewhich")
     for engine in _KPSE_ENGINE.get(name, ()):
-        found = _first_line([exe, f"-engine={engine}", f"-progname={name}", f"{name}.fmt"])
+        found = _first_line(commands.output(commands.start([exe, f"-engine={engine}", f"-progname={name}",
+                                                              f"{name}.fmt"])))
         if found:
             return found
     return ""
@@ -428,15 +409,13 @@ def usable_format(fmt: Path) -> bool:
 
 # TeX writes formats gzip-compressed; it reads an uncompressed one just as well (zlib's
 # transparent mode) and 90 ms sooner: inflating 18 MB is most of a format's load time.
-# The background script uses gzip(1) where there is one (half the time of Python's).
-_INFLATE = ("import gzip, os\n"
-            "try:\n    data = gzip.open('cv.fmt').read()\nexcept OSError:\n    raise SystemExit\n"
-            "with open('raw.fmt', 'wb') as f:\n    f.write(data)\nos.replace('raw.fmt', 'cv.fmt')\n")
-
+# The background script uses gzip(1) where there is one (half the time of Python's),
+# else this (_inflate, in a `python -c`).
+_INFLATE = "from pathlib import Path; from cv_builder.cache import _inflate; _inflate(Path('cv.fmt'))"
 
 
 def _inflate(fmt: Path) -> None:
-    """_INFLATE, in this process."""
+    """The format at `fmt` uncompressed, in place (left alone if it is not gzip)."""
     import gzip
 
     try:
@@ -473,7 +452,8 @@ class FormatBuild:
                       '&& { sync cv.fmt 2>/dev/null || :; } '
                       '&& mv -f cv.fmt "$CV_FMT" || : > "$CV_FAILED"; cd .. && rm -rf "$CV_TMP"')
             env = dict(env, CV_FMT=str(fmt), CV_FAILED=str(fmt.with_suffix(".failed")), CV_TMP=str(self.tmp),
-                       CV_PY=sys.executable or "false", CV_INFLATE=_INFLATE)
+                       CV_PY=commands.python(), CV_INFLATE=_INFLATE,
+                       PYTHONPATH=commands.python_env()["PYTHONPATH"])
             cmd = [shell, "-c", script, "sh", limit, "-s", "KILL", f"{timeout:g}"] + cmd
         try:
             self.proc = subprocess.Popen(cmd, cwd=self.tmp, env=env, stdin=subprocess.DEVNULL,

@@ -14,6 +14,7 @@ import os
 import re
 from pathlib import Path
 
+from . import commands
 from .publish import atomic_write
 
 MAP_NAME = "cvfonts.map"
@@ -97,11 +98,9 @@ def make_later(directory: Path, noted: Path) -> None:
                 old.unlink()
         marker = directory / f"{PENDING}{os.getpid()}"
         marker.touch()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(Path(__file__).resolve().parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
         try:
             subprocess.Popen([sys.executable, "-c", _MAKE_LATER, str(directory), str(noted), str(marker)],
-                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             env=commands.python_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError:
             marker.unlink(missing_ok=True)

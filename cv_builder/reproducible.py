@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import commands
 from .errors import UsageError
 
 
@@ -34,32 +35,16 @@ class SourceDate:
     def commit(self) -> str | None:
         """HEAD of the data files' git checkout, if any."""
         if isinstance(self.found_commit, subprocess.Popen):
-            self.found_commit = _git_output(self.found_commit) or None
+            self.found_commit = commands.output(self.found_commit) or None
         return self.found_commit
 
 
-def _git_start(cwd: Path, *args: str) -> subprocess.Popen | None:
-    try:
-        return subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, text=True)
-    except OSError:
-        return None
-
-
-def _git_output(proc: subprocess.Popen | None) -> str | None:
-    if proc is None:
-        return None
-    try:
-        out, _ = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return None
-    return out.strip() if proc.returncode == 0 else None
+def _git_start(cwd: Path, *args: str):
+    return commands.start(["git", *args], cwd)
 
 
 def _git(cwd: Path, *args: str) -> str | None:
-    return _git_output(_git_start(cwd, *args))
+    return commands.output(_git_start(cwd, *args))
 
 
 def git_commit(directory: Path) -> str | None:
