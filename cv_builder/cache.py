@@ -102,41 +102,79 @@ def read_json(path: Path):
 _KPSE_ENGINE = {"pdflatex": ("pdftex",), "lualatex": ("luahbtex", "luatex"), "xelatex": ("xetex",)}
 
 
+def engine_stamp(name: str, path: str) -> str:
+    """The engine binary as a file (path, size, mtime): what names its work directory."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{name}:{path}:missing"
+    return f"{name}|{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
+
+
+# `--version` and kpsewhich started ahead (start_identity), read by engine_identity.
+_started: dict[str, tuple] = {}
+
+
 def engine_identity(name: str, path: str, cache: Path) -> str:
     """The engine binary, its version and its base format (changes when TeX Live updates).
 
     `--version` and kpsewhich cost a process each; they are remembered per binary
     (path, size, mtime), the base format is stat'ed every time.
     """
-    try:
-        st = os.stat(path)
-    except OSError:
-        return f"{name}:{path}:missing"
-    stamp = f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
-    memo_path = cache / "engines" / (digest(name, stamp)[:32] + ".json")
+    stamp = engine_stamp(name, path)
+    if stamp.endswith(":missing"):
+        return stamp
+    memo_path = _identity_memo(cache, name, stamp)
     memo = read_json(memo_path)
     if not isinstance(memo, dict) or memo.get("stamp") != stamp:
-        version = commands.start([path, "--version"])  # beside kpsewhich: a first build waits for both
-        fmt = _base_format(name, path)
+        version, kpse = _started.pop(stamp, None) or _start_identity(name, path)
+        fmt = _base_format(name, path, kpse)
         memo = {"stamp": stamp, "version": _first_line(commands.output(version)), "fmt": fmt}
         write_json(memo_path, memo)
     fmt_stamp = ""
     with contextlib.suppress(OSError, TypeError):
         fst = os.stat(memo["fmt"])
         fmt_stamp = f"{fst.st_size}:{fst.st_mtime_ns}"
-    return f"{name}|{stamp}|{memo.get('version')}|{memo.get('fmt')}|{fmt_stamp}"
+    return f"{stamp}|{memo.get('version')}|{memo.get('fmt')}|{fmt_stamp}"
+
+
+def known_identity(name: str, path: str, cache: Path) -> str | None:
+    """engine_identity() if it is remembered; else None, having started the commands that
+    find it, so that a first build waits for them only when it needs the answer."""
+    stamp = engine_stamp(name, path)
+    memo = read_json(_identity_memo(cache, name, stamp))
+    if stamp.endswith(":missing") or (isinstance(memo, dict) and memo.get("stamp") == stamp):
+        return engine_identity(name, path, cache)
+    if stamp not in _started:
+        _started[stamp] = _start_identity(name, path)
+    return None
+
+
+def _identity_memo(cache: Path, name: str, stamp: str) -> Path:
+    return cache / "engines" / (digest(name, stamp)[:32] + ".json")
+
+
+def _start_identity(name: str, path: str) -> tuple:
+    """--version, and kpsewhich for the base format under the engine's first kpathsea name."""
+    engines = _KPSE_ENGINE.get(name, ())
+    return commands.start([path, "--version"]), (_kpsewhich(name, path, engines[0]) if engines else None)
 
 
 def _first_line(out: str | None) -> str:
     return out.splitlines()[0] if out else ""
 
 
-def _base_format(name: str, path: str) -> str:
+def _kpsewhich(name: str, path: str, engine: str):
     kpsewhich = Path(path).parent / "kpsewhich"
     exe = str(kpsewhich) if kpsewhich.is_file() else (shutil.which("kpsewhich") or "kpsewhich")
-    for engine in _KPSE_ENGINE.get(name, ()):
-        found = _first_line(commands.output(commands.start([exe, f"-engine={engine}", f"-progname={name}",
-                                                              f"{name}.fmt"])))
+    return commands.start([exe, f"-engine={engine}", f"-progname={name}", f"{name}.fmt"])
+
+
+def _base_format(name: str, path: str, first=None) -> str:
+    """The base format's path: `first` is kpsewhich already running for the first name."""
+    for i, engine in enumerate(_KPSE_ENGINE.get(name, ())):
+        found = _first_line(commands.output(first if i == 0 and first is not None
+                                            else _kpsewhich(name, path, engine)))
         if found:
             return found
     return ""
@@ -356,8 +394,10 @@ def prune(directory: Path, keep: int = 40, pattern: str = "*.pdf") -> None:
 # --- layer 3: a warm build directory and a precompiled preamble ---------------------
 
 
-def work_dir(cache: Path, output: Path, identity: str) -> Path:
-    return cache / "work" / digest("work", Path(output).resolve(), identity)[:24]
+def work_dir(cache: Path, output: Path, stamp: str) -> Path:
+    """The output's build directory for one engine binary (engine_stamp). A first build
+    starts its engine there before it knows the engine's version (known_identity)."""
+    return cache / "work" / digest("work", Path(output).resolve(), stamp)[:24]
 
 
 def reset_work_dir(path: Path) -> None:
@@ -564,10 +604,11 @@ def _put(source: Path, target: Path) -> None:
 
 
 def _put_font_map(cache: Path, work: Path) -> str:
-    """The last build's font map in `work` (fontmap.py); the TeX code that reads it, or ""."""
+    """The last build's font map in `work` (fontmap.py); the TeX code that reads it, or
+    that reads the full map at once (fontmap.FULL_MAP_NOW)."""
     mapped = fontmap.font_map(cache / "fonts", fontmap.record(work))
     if not mapped:
-        return ""
+        return fontmap.FULL_MAP_NOW
     _put(mapped, work / fontmap.MAP_NAME)
     return rf"\pdfmapfile{{{fontmap.MAP_NAME}}}"
 
@@ -613,8 +654,8 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
     except CVError:
         return None
     made = [p for p in (Path(output).parent, cache) if not p.exists()][:1]
-    identity = engine_identity(eng.name, eng.path, cache)
-    work = work_dir(cache, output, identity)
+    identity = known_identity(eng.name, eng.path, cache)
+    work = work_dir(cache, output, engine_stamp(eng.name, eng.path))
     stack = contextlib.ExitStack()
     try:
         try:
@@ -627,7 +668,7 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
         if eng.name == "pdflatex":
             prefix = _put_font_map(cache, work)
             with contextlib.suppress(OSError):
-                named = _last_format(work).read_text(encoding="utf-8").strip()
+                named = _last_format(work).read_text(encoding="utf-8").strip() if identity else ""
                 if named and usable_format(Path(named)):
                     fmt = Path(named)
                     _put(fmt, work / "cvfmt.fmt")
@@ -662,7 +703,7 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         data, meta = hit
         return data, RunResult(cache / "pdf" / f"{key[:32]}.pdf", "", 0, int(meta.get("pages", 0)), 0.0,
                                list(meta.get("warnings", [])))
-    work = work_dir(cache, output, identity)
+    work = work_dir(cache, output, engine_stamp(eng.name, eng.path))
     if early is not None and (early.work != work or early.waiting is None):
         early.close()
         early = None
@@ -678,7 +719,7 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         fmt, pending, prefix, candidate = None, None, "", None
         if eng.name == "pdflatex":
             prefix = _put_font_map(cache, work)
-        mapped = bool(prefix)
+        mapped = fontmap.MAP_NAME in prefix  # our cut map, not the full one
         split = split_preamble(tex) if eng.name == "pdflatex" else None
         if split:
             candidate = format_path(cache, identity, split[0])

@@ -300,6 +300,11 @@ def test_engine_started_ahead_gives_the_same_bytes(mode, tmp_path):
     first = build(data, out, engine=mode)
     if mode != "lualatex":  # no record yet, but the engine was named: started ahead from the first build
         assert "started ahead" in first.stderr
+        # ...which read the full font map while it waited, not at the first page
+        (log,) = (out.parent / ".cache" / "work").glob("*/cv.log")
+        flat = log.read_text(encoding="latin-1").replace("\n", "")
+        assert -1 < flat.index(".map}") < flat.index("(./cv.tex")
+        assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine=mode))
     edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
     r = build(data, out, engine=mode)
     assert "1 pass, 2 pages, started ahead" in r.stderr
@@ -536,3 +541,21 @@ def test_font_map_of_the_last_build_and_a_new_font(microtype, family, words, fon
                 for font in page["/Resources"]["/Font"].values()}
     assert "/Type3" not in subtypes, subtypes  # no bitmap font for want of a map line
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, "--template-dir", str(mine)))
+
+
+def test_a_first_build_finds_the_engine_version_while_it_works(tmp_path, monkeypatch):
+    """--version and kpsewhich are started, not waited for, when a first build starts its
+    engine; the identity read later is the one found directly, and is remembered."""
+    from cv_builder import cache
+    from cv_builder.engine import find_engine
+
+    eng = find_engine("pdflatex")
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert cache.known_identity(eng.name, eng.path, first) is None
+    assert cache.engine_stamp(eng.name, eng.path) in cache._started
+    started = cache.engine_identity(eng.name, eng.path, first)
+    assert cache.engine_stamp(eng.name, eng.path) not in cache._started
+    direct = cache.engine_identity(eng.name, eng.path, second)
+    assert started == direct and "pdfTeX" in started and started.split("|")[-2].endswith("pdflatex.fmt")
+    monkeypatch.setattr(cache.commands, "start", lambda *a, **k: pytest.fail("ran a command again"))
+    assert cache.known_identity(eng.name, eng.path, first) == started
