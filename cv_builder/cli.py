@@ -187,24 +187,32 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .watch import watch
 
         return watch(args, data, _print_error)
-    early, key = None, None
-    if not args.no_cache and not (args.variant or args.all_variants or args.site):  # those check in the build
-        from . import cache
-
-        output = args.output or Path("output/cv.pdf")
-        key, dirs = cache.build_key(data, output, args.engine, args.template_dir, args.theme, None, args.png,
-                                    args.png_dpi, args.max_pages, args.pdf_url)
-        # An edited data file: the build runs, no need for the full no-op check. Otherwise
-        # that check first; a build that has to run then starts its engine, which loads
-        # while the build stages import and render.
-        if not cache.data_changed(key, output) and _up_to_date(args, output, key, dirs):
-            return EXIT_OK
-        early = cache.start_early(key, data, output, args.engine)
+    done, early, checked = start_build(args, data)
+    if done:
+        return EXIT_OK
     try:
-        return _build_all(args, data, early, checked=bool(key))
+        return _build_all(args, data, early, checked=checked)
     finally:
         if early is not None:
             early.close()
+
+
+def start_build(args: argparse.Namespace, data: Path):
+    """(up to date, engine started ahead or None, no-op check done): what a build does
+    before the build stages are even imported (also each rebuild of --watch)."""
+    if args.no_cache or args.variant or args.all_variants or args.site:  # those check in the build
+        return False, None, False
+    from . import cache
+
+    output = args.output or Path("output/cv.pdf")
+    key, dirs = cache.build_key(data, output, args.engine, args.template_dir, args.theme, None, args.png,
+                                args.png_dpi, args.max_pages, args.pdf_url)
+    # An edited data file: the build runs, no need for the full no-op check. Otherwise
+    # that check first; a build that has to run then starts its engine, which loads
+    # while the build stages import and render.
+    if not cache.data_changed(key, output) and _up_to_date(args, output, key, dirs):
+        return True, None, True
+    return False, cache.start_early(key, data, output, args.engine), True
 
 
 def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = False) -> int:

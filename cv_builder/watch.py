@@ -32,7 +32,16 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
     output_dir = output.resolve().parent
 
     def build() -> None:
+        from .cli import start_build
+
+        early = None
         try:
+            # As a command-line build: the engine starts (and begins the document) while
+            # the data is read and rendered.
+            done, early, opts.checked = start_build(args, data)
+            if done:
+                return
+            opts.early = early
             result = run_build(opts)
         except CVError as exc:
             print_error(exc)
@@ -41,6 +50,9 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
         except OSError as exc:  # e.g. a file vanished mid-save: report it, keep watching
             print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr, flush=True)
             return
+        finally:
+            if early is not None:
+                early.close()  # run_build has closed it, unless it failed before
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         say(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''})")

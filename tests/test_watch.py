@@ -63,6 +63,8 @@ def test_watch_rebuilds_reports_errors_and_stops_cleanly(tmp_path):
         data.write_text(text.replace("position: Ph.D. Student", "position: Ph.D. Candidate", 1), encoding="utf-8")
         w.wait_for("wrote", count=2)
         assert "HemingXiaPh.D.Candidate" in squash(PDF(out).pdftotext())
+        # as fast as a command-line rebuild: its engine was started ahead, while Python rendered
+        assert "started ahead" in [line for line in w.lines if line.startswith("engine")][-1]
         good = out.read_bytes()
 
         # an edit to the .bib shows too
@@ -81,6 +83,9 @@ def test_watch_rebuilds_reports_errors_and_stops_cleanly(tmp_path):
         error = next(line for line in w.lines if line.startswith("error: "))
         assert "cv.yaml:" in error and "font_size" in error
         assert out.read_bytes() == good
+        from test_hardening import _processes_mentioning
+
+        assert not _processes_mentioning(str(out.parent / ".cache" / "work")), "an engine started ahead was left"
 
         # fixing it builds again
         data.write_text(data.read_text(encoding="utf-8").replace("  font_size: huge", "  font_size: 11pt", 1),
