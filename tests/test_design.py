@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+
 import pytest
 
 from conftest import PDF, have_embedded, have_system, norm, run_cli
@@ -152,3 +155,36 @@ def test_bad_design_values_are_located(tmp_path):
     assert "did you mean 'Awards'?" in err
     assert "cv.yaml:10:12: design.footer.page_number: unknown key" in err
     assert "did you mean 'page_numbers'?" in err
+
+
+WRAPPED = """\
+person:
+  name: Ada Example
+sections:
+  - title: Talks
+    kind: items
+    entries:
+      - {text: "Alpha one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty Omega", date: 2024-03}
+      - {text: Zulu follows, date: 2023-01}
+      - {text: Yankee short, date: 2022-01}
+"""
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+@pytest.mark.parametrize("theme", ["classic", "modern"])
+def test_a_row_after_a_wrapped_row_keeps_the_line_distance(theme, tmp_path):
+    """A row whose text wraps is followed by the next row a full line below its last line,
+    as two short rows are: not 1 pt below the wrapped box (touching descenders)."""
+    cv = tmp_path / "cv.yaml"
+    cv.write_text(WRAPPED, encoding="utf-8")
+    out = tmp_path / "out" / "cv.pdf"
+    proc = run_cli("--data", str(cv), "-o", str(out), "--engine", ENGINE, "--theme", theme, "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    xml = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(out), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    y = {w: float(v) for v, w in re.findall(r'yMax="([\d.]+)"[^>]*>([^<]+)</word>', xml)}
+    inside = y["Omega"] - y["Alpha"]  # the wrapped row's two lines
+    assert inside > 5, y
+    after_wrapped = y["Zulu"] - y["Omega"]
+    after_short = y["Yankee"] - y["Zulu"]
+    assert after_wrapped == pytest.approx(after_short, abs=0.3), (after_wrapped, after_short)
