@@ -208,10 +208,10 @@ def _run_build(opts: Options) -> Result:
         render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
     homepage.use_bytecode_cache(render.BYTECODE_CACHE)
 
-    def draw(target: latex.Target, name: str, sink: Report) -> render.Rendered:
+    def draw(target: latex.Target, name: str, sink: Report, on_head=None) -> render.Rendered:
         chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None
         return render.render(cv, lists, target, sink, name, opts.theme, opts.template_dir, updated,
-                             fallback_fonts=chosen, data_dir=opts.data.parent)
+                             fallback_fonts=chosen, data_dir=opts.data.parent, on_head=on_head)
 
     needs_unicode = False
     if opts.engine == "auto":
@@ -242,7 +242,13 @@ def _run_build(opts: Options) -> Result:
             else:
                 where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
             fonts, font_files = subset.fallbacks(fonts, probe.tex, where)
-    rendered = draw(latex.Target.for_engine(eng.name), eng.name, report)
+    on_head = None
+    if early is not None and when is early.when:  # else its dates differ: it will not be used
+        from . import cache
+
+        def on_head(head: str) -> None:  # the engine started ahead loads the packages while the rest renders
+            cache.begin_early(early, eng, head)
+    rendered = draw(latex.Target.for_engine(eng.name), eng.name, report, on_head)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 
     later: dict = {}

@@ -683,6 +683,19 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
     return Early(stack, work, fmt, waiting, deps, when, made)
 
 
+def begin_early(early: Early | None, eng, head: str) -> None:
+    """Give the engine started ahead without a format or a guessed beginning (a first
+    build's) this build's own beginning, as soon as render() has it (`head`: the text up
+    to the \\begin{document} line). compile_tex checks it as it checks a guess."""
+    waiting = early.waiting if early is not None else None
+    if (waiting is None or early.fmt is not None or waiting.begin is not None or eng.name != "pdflatex"
+            or (waiting.engine.name, waiting.engine.path) != (eng.name, eng.path)):
+        return
+    parts = split_begin(head)
+    if parts:
+        waiting.begin_now(parts[0])
+
+
 def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None,
                 files: dict[str, Path] | None = None, trailer_id: str | None = None, early: Early | None = None,
                 meanwhile=None):
@@ -730,8 +743,9 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         waiting, rest = None, None
         if early is not None:
             ahead = early.waiting
-            if ahead.begin is not None:  # it began the document as the last build did: does this one?
-                parts = split_begin(split[1]) if split and fmt == early.fmt else None
+            if ahead.begin is not None:  # it began the document (the last build's or this one's): the same?
+                doc = tex if early.fmt is None else (split[1] if split and fmt == early.fmt else None)
+                parts = split_begin(doc) if doc is not None else None
                 rest = parts[1] if parts and parts[0] == ahead.begin else None
             if (early.fmt in (fmt, None) and ahead.same(eng, work, env, "cvfmt" if early.fmt else None, prefix)
                     and (ahead.begin is None or rest is not None)):

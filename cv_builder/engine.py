@@ -307,6 +307,16 @@ class Waiting:
             self.cancel()
             raise
 
+    def begin_now(self, begin: str) -> None:
+        """Begin the document now (`begin` as in __init__), if it was not given then: a
+        first build sends its own preamble as soon as it is rendered, and the engine
+        loads the packages while the rest of the CV is rendered."""
+        if self.begin is not None or self.fd is None or self.proc.poll() is not None:
+            return
+        (self.build_dir / f"{self.jobname}{BEGIN_SUFFIX}").write_text(begin, encoding="utf-8")
+        self.begin = begin
+        os.write(self.fd, (rf"\input{{{self.jobname}{BEGIN_SUFFIX}}}" + "\n").encode("utf-8"))
+
     @staticmethod
     def supported() -> bool:
         return hasattr(os, "mkfifo") and sys.platform.startswith("linux")

@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 from markupsafe import Markup
@@ -223,7 +223,9 @@ class Rendered:
 def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", report: Report,
            engine_name: str, theme: str | None = None, template_dir: Path | None = None,
            updated: _dt.date | None = None, fallback_fonts: list[str] | None = None,
-           data_dir: Path | None = None) -> Rendered:
+           data_dir: Path | None = None, on_head: Callable[[str], None] | None = None) -> Rendered:
+    """The CV as LaTeX. `on_head(text)`: called once, while the rest is still being
+    rendered, with the text up to the end of the line holding \\begin{document}."""
     from . import themes as _themes
 
     chosen = _themes.get(theme or cv.design.theme, data_dir, "" if theme else getattr(cv.design.theme, "where", ""))
@@ -258,7 +260,7 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
     }
     try:
         template = env.get_template("cv.tex")
-        tex = template.render(context)
+        tex = template.render(context) if on_head is None else _render_telling_head(template, context, on_head)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template error in {exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.UndefinedError as exc:
@@ -266,6 +268,26 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
     files = [p for d in dirs for p in sorted(d.glob("*")) if p.is_file()]
     tex = tex if tex.endswith("\n") else tex + "\n"
     return Rendered(tex + source_map(tex, printed), target, files)
+
+
+def _render_telling_head(template: "jinja2.Template", context: dict, on_head: Callable[[str], None]) -> str:
+    parts: list[str] = []
+    head, at = "", -1  # head: the text so far, until told (a preamble is a few kB)
+    for chunk in template.generate(context):
+        parts.append(chunk)
+        if head is None:
+            continue
+        start = max(len(head) - 20, 0)
+        head += str(chunk)  # not head + Markup: Markup.__radd__ would escape head
+        if at < 0:
+            at = head.find("\\begin{document}", start)
+        end = head.find("\n", at) if at >= 0 else -1
+        if end >= 0:
+            on_head(head[:end + 1])
+            head = None
+        elif len(head) > 1 << 16:
+            head = None  # no \begin{document} near the top: nothing to tell
+    return "".join(parts)
 
 
 SOURCE_MAP_HEADER = "%% cv_builder source map: .tex line <- data"

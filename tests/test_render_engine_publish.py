@@ -64,6 +64,21 @@ def test_default_cv_renders_with_sections_in_order():
     assert "pdftitle={Heming Xia – Curriculum Vitae}" in tex
 
 
+def test_render_tells_the_head_once_while_the_rest_is_still_to_come():
+    """on_head gets the document's own text up to the \\begin{document} line, exactly
+    (no HTML escaping of the template's '>' or quotes), and nothing of the body."""
+    report = Report()
+    cv, lists = load_model(ROOT / "data" / "cv.yaml", report)
+    heads: list[str] = []
+    tex = render(cv, lists, latex.PDFLATEX, report, "pdflatex", on_head=heads.append).tex
+    assert len(heads) == 1
+    head = heads[0]
+    assert tex.startswith(head) and head.endswith("\\begin{document}\n")
+    assert "\\newcolumntype{L}{>{" in head and "&gt;" not in head and "&#39;" not in head
+    assert "\\section*{" not in head
+    assert tex == render(cv, lists, latex.PDFLATEX, report, "pdflatex").tex
+
+
 def test_template_dir_shadows_a_partial(tmp_path):
     (tmp_path / "header.tex").write_text(r"\centerline{\VAR{person.name} (custom header)}", encoding="utf-8")
     report = Report()
