@@ -16,7 +16,6 @@ stage removes them after splitting.
 from __future__ import annotations
 
 import codecs
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from .errors import InputError, Problem, Report
 # Imported on the first parse: an unchanged .bib comes from the build cache without them.
 bibtexparser = model = None
 
-_LOG = logging.getLogger("bibtexparser")
 
 
 @dataclass
@@ -145,12 +143,15 @@ def split_blocks(text: str) -> list[model.Block]:
     blocks = _fast_split(text)
     if blocks is not None:
         return blocks
-    level = _LOG.level
-    _LOG.setLevel(logging.CRITICAL)  # it logs each broken block; we report them as Problems
+    import logging  # here: a well-formed file never needs it (~7 ms to import)
+
+    log = logging.getLogger("bibtexparser")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # it logs each broken block; we report them as Problems
     try:
         return bibtexparser.parse_string(text, parse_stack=[]).blocks
     finally:
-        _LOG.setLevel(level)
+        log.setLevel(level)
 
 
 class _ParseState:

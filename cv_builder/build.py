@@ -242,12 +242,12 @@ def _run_build(opts: Options) -> Result:
             else:
                 where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
             fonts, font_files = subset.fallbacks(fonts, probe.tex, where)
-    on_head = None
-    if early is not None and when is early.when:  # else its dates differ: it will not be used
+    def tell_head(head: str) -> None:  # the engine started ahead loads the packages while the rest renders
         from . import cache
 
-        def on_head(head: str) -> None:  # the engine started ahead loads the packages while the rest renders
-            cache.begin_early(early, eng, head)
+        cache.begin_early(early, eng, head)
+
+    on_head = tell_head if early is not None and when is early.when else None  # else its dates differ
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report, on_head)
     t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
 

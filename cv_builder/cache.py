@@ -30,7 +30,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from . import commands, fontmap
@@ -477,6 +476,8 @@ class FormatBuild:
         self.fmt = fmt
         fmt.parent.mkdir(parents=True, exist_ok=True)
         prune(fmt.parent, keep=KEEP_FORMATS - 1, pattern="*.fmt")  # 18 MB each: the least recently used go
+        import tempfile
+
         self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
         (self.tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
         cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from pathlib import Path
 
 from . import __version__
@@ -115,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except CVError as exc:
         if getattr(args, "debug", False):
+            import traceback
+
             traceback.print_exc()
         _print_error(exc)
         return exc.exit_code

@@ -518,12 +518,9 @@ FALLBACK_FONTS = [
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts")]
 
 
-from .latex import CJK_RANGES as _CJK  # noqa: E402  (the escaper sets exactly these in the CJK font)
 # The characters each fallback font is there for (Latin Modern itself covers Latin-1,
-# Latin Extended-A and the usual punctuation).
+# Latin Extended-A and the usual punctuation); the CJK fonts' are fallback_ranges()'.
 FALLBACK_RANGES = {
-    "NotoSerifCJK-Regular.ttc": _CJK,
-    "NotoSansCJK-Regular.ttc": _CJK,
     "NotoSerif-Regular.ttf": [(0x0180, 0x058F), (0x10A0, 0x10FF), (0x1D00, 0x1FFF), (0x2C60, 0x2C7F),
                               (0x2DE0, 0x2DFF), (0xA640, 0xA69F), (0xA720, 0xA7FF)],
     "NotoSansArabic-Regular.ttf": [(0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
@@ -535,8 +532,17 @@ FALLBACK_RANGES = {
 }
 
 
+def fallback_ranges(name: str, default: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The code point ranges the fallback font `name` is there for, else `default`."""
+    if "CJK" in name:
+        from .latex import CJK_RANGES  # the escaper sets exactly these in the CJK font
+
+        return CJK_RANGES
+    return FALLBACK_RANGES.get(name, default)
+
+
 def _needed(name: str, codes: set[int]) -> bool:
-    return any(lo <= c <= hi for c in codes for lo, hi in FALLBACK_RANGES.get(name, [(0, 0x10FFFF)]))
+    return any(lo <= c <= hi for c in codes for lo, hi in fallback_ranges(name, [(0, 0x10FFFF)]))
 
 
 def fallback_fonts(text: str | None = None) -> list[str]:

@@ -7,7 +7,6 @@ reads their type hints, so validation, error messages and the JSON Schema
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import typing
 from dataclasses import dataclass, field
@@ -15,6 +14,12 @@ from typing import Any, Literal, Optional, Union
 
 from .errors import InputError, Problem, shorten
 from .load import Map, Node, Scalar, Seq
+
+
+def _close(word: str, choices: list[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    import difflib  # only for a "did you mean": a build with good input never imports it
+
+    return difflib.get_close_matches(word, choices, n, cutoff)
 
 
 # --- value types -------------------------------------------------------------
@@ -443,7 +448,7 @@ class _Validator:
             if text is None:
                 return choices[0]
             if text not in choices:
-                close = difflib.get_close_matches(text, [str(c) for c in choices], 1)
+                close = _close(text, [str(c) for c in choices], 1)
                 self.error(node, path, f"{shorten(text)!r} is not {describe(tp)}",
                            f"did you mean {close[0]!r}?" if close else "")
                 return choices[0]
@@ -514,7 +519,7 @@ class _Validator:
             if key in skip:
                 continue
             if key not in known:
-                close = difflib.get_close_matches(key, list(known), 1, 0.6)
+                close = _close(key, list(known), 1, 0.6)
                 hint = f"did you mean {close[0]!r}?" if close else "allowed keys: " + ", ".join(known)
                 self.error(node.keys[key], here, f"unknown key {shorten(key)!r}", hint)
                 continue
@@ -646,7 +651,7 @@ def _check_cv(v: _Validator, cv: CV, tree: Map) -> None:
     if cv.homepage is not None and cv.homepage.section is not None and isinstance(home, Map):
         titles = [str(s.title) for s in cv.sections if s.kind == "publications"]
         if cv.homepage.section not in titles:
-            close = difflib.get_close_matches(cv.homepage.section, titles, 1)
+            close = _close(cv.homepage.section, titles, 1)
             v.error(home.items["section"], "homepage.section",
                     f"no publications section is titled {shorten(cv.homepage.section)!r}",
                     f"did you mean {close[0]!r}?" if close else
@@ -694,6 +699,6 @@ def _check_ref(v: _Validator, node: Node, ref: str, path: str, names: list[str])
     folded = {n.casefold(): n for n in names}
     if ref.strip().casefold() in folded:
         return
-    close = difflib.get_close_matches(ref.casefold(), list(folded), 1, 0.6)
+    close = _close(ref.casefold(), list(folded), 1, 0.6)
     hint = f"did you mean {folded[close[0]]!r}?" if close else "sections: " + ", ".join(names)
     v.error(node, path, f"no section with id or title {shorten(ref)!r}", hint)

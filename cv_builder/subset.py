@@ -14,7 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from .engine import FALLBACK_RANGES, FONT_DIRS
+from .engine import FONT_DIRS, fallback_ranges
 
 KEEP_WITH = "\u200d\ufe0e\ufe0f"  # joiners and variation selectors: emoji sequences need them
 
@@ -49,7 +49,7 @@ def _subset(name: str, text: str, directory: Path) -> Path | None:
     source = _find(name)
     if source is None:
         return None
-    ranges = FALLBACK_RANGES.get(name, [(0x80, 0x10FFFF)])
+    ranges = fallback_ranges(name, [(0x80, 0x10FFFF)])
     chars = "".join(sorted({ch for ch in text if any(lo <= ord(ch) <= hi for lo, hi in ranges)} | set(KEEP_WITH)))
     st = source.stat()
     key = hashlib.sha256("\0".join([str(source), str(st.st_size), str(st.st_mtime_ns), _harfbuzz_version(),

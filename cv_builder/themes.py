@@ -15,7 +15,6 @@ Design defaults: the user's cv.yaml (or variant) wins over the theme's
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -97,6 +96,8 @@ def get(name: str, data_dir: Optional[Path] = None, where: str = "") -> Theme:
     found = available(data_dir)
     if name in found:
         return found[name]
+    import difflib  # only to suggest a name
+
     close = difflib.get_close_matches(name, list(found), 1, 0.5)
     hint = f"did you mean {close[0]!r}?" if close else "themes: " + ", ".join(found)
     message = f"unknown theme {name!r}"

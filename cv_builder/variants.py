@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 from pathlib import Path
 from typing import Optional
 
@@ -37,6 +36,8 @@ def check_name(cv: model.CV, name: str) -> model.Variant:
     """The variant called `name`, or a located error with a did-you-mean."""
     if name in cv.variants:
         return cv.variants[name]
+    import difflib  # only to suggest a name
+
     close = difflib.get_close_matches(name, list(cv.variants), 1, 0.5)
     if close:
         hint = f"did you mean {close[0]!r}?"
