@@ -75,14 +75,18 @@ class _Timer:
 def load_model(data: Path, report: Report, variant: str | None = None, cache_for: Path | None = None
                ) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
+    cv = load_cv(data, variant)
+    return cv, publication_lists(cv, data, report, cache_for)
+
+
+def load_cv(data: Path, variant: str | None = None) -> model.CV:
+    """The YAML, validated (with the .bib's problems too when the YAML has some)."""
     shown = display_path(data)
     tree = load.load_yaml(data, shown)
     try:
-        cv = variants.apply(model.build(tree, shown), variant)
+        return variants.apply(model.build(tree, shown), variant)
     except InputError as exc:
         raise InputError(exc.problems + _bib_problems(tree, data)) from None
-    lists = publication_lists(cv, data, report, cache_for)
-    return cv, lists
 
 
 def _bib_problems(tree: load.Map, data: Path) -> list:
@@ -186,12 +190,19 @@ def _run_build(opts: Options) -> Result:
         from . import cache
 
         seen = cache.snapshot([opts.data], build_key(opts)[1])
-    cv, lists = load_model(opts.data, report, opts.variant, opts.output if opts.cache else None)
-    if opts.cache and lists:
-        bib = opts.data.parent / cv.publications.bib
-        seen[str(bib.resolve())] = cache.file_digest(bib)  # the templates are in `seen` already
-    n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
-    t = timer.stage("load+model", t, f"{len(cv.sections)} sections, {n_pubs} publications listed")
+    cv = load_cv(opts.data, opts.variant)
+    t = timer.stage("load+model", t, f"{len(cv.sections)} sections")
+    got: dict = {}
+
+    def lists_now() -> dict[int, bibliography.PublicationList]:
+        # The .bib is read when render() reaches the first publications section: by then
+        # the engine started ahead has the preamble and is loading the packages.
+        if "lists" not in got:
+            got["lists"] = publication_lists(cv, opts.data, report, opts.output if opts.cache else None)
+            if opts.cache and got["lists"]:
+                bib = opts.data.parent / cv.publications.bib
+                seen[str(bib.resolve())] = cache.file_digest(bib)  # the templates are in `seen` already
+        return got["lists"]
 
     if opts.site:
         site.check(opts.site, display_path(opts.site))  # a page we could not update fails before TeX
@@ -210,7 +221,7 @@ def _run_build(opts: Options) -> Result:
 
     def draw(target: latex.Target, name: str, sink: Report, on_head=None) -> render.Rendered:
         chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None
-        return render.render(cv, lists, target, sink, name, opts.theme, opts.template_dir, updated,
+        return render.render(cv, lists_now, target, sink, name, opts.theme, opts.template_dir, updated,
                              fallback_fonts=chosen, data_dir=opts.data.parent, on_head=on_head)
 
     needs_unicode = False
@@ -249,7 +260,10 @@ def _run_build(opts: Options) -> Result:
 
     on_head = tell_head if early is not None and when is early.when else None  # else its dates differ
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report, on_head)
-    t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX")
+    lists = lists_now()
+    n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
+    t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX, "
+                                 f"{n_pubs} publications listed")
 
     later: dict = {}
 

@@ -220,8 +220,8 @@ class Rendered:
     template_files: list[Path]
 
 
-def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", report: Report,
-           engine_name: str, theme: str | None = None, template_dir: Path | None = None,
+def render(cv: CV, publication_lists: "dict[int, Any] | Callable[[], dict[int, Any]]", target: "latex.Target",
+           report: Report, engine_name: str, theme: str | None = None, template_dir: Path | None = None,
            updated: _dt.date | None = None, fallback_fonts: list[str] | None = None,
            data_dir: Path | None = None, on_head: Callable[[str], None] | None = None) -> Rendered:
     """The CV as LaTeX. `on_head(text)`: called once, while the rest is still being
@@ -246,7 +246,10 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
         "margins": margins(design),
         "footer": design.parts,
         "contacts": contacts(cv.person),
-        "sections": section_views(cv.sections, publication_lists, design),
+        # Only when the template reaches them: the preamble goes out (on_head) before
+        # the .bib is read (publication_lists may be a function that reads it).
+        "sections": _Later(lambda: section_views(
+            cv.sections, publication_lists() if callable(publication_lists) else publication_lists, design)),
         "engine": engine_name,
         "unicode": target.unicode,
         **font_context(fallback_fonts or []),
@@ -268,6 +271,27 @@ def render(cv: CV, publication_lists: dict[int, Any], target: "latex.Target", re
     files = [p for d in dirs for p in sorted(d.glob("*")) if p.is_file()]
     tex = tex if tex.endswith("\n") else tex + "\n"
     return Rendered(tex + source_map(tex, printed), target, files)
+
+
+class _Later:
+    """A list made on first use."""
+
+    def __init__(self, make: Callable[[], list]):
+        self._make, self._items = make, None
+
+    def _get(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __getitem__(self, i):
+        return self._get()[i]
 
 
 def _render_telling_head(template: "jinja2.Template", context: dict, on_head: Callable[[str], None]) -> str:

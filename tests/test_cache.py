@@ -463,12 +463,16 @@ def test_a_new_date_keeps_the_format(project):
     assert "format=cv " in log.read_text(encoding="latin-1").splitlines()[0]
 
 
-def test_engine_started_ahead_is_stopped_when_the_input_is_bad(project):
+@pytest.mark.parametrize("name, old, new", [("cv.yaml", "position: Ph.D. Student", "position: [unclosed"),
+                                             ("publications.bib", "  title ", "  titel ")], ids=["yaml", "bib"])
+def test_engine_started_ahead_is_stopped_when_the_input_is_bad(name, old, new, project):
+    """Also when the .bib is read (and fails) after the engine began the document."""
     data, out = project
     pdf = out.read_bytes()
-    edit(data, "position: Ph.D. Student", "position: [unclosed")
+    edit(data.parent / name, old, new)
     r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex")
     assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"{name}:" in r.stderr
     assert out.read_bytes() == pdf
     assert not list((out.parent / ".cache" / "work").glob("*/cv.in"))
     assert not _tex_waiting(out.parent / ".cache" / "work")
