@@ -624,10 +624,25 @@ def _begin_guess(last_tex: Path, cache: Path, identity: str, fmt: Path) -> str |
     return parts[0] if parts else None
 
 
+def _needs_unicode(files: list[Path]) -> bool:
+    """`auto`'s likely choice on a first build: do the data files hold characters pdflatex
+    cannot set? A guess from the raw text (the build decides on the rendered LaTeX, and
+    an engine started for the wrong guess is stopped)."""
+    from .latex import unsupported_chars
+
+    rare: set[str] = set()
+    for path in files:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            text = path.read_text(encoding="utf-8")
+            if not text.isascii():
+                rare.update(ch for ch in text if ord(ch) > 0x7F)
+    return bool(rare) and bool(unsupported_chars(" ".join(sorted(rare))))
+
+
 def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None:
     """Start the engine this build will most likely run (the last build's with these options,
     else the one asked for) before the build stages are even imported; None where that is
-    not possible (XeTeX rereads its input, `auto` on a first build, no named pipes)."""
+    not possible (XeTeX rereads its input, no named pipes)."""
     from . import reproducible
     from .engine import Engine, Waiting, find_engine
     from .errors import CVError
@@ -641,13 +656,11 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
         eng = Engine(last["engine_name"], last["engine_path"], bool(last.get("embedded")))
         deps = [Path(p) for p in state["deps_list"]]
     except (KeyError, TypeError):
-        if engine == "auto":
-            return None
+        deps = [data] + [p for p in [data.parent / "publications.bib"] if p.is_file()]
         try:
-            eng = find_engine(engine)
+            eng = find_engine(engine, engine == "auto" and _needs_unicode(deps))
         except CVError:
             return None
-        deps = [data] + [p for p in [data.parent / "publications.bib"] if p.is_file()]
     if eng.name == "xelatex" or not os.path.isfile(eng.path):
         return None
     try:

@@ -564,3 +564,21 @@ def test_a_first_build_finds_the_engine_version_while_it_works(tmp_path, monkeyp
     assert started == direct and "pdfTeX" in started and started.split("|")[-2].endswith("pdflatex.fmt")
     monkeypatch.setattr(cache.commands, "start", lambda *a, **k: pytest.fail("ran a command again"))
     assert cache.known_identity(eng.name, eng.path, first) == started
+
+
+def test_a_first_auto_build_starts_ahead_the_engine_it_picks(tmp_path):
+    """`auto` with no last build: the engine is guessed from the data's characters (the
+    default CV's 机器之心 want LuaLaTeX where it is installed; plain ASCII pdflatex),
+    started ahead, and used."""
+    plain = tmp_path / "plain" / "cv.yaml"
+    plain.parent.mkdir()
+    plain.write_text("person:\n  name: Ada Example\nsections:\n  - title: Awards\n    kind: items\n"
+                     "    entries:\n      - {text: Example Prize, date: 2023-03}\n", encoding="utf-8")
+    for data in (copy_data(tmp_path), plain):
+        out = data.parent / "output" / "cv.pdf"
+        r = run_cli("--data", str(data), "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        line = next(line for line in r.stderr.splitlines() if line.startswith("engine"))
+        assert "started ahead" in line, line
+        if data == plain:
+            assert "pdflatex" in line
