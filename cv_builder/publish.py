@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from .errors import CVError
@@ -45,6 +44,8 @@ def _stage(path: Path, data: bytes, sync: bool = True) -> str:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o644
+    import tempfile  # not on the no-op path, which imports this module for its lock
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
