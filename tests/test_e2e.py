@@ -191,6 +191,27 @@ def test_dates_are_aligned(built):
     assert max(ends) - min(ends) < 0.5, ends
 
 
+def test_lualatex_sets_latin_modern_without_fontspec(tmp_path):
+    """With no fallback fonts, LuaLaTeX uses LaTeX's own Latin Modern declarations (no
+    fontspec: half a second a pass), with their optical sizes as lmodern gives pdflatex;
+    the CJK and emoji families still set 机器之心 and 🌟."""
+    if not shutil.which("lualatex"):
+        pytest.skip("no system lualatex")
+    out = tmp_path / "cv.pdf"
+    proc = run_cli("-o", str(out), "--engine", "lualatex")
+    assert proc.returncode == 0, proc.stderr
+    (log,) = (tmp_path / ".cache" / "work").glob("*/cv.log")
+    assert "fontspec.sty" not in log.read_text(encoding="utf-8", errors="replace").replace("\n", "")
+    fonts = set()
+    for page in PDF(out).reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert {"LMRoman10-Regular", "LMRoman9-Regular", "LMRoman12-Bold"} <= fonts, fonts
+    text = norm(PDF(out).pdftotext())
+    if "cannot set" not in proc.stderr and "missing" not in proc.stderr:
+        assert "[机器之心]" in text and "Outstanding Reviewer 🌟" in text
+
+
 def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
     """The default CV holds 机器之心 and 🌟: `auto` takes LuaLaTeX, and the PDF's text has them as typed."""
     if not shutil.which("lualatex"):
