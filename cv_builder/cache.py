@@ -707,7 +707,8 @@ def begin_early(early: Early | None, eng, head: str) -> None:
         return
     parts = split_begin(head)
     if parts:
-        waiting.begin_now(parts[0])
+        with contextlib.suppress(OSError):  # e.g. a full disk: the engine then just reads all of cv.tex
+            waiting.begin_now(parts[0])
 
 
 def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None,

@@ -314,8 +314,8 @@ class Waiting:
         if self.begin is not None or self.fd is None or self.proc.poll() is not None:
             return
         (self.build_dir / f"{self.jobname}{BEGIN_SUFFIX}").write_text(begin, encoding="utf-8")
-        self.begin = begin
         os.write(self.fd, (rf"\input{{{self.jobname}{BEGIN_SUFFIX}}}" + "\n").encode("utf-8"))
+        self.begin = begin
 
     @staticmethod
     def supported() -> bool:
