@@ -110,7 +110,7 @@ def engine_stamp(name: str, path: str) -> str:
     return f"{name}|{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
 
 
-# `--version` and kpsewhich started ahead (start_identity), read by engine_identity.
+# `--version` and kpsewhich started by known_identity, read (and dropped) by engine_identity.
 _started: dict[str, tuple] = {}
 
 
