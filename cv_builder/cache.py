@@ -473,9 +473,12 @@ class FormatBuild:
     The format is stored uncompressed (_INFLATE)."""
 
     def __init__(self, fmt: Path, name: str, path: str, head: str, env: dict, timeout: float = 60.0):
-        self.fmt = fmt
+        # Absolute: the script below runs in the temporary folder, not where a relative
+        # output (the default output/cv.pdf) is relative to.
+        fmt = self.fmt = Path(os.path.abspath(fmt))
         fmt.parent.mkdir(parents=True, exist_ok=True)
         prune(fmt.parent, keep=KEEP_FORMATS - 1, pattern="*.fmt")  # 18 MB each: the least recently used go
+        _remove_stale(fmt.parent, "fmt-*", 3600)  # left by a killed build (or by releases before this fix)
         import tempfile
 
         self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
@@ -537,6 +540,17 @@ class FormatBuild:
                 self.fmt.with_suffix(".failed").touch()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _remove_stale(directory: Path, pattern: str, seconds: float) -> None:
+    """Folders matching `pattern` not touched for `seconds` (a running build's are recent)."""
+    import time
+
+    with contextlib.suppress(OSError):
+        for old in directory.glob(pattern):
+            with contextlib.suppress(OSError):
+                if old.is_dir() and time.time() - old.stat().st_mtime > seconds:
+                    shutil.rmtree(old, ignore_errors=True)
 
 
 def _read(path: Path) -> str:

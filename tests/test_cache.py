@@ -582,3 +582,27 @@ def test_a_first_auto_build_starts_ahead_the_engine_it_picks(tmp_path):
         assert "started ahead" in line, line
         if data == plain:
             assert "pdflatex" in line
+
+
+def test_the_format_is_made_for_a_relative_output(tmp_path):
+    """The default output (output/cv.pdf) is a relative path; the background script runs
+    in its own folder, so it must get absolute ones: the format lands in fmt/, nothing
+    is left behind, and the next build loads it."""
+    import time
+
+    copy_data(tmp_path)
+    r = run_cli("--data", "data/cv.yaml", "-o", "output/cv.pdf", "--engine", "pdflatex", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "output" / "cv.pdf"
+    _wait_for_format(out)
+    fmt_dir = out.parent / ".cache" / "fmt"
+    for _ in range(200):  # the script removes its folder just after moving the format
+        if not list(fmt_dir.glob("fmt-*")):
+            break
+        time.sleep(0.05)
+    assert not list(fmt_dir.glob("fmt-*")) and not list(fmt_dir.glob("*.failed"))
+    edit(tmp_path / "data" / "cv.yaml", "position: Ph.D. Student", "position: Ph.D. Candidate")
+    r = run_cli("--data", "data/cv.yaml", "-o", "output/cv.pdf", "--engine", "pdflatex", cwd=tmp_path)
+    assert r.returncode == 0 and "started ahead" in r.stderr
+    (log,) = (out.parent / ".cache" / "work").glob("*/cv.log")
+    assert "format=cv " in log.read_text(encoding="latin-1").splitlines()[0]
