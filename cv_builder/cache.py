@@ -413,7 +413,7 @@ def split_preamble(tex: str) -> tuple[str, str] | None:
     the body replays it, which keeps the PDF byte-identical to a run without format.
     """
     lines = tex.split("\n")
-    begin = next((i for i, line in enumerate(lines) if "\\begin{document}" in line), None)
+    begin = next((i for i, line in enumerate(lines) if _begin_at(line) >= 0), None)
     if begin is None or not lines[0].startswith("\\documentclass"):
         return None
     heads = [i for i in range(begin) if lines[i].startswith(("\\documentclass", "\\usepackage", "\\RequirePackage"))]
@@ -422,15 +422,27 @@ def split_preamble(tex: str) -> tuple[str, str] | None:
     return "\n".join(lines[:last + 1]), "\n".join(["%"] * last + [replay] + lines[last + 1:])
 
 
+def _begin_at(line: str) -> int:
+    """Where `line` has \\begin{document} outside a comment, else -1."""
+    comment, i = len(line), line.find("%")
+    while i >= 0:
+        slashes = len(line[:i]) - len(line[:i].rstrip("\\"))
+        if slashes % 2 == 0:  # not \%
+            comment = i
+            break
+        i = line.find("%", i + 1)
+    return line.find("\\begin{document}", 0, comment)
+
+
 def split_begin(body: str) -> tuple[str, str] | None:
     """(begin, rest): `body` (split_preamble's) cut just after \\begin{document}, for an
     engine started ahead (engine.Waiting). `rest` has begin's lines blanked to `%`, so
     line numbers still match cv.tex."""
     lines = body.split("\n")
-    at = next((i for i, line in enumerate(lines) if "\\begin{document}" in line), None)
+    at = next((i for i, line in enumerate(lines) if _begin_at(line) >= 0), None)
     if at is None:
         return None
-    cut = lines[at].index("\\begin{document}") + len("\\begin{document}")
+    cut = _begin_at(lines[at]) + len("\\begin{document}")
     after = lines[at][cut:] if lines[at][cut:].strip() else "%"  # an empty line would be a \par
     return "\n".join(lines[:at] + [lines[at][:cut]]) + "\n", "\n".join(["%"] * at + [after] + lines[at + 1:])
 
@@ -803,9 +815,10 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
                     result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
                                  trailer_id=trailer_id)
             except EngineError:
-                if not (warm or fmt or mapped):
+                if not (warm or fmt or mapped or waiting is not None):
                     raise
-                # A stale .aux or a rejected format can fail a good document: retry from scratch.
+                # A stale .aux, a rejected format or a document begun ahead can fail a good
+                # document: retry from scratch.
                 log = _read(work / "cv.log")
                 if fmt and ("format file" in log or not log):  # no log: it died loading the format
                     drop_format(fmt)

@@ -606,3 +606,21 @@ def test_the_format_is_made_for_a_relative_output(tmp_path):
     assert r.returncode == 0 and "started ahead" in r.stderr
     (log,) = (out.parent / ".cache" / "work").glob("*/cv.log")
     assert "format=cv " in log.read_text(encoding="latin-1").splitlines()[0]
+
+
+def test_a_begin_document_in_a_comment_does_not_cut_the_preamble(tmp_path):
+    """A template comment naming \\begin{document} before the real one: the document is
+    begun ahead at the real one (and a build whose early engine failed retries from scratch)."""
+    data = copy_data(tmp_path)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    preamble = (ROOT / "latex_templates" / "classic" / "preamble.tex").read_text(encoding="utf-8")
+    (mine / "preamble.tex").write_text("% keep this before \\begin{document} so hyperref sees it\n" + preamble,
+                                       encoding="utf-8")
+    out = tmp_path / "output" / "cv.pdf"
+    r = build(data, out, "--template-dir", str(mine))  # first build: begun from its own preamble
+    assert "1 pass, 2 pages, started ahead" in r.stderr
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    r = build(data, out, "--template-dir", str(mine))  # warm: begun as the last build was
+    assert "1 pass, 2 pages, started ahead" in r.stderr
+    assert "HemingXiaPh.D.Candidate" in text(out)

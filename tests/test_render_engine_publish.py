@@ -209,6 +209,9 @@ def test_split_begin_keeps_line_numbers_and_adds_no_paragraph():
     begin, rest = split_begin("\\begin{document}\\section*{A}\nB")
     assert (begin, rest) == ("\\begin{document}\n", "\\section*{A}\nB")
     assert split_begin("no document here") is None
+    # one in a comment is not the document's beginning (an escaped \\% is no comment)
+    head = "\\documentclass{article}\n% before \\begin{document}, hyperref\n50\\% \\begin{document}\nA"
+    assert split_begin(head) == (head[:head.rindex("\n") + 1], "%\n%\n%\nA")
 
 
 @pytest.mark.engine
