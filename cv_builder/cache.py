@@ -114,11 +114,12 @@ def engine_stamp(name: str, path: str) -> str:
 _started: dict[str, tuple] = {}
 
 
-def engine_identity(name: str, path: str, cache: Path) -> str:
+def engine_identity(name: str, path: str, cache: Path, wait: bool = True) -> str | None:
     """The engine binary, its version and its base format (changes when TeX Live updates).
 
     `--version` and kpsewhich cost a process each; they are remembered per binary
-    (path, size, mtime), the base format is stat'ed every time.
+    (path, size, mtime), the base format is stat'ed every time. `wait=False`: None if
+    not remembered, the commands that find it started (a later call reads them).
     """
     stamp = engine_stamp(name, path)
     if stamp.endswith(":missing"):
@@ -126,6 +127,10 @@ def engine_identity(name: str, path: str, cache: Path) -> str:
     memo_path = _identity_memo(cache, name, stamp)
     memo = read_json(memo_path)
     if not isinstance(memo, dict) or memo.get("stamp") != stamp:
+        if not wait:
+            if stamp not in _started:
+                _started[stamp] = _start_identity(name, path)
+            return None
         version, kpse = _started.pop(stamp, None) or _start_identity(name, path)
         fmt = _base_format(name, path, kpse)
         memo = {"stamp": stamp, "version": _first_line(commands.output(version)), "fmt": fmt}
@@ -140,13 +145,7 @@ def engine_identity(name: str, path: str, cache: Path) -> str:
 def known_identity(name: str, path: str, cache: Path) -> str | None:
     """engine_identity() if it is remembered; else None, having started the commands that
     find it, so that a first build waits for them only when it needs the answer."""
-    stamp = engine_stamp(name, path)
-    memo = read_json(_identity_memo(cache, name, stamp))
-    if stamp.endswith(":missing") or (isinstance(memo, dict) and memo.get("stamp") == stamp):
-        return engine_identity(name, path, cache)
-    if stamp not in _started:
-        _started[stamp] = _start_identity(name, path)
-    return None
+    return engine_identity(name, path, cache, wait=False)
 
 
 def _identity_memo(cache: Path, name: str, stamp: str) -> Path:
