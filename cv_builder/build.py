@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import bibliography, bibtex, engine as engines, homepage, latex, load, model, preview, publish, render
-from . import reproducible, site, variants
+from . import engine as engines, latex, load, model, publish, render, reproducible
+# Imported where used (bibliography, bibtex, homepage, preview, site, variants): a first
+# build sends its preamble to the engine started ahead before any of them is needed.
 from .errors import InputError, PageLimitError, Report
 
 
@@ -84,13 +85,19 @@ def load_cv(data: Path, variant: str | None = None) -> model.CV:
     shown = display_path(data)
     tree = load.load_yaml(data, shown)
     try:
-        return variants.apply(model.build(tree, shown), variant)
+        cv = model.build(tree, shown)
+        if variant is None:
+            return cv
+        from . import variants
+
+        return variants.apply(cv, variant)
     except InputError as exc:
         raise InputError(exc.problems + _bib_problems(tree, data)) from None
 
 
 def _bib_problems(tree: load.Map, data: Path) -> list:
     """The .bib's problems too, when the YAML has some: all problems of a run at once."""
+    from . import bibtex
     pubs = tree.items.get("publications")
     bib = pubs.items.get("bib") if isinstance(pubs, load.Map) else None
     name = bib.raw if isinstance(bib, load.Scalar) and bib.raw else "publications.bib"
@@ -108,6 +115,7 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
                       ) -> dict[int, bibliography.PublicationList]:
     """The shown publication sections, organised. `cache_for`: the output whose cache may
     hold the parsed .bib."""
+    from . import bibliography, bibtex
     wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
     if not wanted:
         return {}
@@ -126,6 +134,7 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
 
 
 def bib_options(p: model.Publications) -> bibliography.BibOptions:
+    from . import bibliography
     options = bibliography.BibOptions(
         owner=list(p.owner), author_format=p.author_format, author_order=p.author_order,
         max_authors=p.max_authors, venue_style=p.venue_style)
@@ -139,6 +148,7 @@ def bib_options(p: model.Publications) -> bibliography.BibOptions:
 
 
 def section_options(s: model.Section) -> bibliography.SectionOptions:
+    from . import bibliography
     f = s.filter
     flt = {}
     if f is not None:
@@ -205,6 +215,8 @@ def _run_build(opts: Options) -> Result:
         return got["lists"]
 
     if opts.site:
+        from . import site
+
         site.check(opts.site, display_path(opts.site))  # a page we could not update fails before TeX
     theme = opts.theme or cv.design.theme
     early = opts.early
@@ -217,7 +229,6 @@ def _run_build(opts: Options) -> Result:
         from . import cache
 
         render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
-    homepage.use_bytecode_cache(render.BYTECODE_CACHE)
 
     def draw(target: latex.Target, name: str, sink: Report, on_head=None) -> render.Rendered:
         chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None
@@ -274,6 +285,9 @@ def _run_build(opts: Options) -> Result:
             key, dirs = build_key(opts)
             later["state"] = cache.input_state(_deps(opts, cv, lists), dirs, eng.name, eng.path,
                                                cache.root(opts.output))
+        from . import homepage
+
+        homepage.use_bytecode_cache(render.BYTECODE_CACHE)
         homepage.prepare()
         later["lists"] = homepage.publication_lists(homepage_list(cv, lists, opts.data, report))
 
@@ -298,6 +312,8 @@ def _run_build(opts: Options) -> Result:
                                                                    if opts.site else ""))
     stale: list[Path] = []
     if opts.png:
+        from . import preview
+
         pngs = preview.pages(pdf, opts.output, opts.png_dpi)
         outputs.update(pngs)
         stale = preview.stale(opts.output, len(pngs))
@@ -401,6 +417,7 @@ def check_pages(pages: int, limit: int | None) -> None:
 def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], data: Path,
                   report: Report) -> bibliography.PublicationList | None:
     """The publications section the homepage lists: homepage.section, else the first shown."""
+    from . import bibliography, bibtex
     wanted = cv.homepage.section
     for i, s in enumerate(cv.sections):
         if s.kind == "publications" and (s.title == wanted if wanted else not s.hidden):
@@ -418,6 +435,9 @@ def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.Pu
                    made: tuple[str, str] | None = None) -> dict[Path, bytes]:
     """cv.json, the link and publication snippets, and the --site page, published with the PDF.
     `made`: the publications snippets, if made while the engine ran."""
+    from . import homepage, site
+
+    homepage.use_bytecode_cache(render.BYTECODE_CACHE)
     updated = cv.homepage.date_format.render(when.date)
     text = homepage.link_text(cv.homepage.label, pages, updated)
     title = str(cv.design.pdf_title or f"{cv.person.name} – Curriculum Vitae")
