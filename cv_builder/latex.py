@@ -44,6 +44,7 @@ __all__ = [
     "href",
     "url_text",
     "normalize_url",
+    "pdf_string",
     "unsupported_chars",
     "LINK_SCHEMES",
 ]
@@ -661,7 +662,7 @@ def normalize_url(url: str) -> str:
     non-URI ASCII (``\\ { } ^ | " < >`` and backtick), controls and non-ASCII
     (also in the host, as browsers accept) are percent-encoded as UTF-8; a
     ``%`` not followed by two hex digits becomes ``%25``; a second ``#``
-    becomes ``%23`` (a URI has one fragment, and hyperref cuts at the second).
+    becomes ``%23`` (a URI has one fragment).
     """
     url = str(url).strip()
     if _PLAIN_URL.match(url):  # the common case: nothing to encode
@@ -683,23 +684,21 @@ def normalize_url(url: str) -> str:
     return "".join(out)
 
 
-def _href_arg(uri: str) -> str:
-    """A normalised URI as \\href's first argument.
+def pdf_string(text: str) -> Latex:
+    """`text` as a PDF string in hex, ``<...>``: its ASCII bytes, or UTF-16BE after a
+    byte-order mark when it has other characters (a PDF text string).
 
-    hyperref's \\href reads ``\\# \\% \\& \\_ \\~`` back as the plain characters,
-    also when the \\href sits in another macro's argument (where a bare ``#``
-    or ``%`` would break); measured with pypdf on the /URI of pdflatex,
-    lualatex and xelatex output.  ``$`` works bare and ``\\$`` does not.
+    Hex digits only: TeX reads no character of `text` (no catcode, no escaping to get
+    right), and the PDF holds exactly `text`. The links and metadata of pdflinks.tex take these.
     """
-    return uri.translate(_HREF_ESCAPES)
-
-
-_HREF_ESCAPES = {ord(c): "\\" + c for c in "#%&_~"}
+    data = text.encode("ascii") if text.isascii() else b"\xfe\xff" + text.encode("utf-16-be", "surrogatepass")
+    return Latex("<" + data.hex().upper() + ">")
 
 
 def href(url: str, label: Latex | str | None, target: Target, report: Report | None = None,
          where: str = "") -> Latex:
-    """``\\href{url}{label}``; the PDF link opens exactly `url` (see `normalize_url`).
+    """``\\cvhref{<url in hex>}{label}``; the PDF link opens exactly `url` (see
+    `normalize_url`); the templates' pdflinks.tex defines \\cvhref.
 
     A `Latex` label is used as is, a `str` label is escaped, None shows the URL
     itself (without ``mailto:``/``tel:``) via `url_text`.  URLs whose scheme is
@@ -720,7 +719,7 @@ def href(url: str, label: Latex | str | None, target: Target, report: Report | N
     if scheme not in HREF_SCHEMES or len(raw) <= len(scheme) + 1:
         _warn(report, where, f"not linking '{raw}': only {', '.join(HREF_SCHEMES)} links are allowed")
         return label_tex
-    return Latex(r"\href{" + _href_arg(normalize_url(raw)) + "}{" + label_tex + "}")
+    return Latex(r"\cvhref{" + pdf_string(normalize_url(raw)) + "}{" + label_tex + "}")
 
 
 def url_text(url: str, target: Target | None = None, report: Report | None = None, where: str = "") -> Latex:

@@ -200,7 +200,12 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         quoted = ", ".join('"' + v.replace("\\", "").replace('"', "") + '"' for v in values)
         return latex.Latex(quoted)
 
-    env.filters.update(href=href, latex=trusted, lua_strings=lua_strings, url_text=latex.url_text)
+    def pdf_string(value: Any) -> latex.Latex:
+        # Hex digits only, whatever the value holds: safe for data too.
+        return latex.pdf_string("" if value is None else str(value))
+
+    env.filters.update(href=href, latex=trusted, lua_strings=lua_strings, url_text=latex.url_text,
+                       pdfstring=pdf_string)
     return env
 
 

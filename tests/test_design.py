@@ -45,7 +45,7 @@ LETTER = """\
   section_order: [awards]
   section_titles: {Service: Professional Service}
   footer: {name: false, page_numbers: true, last_updated: false}
-  pdf_title: Ada's CV
+  pdf_title: 'Ada''s CV (v2) \input{x} 50% #1 ~ü 机 🌟'
   pdf_author: Ada E.
   pdf_subject: Curriculum Vitae
   pdf_keywords: [testing, design]
@@ -114,7 +114,9 @@ def test_letter_12pt_accent_order_titles_footer_metadata(theme, tmp_path):
     assert "Page 1 of 1" in text and "Last updated" not in text
     assert text.count("Ada Example") == 1  # the header only: the footer name is off
     meta = pdf.reader.metadata
-    assert meta.title == "Ada's CV" and meta.author == "Ada E."
+    # Exactly as written, whatever the characters (hex PDF strings: TeX reads none of them)
+    assert meta.title == "Ada's CV (v2) \\input{x} 50% #1 ~ü 机 \U0001F31F" and meta.author == "Ada E."
+    assert meta.creator == "cv_builder"
     assert meta.subject == "Curriculum Vitae" and meta["/Keywords"] == "testing, design"
 
 

@@ -32,6 +32,7 @@ from cv_builder.latex import (
     href,
     markup,
     normalize_url,
+    pdf_string,
     unsupported_chars,
     url_text,
 )
@@ -65,9 +66,24 @@ def _pdftotext() -> str:
     return _need(shutil.which("pdftotext"), "pdftotext (poppler-utils)")
 
 
+
+
+def hexs(uri: str) -> str:
+    """An ASCII URI as the PDF hex string \\cvhref takes."""
+    return "<" + "".join(f"{ord(c):02X}" for c in uri) + ">"
+
+
+def link_macros() -> str:
+    """pdflinks.tex as every theme renders it: \\cvhref (on any engine)."""
+    from cv_builder.render import make_environment, templates_root
+
+    env = make_environment(PDFLATEX, Report(), [templates_root() / "classic"])
+    return env.get_template("pdflinks.tex").render()
+
+
 PREAMBLE_PDF = (r"\documentclass{article}\usepackage[T1]{fontenc}\usepackage{lmodern}"
-                r"\usepackage{textcomp}\usepackage{hyperref}")
-PREAMBLE_UNICODE = r"\documentclass{article}\usepackage{fontspec}\usepackage{hyperref}"
+                r"\usepackage{textcomp}" + "\n" + link_macros())
+PREAMBLE_UNICODE = r"\documentclass{article}\usepackage{fontspec}" + "\n" + link_macros()
 # A wide page: every corpus line stays on one line, so nothing is hyphenated.
 WIDE = (r"\setlength{\paperwidth}{2200pt}\setlength{\textwidth}{2000pt}\setlength{\hoffset}{-1in}"
         r"\setlength{\oddsidemargin}{50pt}\setlength{\parindent}{0pt}")
@@ -383,12 +399,12 @@ def test_corpus_tags_agree_with_unsupported_chars(item: Item) -> None:
     ("[x](not a url)", "{[}x{]}(not a url)"),
     ("[x](javascript:alert(1))", "{[}x{]}(javascript:alert(1))"),
     ("[x](ftp://x.org)", "{[}x{]}(ftp://x.org)"),
-    ("[x](https://x.org)", r"\href{https://x.org}{x}"),
-    ("[**b**](https://x.org/a_b#c)", r"\href{https://x.org/a\_b\#c}{\textbf{b}}"),
-    ("[mail](mailto:a_b@x.org)", r"\href{mailto:a\_b@x.org}{mail}"),
+    ("[x](https://x.org)", r"\cvhref{" + hexs("https://x.org") + r"}{x}"),
+    ("[**b**](https://x.org/a_b#c)", r"\cvhref{" + hexs("https://x.org/a_b#c") + r"}{\textbf{b}}"),
+    ("[mail](mailto:a_b@x.org)", r"\cvhref{" + hexs("mailto:a_b@x.org") + r"}{mail}"),
     ("see [wiki](https://en.wikipedia.org/wiki/Foo_(bar)).",
-     r"see \href{https://en.wikipedia.org/wiki/Foo\_(bar)}{wiki}."),
-    ("[a [b]](https://x.org)", r"\href{https://x.org}{a {[}b{]}}"),
+     r"see \cvhref{" + hexs("https://en.wikipedia.org/wiki/Foo_(bar)") + r"}{wiki}."),
+    ("[a [b]](https://x.org)", r"\cvhref{" + hexs("https://x.org") + r"}{a {[}b{]}}"),
     ("[](https://x.org)", "{[}{]}(https://x.org)"),
     ("\\[x](https://x.org)", "{[}x{]}(https://x.org)"),
     ("50% of R&D #1", r"50\% of R\&D \#1"),
@@ -400,7 +416,7 @@ def test_markup(text: str, out: str) -> None:
 def test_markup_text_is_escaped_everywhere() -> None:
     out = markup("**\\input{x}** *$x$* `\\def` [\\x](https://a.org/%7Bx)", PDFLATEX)
     assert out == (r"\textbf{\textbackslash{}input\{x\}} \textit{\$x\$} \texttt{\textbackslash{}def} "
-                   r"\href{https://a.org/\%7Bx}{\textbackslash{}x}")
+                   r"\cvhref{" + hexs("https://a.org/%7Bx") + r"}{\textbackslash{}x}")
 
 
 def test_markup_latex_passthrough_and_warnings() -> None:
@@ -432,11 +448,21 @@ def test_normalize_url(url: str, uri: str) -> None:
 
 def test_href_output() -> None:
     assert href("https://x.org/a%20b#frag~_&q=1", "Home & away", PDFLATEX) == (
-        r"\href{https://x.org/a\%20b\#frag\~\_\&q=1}{Home \& away}")
-    assert href("https://x.org", Latex(r"\faGlobe"), LUALATEX) == r"\href{https://x.org}{\faGlobe}"
+        r"\cvhref{" + hexs("https://x.org/a%20b#frag~_&q=1") + r"}{Home \& away}")
+    assert href("https://x.org", Latex(r"\faGlobe"), LUALATEX) == r"\cvhref{" + hexs("https://x.org") + r"}{\faGlobe}"
     out = href("mailto:a_b@x.org", None, PDFLATEX)
-    assert out.startswith(r"\href{mailto:a\_b@x.org}{\nobreak{}a\_\allowbreak{}b@\allowbreak{}x.")
-    assert r"\href{https://x.org/a\%20b}" in href("https://x.org/a b", "x", PDFLATEX)
+    assert out.startswith(r"\cvhref{" + hexs("mailto:a_b@x.org") + r"}{\nobreak{}a\_\allowbreak{}b@\allowbreak{}x.")
+    assert hexs("https://x.org/a%20b") in href("https://x.org/a b", "x", PDFLATEX)
+    assert href("https://x.org", "x", PDFLATEX) == r"\cvhref{<68747470733A2F2F782E6F7267>}{x}"
+
+
+def test_pdf_string_is_hex_of_the_exact_text() -> None:
+    assert pdf_string("ab") == "<6162>"
+    assert pdf_string("Ada – CV") == "<FEFF00410064006100202013002000430056>"
+    assert pdf_string("🌟") == "<FEFFD83CDF1F>"  # UTF-16: a surrogate pair
+    assert pdf_string("") == "<>"
+    for text in ("\\input{x}", "(a) % #1 ~_&$^", "a\nb"):  # TeX or PDF syntax is only ever hex digits
+        assert re.fullmatch(r"<[0-9A-F]*>", pdf_string(text))
 
 
 def test_href_refuses_other_schemes() -> None:
