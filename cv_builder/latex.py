@@ -609,10 +609,19 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
         return text
     if text is None:
         return Latex("")
-    if _plain(str(text)):
-        return Latex(str(text))
-    toks = _tokens(str(text), target, report, where)
+    text = str(text)
+    same = _as_plain(text)
+    if same is not None:
+        return same
+    toks = _tokens(text, target, report, where)
     return Latex(_assemble(toks, _WORD_BREAK_AFTER, LONG_WORD))
+
+
+@lru_cache(maxsize=8192)
+def _as_plain(text: str) -> Latex | None:
+    """`text` as `Latex` if escaping cannot change it (`_plain`), else None. Cached: names,
+    venues and link labels repeat across a long publication list."""
+    return Latex(text) if _plain(text) else None
 
 
 def unsupported_chars(text: str) -> set[str]:

@@ -148,6 +148,9 @@ def section_views(sections: list[Section], publication_lists: dict[int, Any], de
 # Set by a cached build (cache.py): compiled templates are reused across builds; Jinja
 # checks each template's source checksum, so an edited template is recompiled.
 BYTECODE_CACHE: "jinja2.BytecodeCache | None" = None
+# Markup(x) without its __html__ check (x is a str or Latex here): a value costs two Markups
+# (finalize's and Jinja's escape of it), 20,000 for 1,000 publications.
+_markup = str.__new__
 
 
 def make_environment(target: "latex.Target", report: Report, template_dirs: list[Path],
@@ -157,17 +160,17 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         if isinstance(value, Markup):
             return value  # output of the template's own macros and includes
         if isinstance(value, latex.Latex):
-            return Markup(value)
+            return _markup(Markup, value)
         if value is None:
             return Markup("")
         where = getattr(value, "where", "")
         if isinstance(value, Text):
             out = latex.markup(value, target, report, where)
         else:
-            out = latex.escape(str(value.format() if isinstance(value, Date) else value), target, report, where)
+            out = latex.escape(value.format() if isinstance(value, Date) else value, target, report, where)
         if printed is not None and where and out:
             printed.append((str(out), where))
-        return Markup(out)
+        return _markup(Markup, out)
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
