@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import InputError, Problem, Report
 
-# Imported on the first parse: an unchanged .bib comes from the build cache without them.
+# Imported only for a file our scanner leaves to bibtexparser (see split_blocks).
 bibtexparser = model = None
 
 
@@ -113,14 +113,14 @@ def parse_bib(text: str, file: str, report: Report) -> list[BibEntry]:
     """Parse BibTeX text; raises InputError with every problem found."""
     if not text.strip():
         return []
-    blocks = split_blocks(text)
-    state = _ParseState(file, report)
+    blocks, kinds = split_blocks(text)
+    state = _ParseState(file, report, kinds)
     for block in blocks:  # @string first: entries may use macros defined later
-        if type(block) is model.Entry:  # the common case; ABC isinstance() is slow
+        if type(block) is kinds.Entry:  # the common case; ABC isinstance() is slow
             continue
-        if isinstance(block, model.String):
+        if isinstance(block, kinds.String):
             state.define_string(block)
-        elif isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(block.ignore_error_block, model.String):
+        elif isinstance(block, kinds.DuplicateBlockKeyBlock) and isinstance(block.ignore_error_block, kinds.String):
             state.define_string(block.ignore_error_block)
     previous = None
     for block in blocks:
@@ -134,22 +134,24 @@ def parse_bib(text: str, file: str, report: Report) -> list[BibEntry]:
     return entries
 
 
-def split_blocks(text: str) -> list[model.Block]:
-    """The file as bibtexparser blocks.  bibtexparser's splitter costs about
-    0.2 ms per entry, most of the time budget for a 1,000-entry CV, so a
-    well-formed file goes through our small scanner; anything it does not
-    understand goes to bibtexparser, which recovers from errors and locates them."""
-    _import_parser()
+def split_blocks(text: str) -> tuple[list, type]:
+    """(blocks, the namespace of their classes): the file as bibtexparser blocks, or
+    blocks of the same shape (`_Blocks`).  bibtexparser's splitter costs about 0.2 ms
+    per entry, most of the time budget for a 1,000-entry CV, so a well-formed file
+    goes through our small scanner, without even importing bibtexparser (~25 ms);
+    anything it does not understand goes to bibtexparser, which recovers from errors
+    and locates them."""
     blocks = _fast_split(text)
     if blocks is not None:
-        return blocks
+        return blocks, _Blocks
+    _import_parser()
     import logging  # here: a well-formed file never needs it (~7 ms to import)
 
     log = logging.getLogger("bibtexparser")
     level = log.level
     log.setLevel(logging.CRITICAL)  # it logs each broken block; we report them as Problems
     try:
-        return bibtexparser.parse_string(text, parse_stack=[]).blocks
+        return bibtexparser.parse_string(text, parse_stack=[]).blocks, model
     finally:
         log.setLevel(level)
 
@@ -157,9 +159,10 @@ def split_blocks(text: str) -> list[model.Block]:
 class _ParseState:
     """What one file's blocks add up to: macros, entries, problems."""
 
-    def __init__(self, file: str, report: Report):
+    def __init__(self, file: str, report: Report, kinds: type):
         self.file = file
         self.report = report
+        self.kinds = kinds  # bibtexparser.model or _Blocks
         self.macros: dict[str, str] = dict(PREDEFINED_MACROS)
         self.defined: set[str] = set()  # macros defined by the file itself
         self.broken: set[str] = set()  # keys of entries with a field already reported
@@ -187,22 +190,23 @@ class _ParseState:
             self.macros[name.lower()] = value
 
     def handle_block(self, block: model.Block, previous: model.Block | None) -> None:
-        if type(block) is model.Entry or isinstance(block, model.Entry):
+        kinds = self.kinds
+        if type(block) is kinds.Entry or isinstance(block, kinds.Entry):
             self.add_entry(block)
-        elif isinstance(block, model.Preamble):
+        elif isinstance(block, kinds.Preamble):
             self.report.warn("@preamble is ignored (the CV is typeset without it)", self.file, _line(block))
-        elif isinstance(block, model.DuplicateFieldKeyBlock):
+        elif isinstance(block, kinds.DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
             for name in sorted(block.duplicate_keys):
                 self.report.warn(f"entry '{entry.key}': field '{name}' is given twice; the first one is used",
                                  self.file, _line(entry))
             self.add_entry(entry)
-        elif isinstance(block, model.DuplicateBlockKeyBlock):
-            if isinstance(block.ignore_error_block, model.Entry):
+        elif isinstance(block, kinds.DuplicateBlockKeyBlock):
+            if isinstance(block.ignore_error_block, kinds.Entry):
                 self.add_entry(block.ignore_error_block)  # reported as a duplicate there
-        elif isinstance(block, model.ParsingFailedBlock):
+        elif isinstance(block, kinds.ParsingFailedBlock):
             self.problems.append(_failed_block_problem(block, self.file))
-        elif isinstance(block, model.ImplicitComment) and isinstance(previous, model.Entry):
+        elif isinstance(block, kinds.ImplicitComment) and isinstance(previous, kinds.Entry):
             self.check_stray_text(block, previous)
         # @string was handled up front; @comment and other comments are ignored.
 
@@ -459,7 +463,53 @@ _WHOLE_FIELD = re.compile(r"\s*([^\s=,{}\"#%'()]+)\s*=\s*(" + _PIECE + r"(?:\s*#
                           re.DOTALL)
 
 
-def _fast_split(text: str) -> list[model.Block] | None:
+class _Blocks:
+    """The blocks our scanner makes: the attributes _ParseState reads of
+    bibtexparser.model's classes, without importing it."""
+
+    class Block:
+        raw = None
+
+        def __init__(self, start_line: int):
+            self.start_line = start_line
+
+    class Entry(Block):
+        def __init__(self, entry_type: str, key: str, fields: list, start_line: int):
+            self.entry_type, self.key, self.fields, self.start_line = entry_type, key, fields, start_line
+
+    class Field:
+        def __init__(self, key: str, value: str, start_line: int):
+            self.key, self.value, self.start_line = key, value, start_line
+
+    class String(Block):
+        def __init__(self, key: str, value: str, start_line: int):
+            self.key, self.value, self.start_line = key, value, start_line
+
+    class Preamble(Block):
+        def __init__(self, value: str, start_line: int):
+            self.value, self.start_line = value, start_line
+
+    class ExplicitComment(Block):
+        def __init__(self, comment: str, start_line: int):
+            self.comment, self.start_line = comment, start_line
+
+    class DuplicateFieldKeyBlock(Block):
+        def __init__(self, duplicate_keys: set, ignore_error_block):
+            self.duplicate_keys, self.ignore_error_block = duplicate_keys, ignore_error_block
+            self.start_line = ignore_error_block.start_line
+
+    # Never made by the scanner (it leaves such files to bibtexparser); named for _ParseState.
+    class DuplicateBlockKeyBlock(Block):
+        pass
+
+    class ParsingFailedBlock(Block):
+        pass
+
+    class ImplicitComment(Block):
+        pass
+
+
+def _fast_split(text: str) -> list | None:
     """Blocks of a well-formed file, as bibtexparser's splitter would give them
     (0-based lines, raw values); None when the file needs the real parser."""
     scanner = _Scanner(text)
@@ -480,12 +530,12 @@ class _Scanner:
         self.counted_pos = pos
         return self.counted_line
 
-    def blocks(self) -> list[model.Block]:
+    def blocks(self) -> list:
         text, result, pos = self.text, [], 0
         while True:
             match = _BLOCK_AT.search(text, pos)
             between = text[pos:match.start() if match else len(text)]
-            if "=" in between and result and isinstance(result[-1], model.Entry) and _STRAY_FIELD.search(between):
+            if "=" in between and result and isinstance(result[-1], _Blocks.Entry) and _STRAY_FIELD.search(between):
                 raise _NotSimple  # text after an entry that looks like fields: let bibtexparser locate it
             if not match:
                 return result
@@ -495,10 +545,10 @@ class _Scanner:
             line = self.line_at(match.start())
             if kind == "comment":
                 pos = self.skip_group(match.end() - 1)
-                result.append(model.ExplicitComment(text[match.end():pos - 1].strip(), line))
+                result.append(_Blocks.ExplicitComment(text[match.end():pos - 1].strip(), line))
             elif kind == "preamble":
                 pos = self.skip_group(match.end() - 1)
-                result.append(model.Preamble(text[match.end():pos - 1], line))
+                result.append(_Blocks.Preamble(text[match.end():pos - 1], line))
             elif kind == "string":
                 pos = self.string(match.end(), line, result)
             else:
@@ -554,7 +604,7 @@ class _Scanner:
         close = self.next_char(end)
         if self.text[close] != "}":
             raise _NotSimple
-        result.append(model.String(name.group(1), self.text[name.end():end].strip(), line))
+        result.append(_Blocks.String(name.group(1), self.text[name.end():end].strip(), line))
         return close + 1
 
     def entry(self, pos: int, kind: str, line: int, result: list) -> int:
@@ -564,7 +614,7 @@ class _Scanner:
             raise _NotSimple
         key = text[pos:key_end.start()].strip()
         pos = key_end.start()
-        fields: list[model.Field] = []
+        fields: list = []
         names: set[str] = set()
         duplicates: set[str] = set()
         while text[pos] == ",":
@@ -586,11 +636,11 @@ class _Scanner:
                 duplicates.add(name)
             names.add(name)
             equals = text.rindex("=", 0, start)
-            fields.append(model.Field(name, text[start:end], self.line_at(equals)))
+            fields.append(_Blocks.Field(name, text[start:end], self.line_at(equals)))
         if text[pos] != "}":
             raise _NotSimple
-        entry = model.Entry(kind, key, fields, line)
-        result.append(model.DuplicateFieldKeyBlock(duplicates, entry) if duplicates else entry)
+        entry = _Blocks.Entry(kind, key, fields, line)
+        result.append(_Blocks.DuplicateFieldKeyBlock(duplicates, entry) if duplicates else entry)
         return pos + 1
 
 
