@@ -469,9 +469,7 @@ class _Blocks:
 
     class Block:
         raw = None
-
-        def __init__(self, start_line: int):
-            self.start_line = start_line
+        start_line = 0
 
     class Entry(Block):
         def __init__(self, entry_type: str, key: str, fields: list, start_line: int):

@@ -98,6 +98,7 @@ def load_cv(data: Path, variant: str | None = None) -> model.CV:
 def _bib_problems(tree: load.Map, data: Path) -> list:
     """The .bib's problems too, when the YAML has some: all problems of a run at once."""
     from . import bibtex
+
     pubs = tree.items.get("publications")
     bib = pubs.items.get("bib") if isinstance(pubs, load.Map) else None
     name = bib.raw if isinstance(bib, load.Scalar) and bib.raw else "publications.bib"
@@ -116,6 +117,7 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
     """The shown publication sections, organised. `cache_for`: the output whose cache may
     hold the parsed .bib."""
     from . import bibliography, bibtex
+
     wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
     if not wanted:
         return {}
@@ -135,6 +137,7 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
 
 def bib_options(p: model.Publications) -> bibliography.BibOptions:
     from . import bibliography
+
     options = bibliography.BibOptions(
         owner=list(p.owner), author_format=p.author_format, author_order=p.author_order,
         max_authors=p.max_authors, venue_style=p.venue_style)
@@ -149,6 +152,7 @@ def bib_options(p: model.Publications) -> bibliography.BibOptions:
 
 def section_options(s: model.Section) -> bibliography.SectionOptions:
     from . import bibliography
+
     f = s.filter
     flt = {}
     if f is not None:
@@ -285,9 +289,7 @@ def _run_build(opts: Options) -> Result:
             key, dirs = build_key(opts)
             later["state"] = cache.input_state(_deps(opts, cv, lists), dirs, eng.name, eng.path,
                                                cache.root(opts.output))
-        from . import homepage
-
-        homepage.use_bytecode_cache(render.BYTECODE_CACHE)
+        homepage = _homepage()
         homepage.prepare()
         later["lists"] = homepage.publication_lists(homepage_list(cv, lists, opts.data, report))
 
@@ -418,6 +420,7 @@ def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], 
                   report: Report) -> bibliography.PublicationList | None:
     """The publications section the homepage lists: homepage.section, else the first shown."""
     from . import bibliography, bibtex
+
     wanted = cv.homepage.section
     for i, s in enumerate(cv.sections):
         if s.kind == "publications" and (s.title == wanted if wanted else not s.hidden):
@@ -430,14 +433,22 @@ def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], 
     return None
 
 
+def _homepage():
+    """The homepage module, with the build's template cache (imported only once the engine runs)."""
+    from . import homepage
+
+    homepage.use_bytecode_cache(render.BYTECODE_CACHE)
+    return homepage
+
+
 def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.PublicationList],
                    pdf: bytes, pages: int, when: reproducible.SourceDate, report: Report,
                    made: tuple[str, str] | None = None) -> dict[Path, bytes]:
     """cv.json, the link and publication snippets, and the --site page, published with the PDF.
     `made`: the publications snippets, if made while the engine ran."""
-    from . import homepage, site
+    from . import site
 
-    homepage.use_bytecode_cache(render.BYTECODE_CACHE)
+    homepage = _homepage()
     updated = cv.homepage.date_format.render(when.date)
     text = homepage.link_text(cv.homepage.label, pages, updated)
     title = str(cv.design.pdf_title or f"{cv.person.name} – Curriculum Vitae")
