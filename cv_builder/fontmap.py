@@ -103,11 +103,14 @@ def make_later(directory: Path, noted: Path) -> None:
         marker = directory / f"{PENDING}{os.getpid()}"
         marker.touch()
         try:
-            subprocess.Popen([sys.executable, "-c", _MAKE_LATER, str(directory), str(noted), str(marker)],
-                             env=commands.python_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen([sys.executable, "-c", _MAKE_LATER, str(directory), str(noted), str(marker)],
+                                    env=commands.python_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError:
             marker.unlink(missing_ok=True)
+        else:  # as the format build: it yields the CPU to the build still publishing
+            with contextlib.suppress(AttributeError, OSError):
+                os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
 
 
 def map_lines(full_map: Path, folders: list[str]) -> str:
