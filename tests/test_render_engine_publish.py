@@ -200,6 +200,30 @@ def test_publish_writes_all_files(tmp_path):
     assert (tmp_path / "cv.pdf").read_bytes() == b"%PDF" and (tmp_path / "cv.tex").read_bytes() == b"\\doc"
 
 
+def test_publish_is_all_or_nothing_when_one_file_cannot_be_written(tmp_path, monkeypatch):
+    import cv_builder.publish as pub
+    from cv_builder.errors import CVError
+
+    files = {tmp_path / f"f{i}.txt": f"new {i}".encode() for i in range(12)}  # more files than threads
+    for path in files:
+        path.write_bytes(b"old")
+    real = pub._stage
+
+    def stage(path, data, sync=True):
+        if path.name == "f9.txt":
+            raise OSError(28, "No space left on device")
+        return real(path, data, sync)
+
+    monkeypatch.setattr(pub, "_stage", stage)
+    with pytest.raises(CVError, match="No space left on device"):
+        publish(files)
+    assert all(path.read_bytes() == b"old" for path in files)  # none replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([p.name for p in files] + [".cv_builder.lock"])
+    monkeypatch.setattr(pub, "_stage", real)
+    publish(files)
+    assert all(path.read_bytes() == data for path, data in files.items())
+
+
 def test_split_begin_keeps_line_numbers_and_adds_no_paragraph():
     from cv_builder.cache import split_begin
 
