@@ -341,15 +341,21 @@ def write_pending() -> None:
 
 
 def template_bytecode(output: Path):
-    """Jinja's compiled templates under .cache/jinja/ (it verifies each by source checksum)."""
+    """Jinja's compiled templates under .cache/jinja/ (it verifies each by source checksum;
+    the file names carry render.py's digest, whose code generator made them)."""
     import jinja2
 
     directory = root(output) / "jinja"
+    prefix = file_digest(PACKAGE_DIR / "render.py")[:12] + "-"
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        for name in os.listdir(directory):
+            if not name.startswith(prefix):  # made by another version of cv_builder
+                with contextlib.suppress(OSError):
+                    os.unlink(directory / name)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(directory))
+    return jinja2.FileSystemBytecodeCache(str(directory), prefix + "%s.cache")
 
 
 # --- layer 2: same .tex, same engine ------------------------------------------------

@@ -624,3 +624,22 @@ def test_a_begin_document_in_a_comment_does_not_cut_the_preamble(tmp_path):
     r = build(data, out, "--template-dir", str(mine))  # warm: begun as the last build was
     assert "1 pass, 2 pages, started ahead" in r.stderr
     assert "HemingXiaPh.D.Candidate" in text(out)
+
+
+def test_compiled_templates_of_another_cv_builder_are_not_used(tmp_path):
+    """A template compiled by another version's code generator is removed, not loaded:
+    Jinja checks the template's source, not the code that compiled it."""
+    import jinja2
+
+    from cv_builder import cache
+
+    out = tmp_path / "output" / "cv.pdf"
+    old = cache.root(out) / "jinja" / "0123456789ab-5f1c.cache"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"made by another version")
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}),
+                             bytecode_cache=cache.template_bytecode(out))
+    assert env.get_template("t").render() == "2"
+    left = [p.name for p in old.parent.iterdir()]
+    assert old.name not in left and len(left) == 1
+    assert left[0].startswith(cache.file_digest(cache.PACKAGE_DIR / "render.py")[:12] + "-")

@@ -45,6 +45,31 @@ def test_latex_filter_refuses_data(tmp_path):
     assert env(tmp_path, r"\VAR{'\\hfill'|latex}").render() == r"\hfill"
 
 
+def test_template_strings_and_html_filters_mean_latex(tmp_path):
+    """Jinja's autoescape is HTML: constants were HTML-escaped, folded filters left raw."""
+    import jinja2
+
+    name = "a#b & c<"
+    cases = {
+        r'\VAR{"R&D <x>"}': r"R\&D \textless{}x\textgreater{}",  # was R&amp;D &lt;x&gt;
+        r'\VAR{"50%"|upper}': r"50\%",  # was a bare %: the rest of the line a comment
+        r'\VAR{["a&b", "c"]|join(", ")}': r"a\&b, c",
+        r"\VAR{n|e}\VAR{n|escape}\VAR{n|forceescape}": r"a\#b \& c\textless{}" * 3,  # was a#b &amp; c&lt;
+        r'\VAR{[n, "\\relax"|latex]|join("&")}': r"a\#b \& c\textless{}\&\relax",  # was a#b &amp; c&lt;&amp;\relax
+        r'\VAR{[{"a": "#"}]|join(attribute="a")}': r"\#",
+        r"\BLOCK{autoescape false}\VAR{n}\BLOCK{endautoescape}": r"a\#b \& c\textless{}",
+        r"\VAR{'\\hfill'|safe}": r"\hfill",  # template text, as |latex
+    }
+    for source, expected in cases.items():
+        assert env(tmp_path, source).render(n=name) == expected, source
+    cv = build(parse_yaml("person:\n  name: '#1'\nsections: []\n", "cv.yaml"), "cv.yaml")
+    with pytest.raises(TemplateError):  # |safe on data, as |latex
+        env(tmp_path, r"\VAR{p.name|safe}").render(p=cv.person)
+    for html_only in ("urlize", "xmlattr", "tojson"):
+        with pytest.raises(jinja2.TemplateAssertionError, match=html_only):
+            env(tmp_path, rf"\VAR{{p.name|{html_only}}}").render(p=cv.person)
+
+
 def test_undefined_names_are_errors(tmp_path):
     import jinja2
 
