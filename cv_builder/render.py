@@ -209,6 +209,7 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         keep_trailing_newline=False,
         bytecode_cache=BYTECODE_CACHE,
         auto_reload=False,  # one environment per render: no stat of every partial at every include
+        cache_size=-1,  # a dict, not an LRU cache with a lock: a render loads a few dozen templates
     )
 
     def href(url: str, label: Any = None) -> latex.Latex:
