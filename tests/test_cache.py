@@ -643,3 +643,19 @@ def test_compiled_templates_of_another_cv_builder_are_not_used(tmp_path):
     left = [p.name for p in old.parent.iterdir()]
     assert old.name not in left and len(left) == 1
     assert left[0].startswith(cache.file_digest(cache.PACKAGE_DIR / "render.py")[:12] + "-")
+
+
+def test_fallback_subsets_are_made_again_for_another_uharfbuzz(tmp_path, monkeypatch):
+    import importlib.util
+    import os
+    from types import SimpleNamespace
+
+    from cv_builder import subset
+
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "_harfbuzz.so").write_bytes(b"10.0")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: SimpleNamespace(origin=str(tmp_path / "__init__.py")))
+    before = subset._harfbuzz_version()
+    (tmp_path / "_harfbuzz.so").write_bytes(b"11.0.1")  # an upgrade
+    os.utime(tmp_path / "_harfbuzz.so", ns=(1, 2))
+    assert before and subset._harfbuzz_version() != before
