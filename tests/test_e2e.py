@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -212,6 +213,34 @@ def test_lualatex_sets_latin_modern_without_fontspec(tmp_path):
     text = norm(PDF(out).pdftotext())
     if "cannot set" not in proc.stderr and "missing" not in proc.stderr:
         assert "[机器之心]" in text and "Outstanding Reviewer 🌟" in text
+    assert "pdftex.map" not in loaded  # OpenType only: the Type 1 font map is not read
+
+
+def _page_fonts(pdf: Path) -> list[dict[str, str]]:
+    """Per page: base font name -> subtype (Type1, Type3, Type0, ...)."""
+    return [{str(f.get_object()["/BaseFont"]).split("+")[-1]: str(f.get_object()["/Subtype"])
+             for f in page["/Resources"]["/Font"].values()} for page in PDF(pdf).reader.pages]
+
+
+def test_lualatex_reads_the_type1_map_before_the_first_page_that_needs_it(tmp_path):
+    """A template's math on page 2 only: pdftex.map is read after page 1 and the math
+    fonts are embedded as Type 1 outlines, not as bitmaps (Type 3)."""
+    if not shutil.which("lualatex"):
+        pytest.skip("no system lualatex")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "section_text.tex").write_text(
+        "\\section*{\\VAR{section.title}}\n\\VAR{section.text}\\par\\clearpage $\\sum_i x_i \\leq \\alpha$\\par\n")
+    out = tmp_path / "out" / "cv.pdf"
+    proc = run_cli("-o", str(out), "--engine", "lualatex", "--template-dir", str(templates))
+    assert proc.returncode == 0, proc.stderr
+    fonts = _page_fonts(out)
+    assert not [f for f in fonts[0] if f.startswith("CM")], fonts[0]
+    assert {fonts[1].get(name) for name in ("CMMI10", "CMSY10", "CMEX10")} == {"/Type1"}, fonts[1]
+    assert "/Type3" not in {kind for page in fonts for kind in page.values()}
+    (log,) = (out.parent / ".cache" / "work").glob("*/cv.log")
+    flat = log.read_text(encoding="utf-8", errors="replace").replace("\n", "")
+    assert flat.index("[1") < flat.index("pdftex.map") < flat.index("[2"), flat[-800:]
 
 
 def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
