@@ -336,7 +336,8 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
         if ch in _FA_ICONS:
             icon = "\\" + _FA_ICONS[ch]
             return (r"{\ifdefined" + icon + icon + r"{}\else" + _code_fallback(ch) + r"\fi}",
-                    f"the fontawesome5 icon {icon}", False)
+                    f"the fontawesome5 icon {icon} where the theme loads fontawesome5, "
+                    f"else as [{_u(ch)}]", False)
     # Letters with diacritics: decompose and rebuild with T1 accent commands.
     tex = _accented(ch)
     if tex is not None:
