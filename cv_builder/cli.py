@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -110,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    # A build makes some 10^5 short-lived objects and ends with the process: the cyclic
+    # collector's default (a pass every 700 allocations) took ~15% of the 1,000-publication
+    # stages, for no memory saved. Rarer passes, as mypy sets them; back as they were after.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(200_000, 30, 30)
     try:
         return _dispatch(args)
     except CVError as exc:
@@ -122,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cv_builder: interrupted; output/ was left as it was", file=sys.stderr)
         return 130
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def run() -> None:

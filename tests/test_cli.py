@@ -117,3 +117,23 @@ def test_injection_in_a_date_is_rejected_with_its_location(workspace):
     err = fails(cv, out)
     assert re.search(rf"cv\.yaml:{line}:\d+: sections\[\d+\]\.entries\[\d+\]\.start: ", err), err
     assert "\\input{/etc/passwd}" in err
+
+
+def test_collector_runs_rarely_during_a_command_and_as_before_after_it(monkeypatch):
+    """main() raises the cyclic GC's thresholds for the command (~15% of a large build's
+    Python time) and restores them, also when the command fails: an in-process caller keeps its own."""
+    import gc
+
+    from cv_builder import cli
+    from cv_builder.errors import CVError
+
+    seen = []
+
+    def dispatch(args):
+        seen.append(gc.get_threshold())
+        raise CVError("stop")
+
+    monkeypatch.setattr(cli, "_dispatch", dispatch)
+    before = gc.get_threshold()
+    assert cli.main(["check"]) != 0
+    assert seen[0][0] > before[0] and gc.get_threshold() == before
