@@ -170,9 +170,32 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
     def _output_child_post(self, node, frame, finalize) -> None:
         self.write(")")
 
+    def visit_Concat(self, node, frame) -> None:
+        # `a ~ b`: beside a Markup part (a macro's output) Jinja HTML-escapes the data.
+        self.write("environment.latex_join((")
+        for part in node.nodes:
+            self.visit(part, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_Filter(self, node, frame) -> None:
+        # Trusted LaTeX is what the template itself says: a value (even one made from data
+        # by another filter, `p.name|lower`) is never code.
+        if node.name in ("latex", "safe") and not isinstance(node.node, jinja2.nodes.Const):
+            self.fail(f"|{node.name} takes LaTeX written in the template ('\\\\hfill'|{node.name}), "
+                      "not a value: values are always escaped", node.lineno)
+        super().visit_Filter(node, frame)
+
 
 class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
+
+    def latex_join(self, parts: tuple) -> str:
+        """`~`: plain parts give a plain string, as in Jinja (`"section_" ~ kind ~ ".tex"` names
+        a template); beside trusted LaTeX (Markup, Latex) the others are escaped for LaTeX."""
+        if not any(hasattr(part, "__html__") for part in parts):
+            return "".join([str(part) for part in parts])
+        return _markup(Markup, "".join([str(self.finalize(part)) for part in parts]))
 
 
 # Markup(x) without its __html__ check (x is a str or Latex here): finalize makes one for
@@ -235,10 +258,14 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         # Hex digits only, whatever the value holds: safe for data too.
         return latex.pdf_string("" if value is None else str(value))
 
-    def as_text(value: Any) -> Markup:  # |e and |escape mean LaTeX here, as every printed value
+    # pass_context: Jinja would run these on a constant when compiling, and the compiled
+    # template (cached, shared by the renders of a build) would keep one engine's escaping.
+    @jinja2.pass_context
+    def as_text(_context: Any, value: Any) -> Markup:  # |e and |escape mean LaTeX here, as every printed value
         return finalize(value)
 
-    def join(values: Any, separator: Any = "", attribute: Any = None) -> Markup:
+    @jinja2.pass_context
+    def join(_context: Any, values: Any, separator: Any = "", attribute: Any = None) -> Markup:
         # Each part escaped on its own (a Markup part, e.g. a macro's output, is kept), never
         # HTML-escaped as Jinja's join does when a Markup part is among the data.
         if attribute is not None:

@@ -38,11 +38,19 @@ def test_text_fields_get_safe_markup(tmp_path):
     assert r"\textbf{Lab}" in out and r"\cvhref{<68747470733A2F2F612E6F72672F785F79>}{A\_B}" in out and "2*3*4" in out.replace("{*}", "*")
 
 
-def test_latex_filter_refuses_data(tmp_path):
-    cv = build(parse_yaml("person:\n  name: x\nsections: []\n", "cv.yaml"), "cv.yaml")
-    with pytest.raises(TemplateError):
-        env(tmp_path, r"\VAR{p.name|latex}").render(p=cv.person)
+def test_latex_filter_takes_only_what_the_template_says(tmp_path):
+    """|latex (and |safe) on anything but a literal fails when compiling, with the line:
+    a value made from data by another filter (`|lower`) is data too."""
+    import jinja2
+
+    for source in (r"\VAR{p.name|latex}", r"\VAR{p.name|lower|safe}", r"\BLOCK{filter latex}x\BLOCK{endfilter}"):
+        with pytest.raises(jinja2.TemplateAssertionError, match="takes LaTeX written in the template"):
+            env(tmp_path, "\n" + source)
     assert env(tmp_path, r"\VAR{'\\hfill'|latex}").render() == r"\hfill"
+    (tmp_path / "cv.tex").write_text("x\n\\VAR{person.name|latex}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"cv.tex:2: \|latex takes LaTeX"):  # as the CLI shows it
+        render(load_model(ROOT / "data" / "cv.yaml", Report())[0], {}, latex.PDFLATEX, Report(), "pdflatex",
+               template_dir=tmp_path)
 
 
 def test_template_strings_and_html_filters_mean_latex(tmp_path):
@@ -63,11 +71,41 @@ def test_template_strings_and_html_filters_mean_latex(tmp_path):
     for source, expected in cases.items():
         assert env(tmp_path, source).render(n=name) == expected, source
     cv = build(parse_yaml("person:\n  name: '#1'\nsections: []\n", "cv.yaml"), "cv.yaml")
-    with pytest.raises(TemplateError):  # |safe on data, as |latex
+    with pytest.raises(jinja2.TemplateAssertionError):  # |safe on data, as |latex
         env(tmp_path, r"\VAR{p.name|safe}").render(p=cv.person)
     for html_only in ("urlize", "xmlattr", "tojson"):
         with pytest.raises(jinja2.TemplateAssertionError, match=html_only):
             env(tmp_path, rf"\VAR{{p.name|{html_only}}}").render(p=cv.person)
+
+
+def test_tilde_beside_a_macros_output_escapes_the_data_for_latex(tmp_path):
+    """Jinja HTML-escaped the data beside Markup: '^^5c' (a backslash to TeX) and '#' got through."""
+    cv = build(parse_yaml("person:\n  name: '50% R&D #1 ^^5cinput{x}'\nsections: []\n", "cv.yaml"), "cv.yaml")
+    out = env(tmp_path, r"\BLOCK{macro m()}\textbf{M}\BLOCK{endmacro}\VAR{p.name ~ m()}").render(p=cv.person)
+    assert out == r"50\% R\&D \#1 \textasciicircum{}\textasciicircum{}5cinput\{x\}\textbf{M}"
+    # plain parts stay a plain string, as a template name needs
+    assert env(tmp_path, r'\BLOCK{set t = "section_" ~ "text"}\VAR{t == "section_text"}').render() == "True"
+
+
+def test_compiled_templates_shared_by_engines_keep_each_engines_escaping(tmp_path):
+    """A filter on a constant is not worked out when compiling (for whichever engine came first)."""
+    import jinja2
+
+    (tmp_path / "t.tex").write_text(r'\VAR{"机 é"|e}\VAR{["机", "&"]|join}', encoding="utf-8")
+    shared = jinja2.FileSystemBytecodeCache(str(tmp_path / "bc"))
+    (tmp_path / "bc").mkdir()
+
+    def rendered(target):
+        import cv_builder.render as r
+
+        r.BYTECODE_CACHE = shared
+        try:
+            return make_environment(target, Report(), [tmp_path]).get_template("t.tex").render()
+        finally:
+            r.BYTECODE_CACHE = None
+
+    assert "cvcjk" in rendered(latex.LUALATEX)
+    assert rendered(latex.PDFLATEX) == r"{\footnotesize{[}U+673A{]}} é{\footnotesize{[}U+673A{]}}\&"
 
 
 def test_undefined_names_are_errors(tmp_path):
