@@ -522,9 +522,8 @@ class FormatBuild:
                                          start_new_session=True)
         except OSError:
             self.proc = None
-        else:  # background work yields the CPU to the build's own pass (TeX, forked later, inherits it)
-            with contextlib.suppress(AttributeError, OSError):
-                os.setpriority(os.PRIO_PROCESS, self.proc.pid, 10)
+        else:
+            commands.yield_cpu(self.proc)
 
     def abort(self) -> None:
         if self.proc is not None:

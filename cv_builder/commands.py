@@ -35,5 +35,14 @@ def python_env() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
 
 
+def yield_cpu(proc: subprocess.Popen) -> None:
+    """Lower a background process's priority: it yields the CPU to the build's own work
+    (what it forks later, e.g. TeX under a format build's shell, inherits it)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
+    except (AttributeError, OSError):  # no setpriority (Windows), or it has ended
+        pass
+
+
 def python() -> str:
     return sys.executable or "false"

@@ -108,9 +108,8 @@ def make_later(directory: Path, noted: Path) -> None:
                                     stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError:
             marker.unlink(missing_ok=True)
-        else:  # as the format build: it yields the CPU to the build still publishing
-            with contextlib.suppress(AttributeError, OSError):
-                os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
+        else:  # as the format build: the build may still be publishing
+            commands.yield_cpu(proc)
 
 
 def map_lines(full_map: Path, folders: list[str]) -> str:
