@@ -743,3 +743,46 @@ if given is not None:
     def test_property_markup_compiles(strings: list[str]) -> None:
         engine = _need(find_pdflatex(), "pdflatex")
         compile_tex(engine, PREAMBLE_PDF, lines_doc([markup(s, PDFLATEX) for s in strings]))
+
+
+# Each font LuaTeX has loaded, as `FONTMAX <name> <highest character code>` in the log.
+_FONT_MAX_PROBE = r"""\directlua{
+  for id, f in next, fonts.hashes.identifiers do
+    local top = 0
+    for u in next, f.characters or {} do if u > top then top = u end end
+    texio.write_nl("log", "FONTMAX " .. (f.name or "?") .. " " .. top)
+  end
+}"""
+
+
+@pytest.mark.engine
+def test_lualatex_drops_unencoded_glyphs_no_feature_reaches() -> None:
+    """fonts_luatex.tex: Latin Modern's glyphs without Unicode (U+F0000 on, which LuaTeX
+    walks up to when writing each font) are gone, its ligatures and TeX ligatures still
+    set and extract as letters; a font whose small caps are such glyphs (XCharter) keeps them."""
+    engine = _need(shutil.which("lualatex"), "lualatex")
+    _pdftotext()
+    from cv_builder.render import make_environment, templates_root
+
+    env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
+    trim = env.get_template("fonts_luatex.tex").render()
+    charter = bool(subprocess.run(["kpsewhich", "XCharter-Roman.otf"], capture_output=True, text=True).stdout.strip())
+    preamble = r"\documentclass{article}" + "\n" + trim + "\n" + link_macros()
+    if charter:
+        preamble += "\n" + r"\usepackage{fontspec}\newfontfamily\charter{XCharter}[Extension=.otf," \
+                          r" UprightFont=*-Roman, BoldFont=*-Bold, ItalicFont=*-Italic]"
+    body = (r"{\large office affine fluff ffi fl a--b a---b ``q''}\par {\small\bfseries Bold office}\par"
+            r"{\footnotesize\itshape fluffy affix}\par")
+    if charter:
+        body += r"{\charter Plain \textsc{Small Caps} text}\par"
+    pdf, log = compile_tex(engine, preamble, body + "\n" + _FONT_MAX_PROBE)
+    tops = dict(re.findall(r"^FONTMAX \[?([\w.-]+?)(?:\.otf)?\]?:\S* (\d+)", log, re.M))
+    trimmed = {name: int(top) for name, top in tops.items() if name.startswith("lmroman") and name != "lmroman10-regular"}
+    assert {"lmroman12-regular", "lmroman10-bold", "lmroman8-italic"} <= set(trimmed), tops
+    assert all(top < 0xF0000 for top in trimmed.values()), trimmed
+    assert "Missing character" not in log
+    text = norm(pdf_text(pdf))
+    assert "office affine fluff ffi fl a–b a—b “q”" in text and "Bold office" in text and "fluffy affix" in text
+    if charter:
+        assert int(tops["XCharter-Roman"]) >= 0xF0000, tops  # its small caps live there
+        assert re.search(r"Plain (Small Caps|SMALL CAPS|small caps) text", text, re.I), text
