@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 
-def start(cmd: list[str], cwd: Path | None = None) -> subprocess.Popen | None:
+def start(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> subprocess.Popen | None:
     """`cmd` running with its stdout piped, or None if it cannot start."""
     try:
         return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, text=True)
+                                stdin=subprocess.DEVNULL, text=True, env=env)
     except OSError:
         return None
 
