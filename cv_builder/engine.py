@@ -15,12 +15,11 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
-from .errors import EngineError
+from .errors import EngineError, Record
 
 ENGINES = ("pdflatex", "lualatex", "xelatex")
 MAX_PASSES = 4
@@ -29,13 +28,15 @@ MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_OUTPUT_BYTES = 200 * 1024 * 1024  # everything the engine writes in one pass
 
 
-@dataclass
-class Engine:
+class Engine(Record):
     """A TeX engine to run: its name and binary."""
 
-    name: str  # pdflatex | lualatex | xelatex
-    path: str
-    embedded: bool = False
+    _fields = ("name", "path", "embedded")
+
+    def __init__(self, name: str, path: str, embedded: bool = False):
+        self.name = name  # pdflatex | lualatex | xelatex
+        self.path = path
+        self.embedded = embedded
 
     @property
     def unicode(self) -> bool:
@@ -125,17 +126,20 @@ def sandbox_env(extra: dict | None = None) -> dict:
     return env
 
 
-@dataclass
-class RunResult:
+class RunResult(Record):
     """One engine run until references settled: the PDF, log, passes, pages."""
 
-    pdf: Path
-    log: str
-    passes: int
-    pages: int
-    seconds: float
-    warnings: list[str] = field(default_factory=list)
-    ahead: bool = False  # the first pass ran in an engine started ahead (Waiting)
+    _fields = ("pdf", "log", "passes", "pages", "seconds", "warnings", "ahead")
+
+    def __init__(self, pdf: Path, log: str, passes: int, pages: int, seconds: float,
+                 warnings: list[str] | None = None, ahead: bool = False):
+        self.pdf = pdf
+        self.log = log
+        self.passes = passes
+        self.pages = pages
+        self.seconds = seconds
+        self.warnings = [] if warnings is None else warnings
+        self.ahead = ahead  # the first pass ran in an engine started ahead (Waiting)
 
 
 def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None,
