@@ -29,7 +29,7 @@ def fallbacks(entries: list[str], text: str, directory: Path) -> tuple[list[str]
     used = set(text)  # a few hundred characters; the text is 30 kB (460 kB for 1,000 publications)
     for entry in entries:
         name, _, features = entry.partition(":")
-        made = _subset(name, used, directory)
+        made = _subset(name, used, directory, harf="mode=harf" in features)
         if made is None:
             out.append(entry)
             continue
@@ -46,22 +46,23 @@ def _find(name: str) -> Path | None:
     return None
 
 
-def _subset(name: str, used: set[str], directory: Path) -> Path | None:
+def _subset(name: str, used: set[str], directory: Path, harf: bool = False) -> Path | None:
     source = _find(name)
     if source is None:
         return None
     ranges = fallback_ranges(name, [(0x80, 0x10FFFF)])
     chars = "".join(sorted({ch for ch in used if any(lo <= ord(ch) <= hi for lo, hi in ranges)} | set(KEEP_WITH)))
     st = source.stat()
+    dropped = () if harf else _UNUSED_FEATURES
     key = hashlib.sha256("\0".join([str(source), str(st.st_size), str(st.st_mtime_ns), _harfbuzz_version(),
-                                    chars]).encode()).hexdigest()[:20]
+                                    chars, *dropped]).encode()).hexdigest()[:20]
     target = directory / f"cvsub-{source.stem}-{key}{'.ttf' if source.suffix == '.ttf' else '.otf'}"
     if target.is_file() and target.stat().st_size > 0:
         return target
     directory.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(cut(source, chars))
+        tmp.write_bytes(cut(source, chars, dropped))
         os.replace(tmp, target)
         return target
     except Exception:  # a font HarfBuzz cannot cut: the full font still works
@@ -82,8 +83,17 @@ def _harfbuzz_version() -> str:
     return ""
 
 
-def cut(source: Path, chars: str) -> bytes:
-    """The font's first face with only the glyphs `chars` need (and their layout rules)."""
+# Layout features a fallback font set by luaotfload (node mode) never applies: it is loaded
+# in the default language, and `locl` holds other languages' forms (Noto Serif CJK JP: the
+# Chinese and Korean forms of 机器之心). Their glyphs have no Unicode, so luaotfload numbers
+# them from U+F0000, and LuaTeX, writing the font, walks every slot up to the highest
+# (~25 ms). HarfBuzz-mode fonts (emoji, Arabic, Hebrew) keep every feature.
+_UNUSED_FEATURES = ("locl",)
+
+
+def cut(source: Path, chars: str, dropped: tuple[str, ...] = ()) -> bytes:
+    """The font's first face with only the glyphs `chars` need (and their layout rules,
+    but those of the features `dropped`)."""
     import uharfbuzz as hb
 
     face = hb.Face(hb.Blob.from_file_path(str(source)), 0)
@@ -93,6 +103,8 @@ def cut(source: Path, chars: str) -> bytes:
     for every in (options.layout_feature_tag_set, options.name_id_set):
         every.clear()
         every.invert()  # all of them: ligatures, emoji sequences; every name record
+    for tag in dropped:
+        options.layout_feature_tag_set.remove(int.from_bytes(tag.encode("ascii"), "big"))
     options.flags = hb.SubsetFlags.NOTDEF_OUTLINE
     made = hb.subset(face, options)
     if made is None:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import tempfile
 import unicodedata
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -745,21 +746,34 @@ if given is not None:
         compile_tex(engine, PREAMBLE_PDF, lines_doc([markup(s, PDFLATEX) for s in strings]))
 
 
-# Each font LuaTeX has loaded, as `FONTMAX <name> <highest character code>` in the log.
+# Each font LuaTeX has loaded, as `FONTMAX <highest character code> <file> <name>` in the log.
 _FONT_MAX_PROBE = r"""\directlua{
   for id, f in next, fonts.hashes.identifiers do
     local top = 0
     for u in next, f.characters or {} do if u > top then top = u end end
-    texio.write_nl("log", "FONTMAX " .. (f.name or "?") .. " " .. top)
+    texio.write_nl("log", "FONTMAX " .. top .. " " .. file.basename(f.filename or "?") .. " " .. (f.name or "?"))
   end
 }"""
 
 
+def _cjk_subset(where: Path) -> Path | None:
+    """The default CV's CJK fallback font cut to 机器之心 as a build cuts it, if it can be."""
+    from cv_builder import subset
+    from cv_builder.engine import fallback_fonts
+
+    entries = [f for f in fallback_fonts("机器之心") if "CJK" in f]
+    if not entries or find_spec("uharfbuzz") is None:
+        return None
+    _, files = subset.fallbacks(entries, "机器之心", where)
+    return next(iter(files.values()), None)
+
+
 @pytest.mark.engine
-def test_lualatex_drops_unencoded_glyphs_no_feature_reaches() -> None:
+def test_lualatex_drops_unencoded_glyphs_no_feature_reaches(tmp_path: Path) -> None:
     """fonts_luatex.tex: Latin Modern's glyphs without Unicode (U+F0000 on, which LuaTeX
     walks up to when writing each font) are gone, its ligatures and TeX ligatures still
-    set and extract as letters; a font whose small caps are such glyphs (XCharter) keeps them."""
+    set and extract as letters; so are the CJK subset's; a font whose small caps are such
+    glyphs (XCharter) keeps them."""
     engine = _need(shutil.which("lualatex"), "lualatex")
     _pdftotext()
     from cv_builder.render import make_environment, templates_root
@@ -775,14 +789,21 @@ def test_lualatex_drops_unencoded_glyphs_no_feature_reaches() -> None:
             r"{\footnotesize\itshape fluffy affix}\par")
     if charter:
         body += r"{\charter Plain \textsc{Small Caps} text}\par"
+    cjk = _cjk_subset(tmp_path)
+    if cjk:  # cut without `locl` (other languages' forms): only its .notdef has no Unicode
+        preamble += "\n" + r"\font\cjk=" + f'"[{cjk}]:" at 10pt'
+        body += r"{\cjk 机器之心}\par"
     pdf, log = compile_tex(engine, preamble, body + "\n" + _FONT_MAX_PROBE)
-    tops = dict(re.findall(r"^FONTMAX \[?([\w.-]+?)(?:\.otf)?\]?:\S* (\d+)", log, re.M))
+    tops = {Path(name).stem: top for top, name in re.findall(r"^FONTMAX (\d+) (\S+)", log, re.M)}
     trimmed = {name: int(top) for name, top in tops.items() if name.startswith("lmroman") and name != "lmroman10-regular"}
     assert {"lmroman12-regular", "lmroman10-bold", "lmroman8-italic"} <= set(trimmed), tops
     assert all(top < 0xF0000 for top in trimmed.values()), trimmed
     assert "Missing character" not in log
     text = norm(pdf_text(pdf))
     assert "office affine fluff ffi fl a–b a—b “q”" in text and "Bold office" in text and "fluffy affix" in text
+    if cjk:
+        assert int(tops[cjk.stem]) < 0xF0000, tops
+        assert "机器之心" in text
     if charter:
         assert int(tops["XCharter-Roman"]) >= 0xF0000, tops  # its small caps live there
         assert re.search(r"Plain (Small Caps|SMALL CAPS|small caps) text", text, re.I), text
