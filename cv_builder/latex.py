@@ -614,8 +614,23 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
     same = _as_plain(text)
     if same is not None:
         return same
-    toks = _tokens(text, target, report, where)
-    return Latex(_assemble(toks, _WORD_BREAK_AFTER, LONG_WORD))
+    done = _ESCAPED.get((text, target))
+    if done is not None:
+        return done
+    said = Report()  # so that only a text escaped without a warning is reused (warnings name `where`)
+    out = Latex(_assemble(_tokens(text, target, said, where), _WORD_BREAK_AFTER, LONG_WORD))
+    if said.warnings:
+        for w in said.warnings if report is not None else ():
+            report.warn(w.message, w.file, w.line, w.column, w.path)
+    elif len(_ESCAPED) < 8192:
+        _ESCAPED[(text, target)] = out
+    return out
+
+
+# Texts that needed the character-by-character path and gave no warning, by target: names
+# with accents repeat across a long publication list (761 such escapes, 69 distinct texts,
+# for 1,000 generated publications).
+_ESCAPED: dict[tuple[str, Target], Latex] = {}
 
 
 @lru_cache(maxsize=8192)

@@ -323,6 +323,25 @@ def test_pdflatex_replacements_warn_once_per_char_and_where() -> None:
     assert len([w for w in report.warnings if "U+673A" in w.message]) == 2
 
 
+def test_a_repeated_text_escapes_alike_and_warns_at_each_place() -> None:
+    """Escaped texts are reused within a process (accented names repeat across a long
+    publication list), per engine; a text that warns is never reused, so each place it
+    appears at is still named, and a report-less call warns nobody."""
+    for target in (PDFLATEX, LUALATEX):
+        first, again = escape("Tomás Müller", target), escape("Tomás Müller", target, Report(), "f:1:1 x")
+        assert first == again and isinstance(again, Latex)
+    unicode = escape("Müller 机", LUALATEX)  # reused for LuaLaTeX, never for pdflatex
+    assert escape("Müller 机", LUALATEX) == unicode and "机" in unicode
+    said = Report()
+    assert "U+673A" in escape("Müller 机", PDFLATEX, said, "f.yaml:2:1 m") and len(said.warnings) == 1
+    report = Report()
+    assert escape("Zoë 机", PDFLATEX) == escape("Zoë 机", PDFLATEX, report, "f.yaml:3:1 a")
+    escape("Zoë 机", PDFLATEX, report, "f.yaml:4:1 b")
+    escape("Zoë 机", PDFLATEX, report, "f.yaml:4:1 b")
+    assert [(w.line, w.path) for w in report.warnings] == [(3, "a"), (4, "b")]
+    assert "U+673A" in report.warnings[0].message
+
+
 def test_pdflatex_combining_and_accents() -> None:
     report = Report()
     assert escape("q\u0301", PDFLATEX, report) == r"{\'{q}}"
