@@ -620,8 +620,9 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
     said = Report()  # so that only a text escaped without a warning is reused (warnings name `where`)
     out = Latex(_assemble(_tokens(text, target, said, where), _WORD_BREAK_AFTER, LONG_WORD))
     if said.warnings:
-        for w in said.warnings if report is not None else ():
-            report.warn(w.message, w.file, w.line, w.column, w.path)
+        if report is not None:
+            for w in said.warnings:
+                report.warn(w.message, w.file, w.line, w.column, w.path)
     elif len(_ESCAPED) < 8192:
         _ESCAPED[(text, target)] = out
     return out
