@@ -95,19 +95,13 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         with output_lock(directory):
-            from concurrent.futures import ThreadPoolExecutor  # not on the no-op path (cache.py)
-
-            with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
-                futures = [(pool.submit(_stage, path, data), path) for path, data in files.items()
-                           if not same_content(path, data)]  # an unchanged file keeps its mtime
-                errors = []
-                for future, path in futures:
-                    try:
-                        staged.append((future.result(), path))
-                    except OSError as exc:
-                        errors.append(exc)
-                if errors:
-                    raise errors[0]
+            changed = [(path, data) for path, data in files.items()
+                       if not same_content(path, data)]  # an unchanged file keeps its mtime
+            results = _stage_all(changed)
+            staged = [(tmp, path) for tmp, (path, _) in zip(results, changed) if isinstance(tmp, str)]
+            errors = [r for r in results if not isinstance(r, str)]
+            if errors:
+                raise errors[0]
             for tmp, path in staged:
                 os.replace(tmp, path)
             staged = []
@@ -118,3 +112,40 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
         raise CVError(f"cannot write to {directory}: {exc.strerror}") from None
     finally:
         _discard(tmp for tmp, _ in staged)
+
+
+def _stage_all(jobs: list[tuple[Path, bytes]], workers: int = 8) -> list:
+    """_stage each (path, data) on up to `workers` threads: per job, the temporary
+    name or the exception it raised. Plain threads: concurrent.futures would cost
+    its import (~10 ms, with logging) on the way from the finished PDF to output/."""
+    import threading
+
+    results: list = [None] * len(jobs)
+    pending = iter(range(len(jobs)))
+    take = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with take:
+                i = next(pending, None)
+            if i is None:
+                return
+            try:
+                results[i] = _stage(*jobs[i])
+            except BaseException as exc:  # handed to the caller, which raises it
+                results[i] = exc
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(workers, len(jobs)))]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # e.g. Ctrl-C while waiting: stop handing out files, remove what was staged
+        with take:
+            pending = iter(())
+        for thread in threads:
+            thread.join()
+        _discard(r for r in results if isinstance(r, str))
+        raise
+    return results

@@ -287,6 +287,28 @@ def test_publish_is_all_or_nothing_when_one_file_cannot_be_written(tmp_path, mon
     assert all(path.read_bytes() == data for path, data in files.items())
 
 
+def test_publish_interrupted_while_staging_leaves_old_files_and_no_temporaries(tmp_path, monkeypatch):
+    import threading
+
+    files = {tmp_path / f"f{i}.txt": f"new {i}".encode() for i in range(12)}
+    for path in files:
+        path.write_bytes(b"old")
+    real_join, calls = threading.Thread.join, []
+
+    def join(self, timeout=None):  # Ctrl-C arrives while the first worker is waited for
+        calls.append(self)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real_join(self, timeout)
+
+    monkeypatch.setattr(threading.Thread, "join", join)
+    with pytest.raises(KeyboardInterrupt):
+        publish(files)
+    monkeypatch.setattr(threading.Thread, "join", real_join)
+    assert all(path.read_bytes() == b"old" for path in files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([p.name for p in files] + [".cv_builder.lock"])
+
+
 def test_split_begin_keeps_line_numbers_and_adds_no_paragraph():
     from cv_builder.cache import split_begin
 
