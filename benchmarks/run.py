@@ -126,6 +126,20 @@ def floor(kind: str, binary: str, tmp: Path) -> float:
     return took
 
 
+# The issue's one absolute target (1,000 publications' Python stages, 0.3 s) was set on its
+# machine, where these imports took "about 0.1 s": timed here in the same run, they say how
+# much slower this machine runs Python, as the floor does for TeX.
+YARDSTICK = "import time; t = time.perf_counter(); import jinja2, yaml, bibtexparser, latexcodec; " \
+            "print(time.perf_counter() - t)"
+YARDSTICK_THERE = 0.1
+
+
+def yardstick() -> float:
+    r = subprocess.run([sys.executable, "-c", YARDSTICK], capture_output=True, text=True, check=True,
+                       stdin=subprocess.DEVNULL)
+    return float(r.stdout)
+
+
 def build(data: Path, out: Path, mode: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), SOURCE_DATE_EPOCH="1764028800")
     start = time.perf_counter()
@@ -166,6 +180,7 @@ def toggle(data: Path, i: int) -> None:
 def measure(mode: str, kind: str, binary: str, size: str, reps: int, tmp: Path) -> dict:
     rows: dict[str, list[dict]] = {"cold": [], "warm": [], "no-op": []}
     floors: list[float] = []
+    yardsticks: list[float] = []
     rewritten = False
     for rep in range(reps):
         where = Path(tempfile.mkdtemp(dir=tmp))
@@ -174,6 +189,7 @@ def measure(mode: str, kind: str, binary: str, size: str, reps: int, tmp: Path) 
         floors.append(floor(kind, binary, tmp))
         rows["cold"].append(build(data, out, mode))
         settle(out)
+        yardsticks.append(yardstick())
         floors.append(floor(kind, binary, tmp))
         toggle(data, rep)
         rows["warm"].append(build(data, out, mode))
@@ -183,7 +199,7 @@ def measure(mode: str, kind: str, binary: str, size: str, reps: int, tmp: Path) 
         rewritten |= out.stat().st_mtime_ns != before
         shutil.rmtree(where, ignore_errors=True)
     f = statistics.median(floors)
-    result = {"floor": f, "rewritten": rewritten}
+    result = {"floor": f, "rewritten": rewritten, "yardstick": statistics.median(yardsticks)}
     for case, runs in rows.items():
         med = statistics.median(r["wall"] for r in runs)
         result[case] = {"median": med, "ratio": med / f, "self_mib": max(r["self_mib"] for r in runs),
@@ -264,7 +280,10 @@ def report(results: dict, reps: int) -> None:
     big = results.get(("pdflatex", "1000"))
     if big:
         py = big["cold"]["python"]
+        slower = statistics.median(r["yardstick"] for r in results.values()) / YARDSTICK_THERE
         print(f"  {'1,000 publications, Python load→render':<46} {py:5.2f} s (≤ 0.3 s): {'pass' if py <= 0.3 else 'MISS'}")
+        print(f"  {'  the same, scaled to the issue machine':<46} {py / slower:5.2f} s (≤ 0.3 s; this machine ran the "
+              f"issue's 0.1 s import yardstick {slower:.1f}x slower): {'pass' if py / slower <= 0.3 else 'MISS'}")
     peak = max(c["self_mib"] for r in results.values() for c in (r["cold"], r["warm"], r["no-op"]))
     print(f"  {'peak memory of the Python process':<46} {peak:5.1f} MiB (≤ 60 MiB): {'pass' if peak <= 60 else 'MISS'}")
 
