@@ -45,7 +45,7 @@ LETTER = """\
   section_order: [awards]
   section_titles: {Service: Professional Service}
   footer: {name: false, page_numbers: true, last_updated: false}
-  pdf_title: 'Ada''s CV (v2) \input{x} 50% #1 ~ü 机 🌟'
+  pdf_title: 'Ada''s CV (v2) \\input{x} 50% #1 ~ü 机 🌟'
   pdf_author: Ada E.
   pdf_subject: Curriculum Vitae
   pdf_keywords: [testing, design]
