@@ -34,6 +34,7 @@ class RealBib:
     path: str  # relative to tests/data/bib
     owner: str  # the person the file belongs to, as they would write it in cv.yaml
     literal: tuple[str, ...] = ()  # text the source escapes on purpose (E{\_}G), allowed as printed
+    absent: tuple[str, ...] = ()  # text a reader must not see, e.g. a name split at a stray comma
 
 
 # The owner per file is from SOURCES.md; written as a person would type their own name
@@ -43,6 +44,9 @@ CORPUS = [
     RealBib("alfolio/alfolio_template_papers.bib", "Albert Einstein"),
     RealBib("alfolio/1zeryu_papers.bib", "Yukun Zhou"),
     RealBib("alfolio/0x404_papers.bib", "Qunhong Zeng"),
+    # "Yuan*, Zhihang, and Xie, Bin": a stray comma must not print the name family-first
+    RealBib("alfolio/42shawn_papers.bib", "Yuzhang Shang", absent=("Yuan, Zhihang",)),
+    RealBib("alfolio/0merle0_papers.bib", "Jacob Gershon"),
     RealBib("academicpages/vajpeyi_publications.bib", "Avi Vajpeyi"),
     RealBib("academicpages/akins_publications.bib", "Hollis Akins"),
     RealBib("hugoblox/seewald_cite_joined.bib", "Nicholas Seewald"),
@@ -125,7 +129,7 @@ def read_raw(path: Path) -> list[RawEntry]:
         body = text[match.end():_closing(text, brace) - 1]
         key = body.split(",", 1)[0].strip()
         fields = {}
-        for name in SHOWN:
+        for name in (*SHOWN, "arxiv"):
             value = _value(body, name)
             if value is not None:
                 fields[name] = value
@@ -257,6 +261,9 @@ sections:
 
 # A command's name glued to the text ("mkbibquoteDe Motu"), a stray brace, a caret, an underscore.
 FORBIDDEN = re.compile(r"\\[A-Za-z]+|[{}^_]")
+# A comma doubled where a field ending in one meets the next: "Courier Corporation,, 1956".
+# (Not " ,": pdftotext puts a space after a raised mark, "Yuan* , Shang", that TeX did not set.)
+DOUBLED = re.compile(r",\s*,")
 
 
 def build(case: RealBib, tmp_path: Path) -> tuple[PDF, str]:
@@ -292,12 +299,24 @@ def test_real_bib_builds_complete_and_clean(case: RealBib, tmp_path: Path) -> No
             line = line.replace(allowed, " ")
         for match in FORBIDDEN.finditer(line):
             problems.append(f"PDF text line {number} contains {match.group(0)!r}: {line.strip()!r}")
-    shown = " ".join(v for e in read_raw(path) for v in e.fields.values())
+        for match in DOUBLED.finditer(line):
+            problems.append(f"PDF text line {number} has doubled punctuation {match.group(0)!r}: {line.strip()!r}")
+    flowing = " ".join(text.split())
+    for unwanted in case.absent:
+        if unwanted in flowing:
+            problems.append(f"PDF text contains {unwanted!r}")
+    shown = " ".join(e.fields[k] for e in read_raw(path) for k in SHOWN if k in e.fields)
     words = plain_words(shown)
     lowered = unicodedata.normalize("NFKD", text).casefold()
     for name in sorted(command_names(shown)):
         if printed_command(name, lowered, words):
             problems.append(f"PDF text contains the command name {name!r}")
+
+    # al-folio's `arxiv` field is a link to the paper
+    for e in entries:
+        arxiv = re.search(r"\d{4}\.\d{4,5}|[a-z.-]+/\d{7}", e.fields.get("arxiv", ""))
+        if arxiv and not any(arxiv.group(0) in uri for uri in pdf.uris):
+            problems.append(f"{e.key} (line {e.line}): no link to arXiv {arxiv.group(0)}")
 
     # the owner is bold (by font) in each of their entries, plus the header
     mine = owner_entries(entries, case.owner)
