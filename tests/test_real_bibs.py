@@ -51,6 +51,7 @@ CORPUS = [
     RealBib("academicpages/akins_publications.bib", "Hollis Akins"),
     RealBib("hugoblox/seewald_cite_joined.bib", "Nicholas Seewald"),
     RealBib("zotero/pieterminator_my_library.bib", "Andre Scedrov"),
+    RealBib("zotero/wood_exported_items.bib", "George Wood"),
     RealBib("handkept/thompson_my_library.bib", "Jake Thompson"),
     RealBib("dblp/limaye_dblp_excerpt.bib", "Nutan Limaye"),
     RealBib("inspire/xie_inspire_citeall.bib", "Keping Xie"),
