@@ -98,16 +98,14 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def default_data() -> Path:
-    """data/cv.yaml in the working directory, else the sample shipped with the package."""
-    local = Path("data/cv.yaml")
-    if local.is_file():
-        return local
-    from .render import PACKAGE_DIR
+    """data/cv.yaml in the working directory (build and check say how to start when it is missing)."""
+    return Path("data/cv.yaml")
 
-    for candidate in (PACKAGE_DIR / "data" / "cv.yaml", PACKAGE_DIR.parent / "data" / "cv.yaml"):
-        if candidate.is_file():
-            return candidate
-    return local
+
+START_HINT = ("no data/cv.yaml here, so there is nothing to build. To start:\n"
+              "  python -m cv_builder init               a blank CV to fill in (data/cv.yaml, data/publications.bib)\n"
+              "  python -m cv_builder import FILE        your RenderCV or JSON Resume CV, converted\n"
+              "  python -m cv_builder --data FILE        build a cv.yaml kept elsewhere")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,6 +193,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"wrote {args.output}", file=sys.stderr)
         return EXIT_OK
     data = args.data or default_data()
+    if args.data is None and args.command in ("build", "check") and not data.is_file():
+        print(f"cv_builder: {START_HINT}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "themes":
         from .render import themes
 

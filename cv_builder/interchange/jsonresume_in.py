@@ -208,6 +208,8 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
         fields["url"] = web_url(get("url")) or ""
     if get("summary"):
         fields["abstract"] = get("summary") or ""
+        imp.note(n.items["summary"], f"{path}.summary", "kept as the abstract in publications.bib; "
+                                                        "the CV does not print abstracts")
     name = imp.person.get("name")
     authors = [name] if name else []
     if name:

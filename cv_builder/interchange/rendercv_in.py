@@ -228,7 +228,7 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
         fields["year"] = when[:4]
         if len(when) >= 7 and when[4] == "-":
             fields["month"] = str(int(when[5:7]))
-    for key in ("doi", "url"):
+    for key in ("doi", "url") + _BIB_FIELDS:  # the last are not RenderCV's, but BibTeX has a place for them
         if text(n.items.get(key)):
             fields[key] = text(n.items[key]) or ""
     if equal:
@@ -238,10 +238,11 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
     record = BibRecord(venue_type(venue), fields, authors)
     if venue:
         fields[{"inproceedings": "booktitle", "misc": "howpublished"}.get(record.type, "journal")] = venue
-    _extra(imp, n, path, {"title", "authors", "journal", "date", "doi", "url"})
+    _extra(imp, n, path, {"title", "authors", "journal", "date", "doi", "url", *_BIB_FIELDS})
     return imp.add(record)
 
 
+_BIB_FIELDS = ("volume", "number", "pages", "publisher", "note", "eprint", "abstract")
 _CONFERENCE = re.compile(r"conference|proceedings|workshop|symposium|\b(NeurIPS|NIPS|ICML|ICLR|CVPR|ICCV|ECCV|"
                          r"ACL|EMNLP|NAACL|COLING|AAAI|IJCAI|KDD|SIGIR|SIGGRAPH|CHI|WWW|ICRA|IROS|UAI|"
                          r"AISTATS|COLT|MICCAI|INTERSPEECH|ICASSP)\b", re.I)

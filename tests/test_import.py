@@ -1,0 +1,278 @@
+"""`python -m cv_builder import`: RenderCV and JSON Resume files into cv.yaml and publications.bib.
+
+The end-to-end tests import the formats' own example files (tests/data/interchange/), build the
+result with pdflatex and read the PDF back: every fact of the source must be in it."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PDF, ROOT, have_system, run_cli, squash
+from cv_builder.errors import Report
+from cv_builder.bibtex import load_bib
+from cv_builder.interchange.detect import JSONRESUME, RENDERCV, kind_of
+from cv_builder.interchange.importer import convert
+from cv_builder.interchange.intake import BibRecord, bullet
+from cv_builder.interchange.write_bib import bib_text
+from cv_builder.load import parse_yaml
+
+INTERCHANGE = ROOT / "tests" / "data" / "interchange"
+RENDERCV_EXAMPLE = INTERCHANGE / "John_Doe_ClassicTheme_CV.yaml"
+JSONRESUME_EXAMPLE = INTERCHANGE / "sample.resume.json"
+needs_pdflatex = pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- detection ---------------------------------------------------------------
+
+def test_kind_of_tells_the_formats_apart():
+    assert kind_of(parse_yaml(RENDERCV_EXAMPLE.read_text(encoding="utf-8"), "x")) == RENDERCV
+    assert kind_of(parse_yaml(JSONRESUME_EXAMPLE.read_text(encoding="utf-8"), "x")) == JSONRESUME
+    assert kind_of(parse_yaml((ROOT / "data" / "cv.yaml").read_text(encoding="utf-8"), "x")) is None
+    assert kind_of(parse_yaml("title: a note\nitems: [1]\n", "x")) is None
+
+
+@pytest.mark.parametrize("source, kind", [(RENDERCV_EXAMPLE, "RenderCV"), (JSONRESUME_EXAMPLE, "JSON Resume")])
+def test_check_and_build_name_the_format_and_the_import_command(source, kind, tmp_path):
+    for command in (["check"], []):
+        proc = run_cli(*command, "--data", str(source), cwd=tmp_path)
+        assert proc.returncode == 1
+        assert f"this looks like a {kind} file" in proc.stderr
+        hint = next(line for line in proc.stderr.splitlines() if "hint:" in line)
+        assert re.search(rf"python -m cv_builder import \S*/{re.escape(source.name)} ", hint), hint
+        assert "unknown key" not in proc.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_no_data_says_how_to_start(tmp_path):
+    for command in ([], ["check"], ["build", "--engine", "pdflatex"]):
+        proc = run_cli(*command, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert "no data/cv.yaml" in proc.stderr
+        assert "python -m cv_builder init" in proc.stderr
+        assert "python -m cv_builder import FILE" in proc.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was built
+
+
+# --- the pieces ----------------------------------------------------------------
+
+def test_rendercv_nested_highlights_become_sub_bullets():
+    assert bullet("Main point - first - second", nested=True) == {"text": "Main point",
+                                                                  "details": ["first", "second"]}
+    assert bullet("Main point\n  - first\n  - second", nested=True) == {"text": "Main point",
+                                                                        "details": ["first", "second"]}
+    assert bullet("Co-Founder & CTO", nested=True) == "Co-Founder & CTO"
+    assert bullet("a - b", nested=False) == "a - b"
+
+
+def test_bibtex_special_characters_read_back_as_written(tmp_path):
+    title = r"Fish & Chips: 100% of $5 #1 snake_case {braces} a~b x^2 back\slash"
+    record = BibRecord("article", {"title": title, "journal": "J. R&D", "year": "2024",
+                                   "url": "https://example.org/a_b%20c"}, ["Ann O'Neil", "Bob Smith and Sons"],
+                       key="oneil2024fish")
+    bib = write(tmp_path / "p.bib", bib_text([record], "x"))
+    (entry,) = load_bib(bib, Report())
+    assert entry.fields["title"] == title
+    assert entry.fields["journal"] == "J. R&D"
+    assert entry.fields["url"] == "https://example.org/a_b%20c"
+    assert entry.type == "article" and entry.key == "oneil2024fish"
+    assert "Bob Smith and Sons" in entry.fields["author"]  # braced: one author, not two
+
+
+RENDERCV_SMALL = """\
+cv:
+  name: Jane Roe
+  headline: Postdoc
+  phone: tel:+1-609-999-9995
+  photo: jane.jpg
+  social_networks:
+    - network: Mastodon
+      username: '@jane@sigmoid.social'
+    - network: Google Scholar
+      username: abcDEF
+    - network: Nowhere
+      username: jr
+  custom_connections:
+    - placeholder: Lab page
+      url: https://lab.example.org
+      fontawesome_icon: flask
+  sections:
+    papers:
+      - title: 'Joint work: A & B'
+        authors: ['Ann Lee*', '**Jane Roe***', 'Bo Li†']
+        journal: arXiv preprint
+        date: 2024-03
+        url: https://arxiv.org/abs/2403.00001
+        pages: 1-9
+        cited_by: 12
+    Experience:
+      - company: Acme
+        position: Scientist
+        start_date: 2020
+        end_date: present
+        date: Fall 2019
+        awards: many
+design:
+  theme: moderncv
+  page:
+    size: us-letter
+    top_margin: 2cm
+    left_margin: 0.7in
+    show_top_note: false
+  colors:
+    section_titles: rgb(0, 79, 144)
+    links: rgb(1, 2, 3)
+  templates:
+    single_date: MONTH_NAME YEAR
+"""
+
+
+def test_rendercv_details_design_and_leftovers(tmp_path):
+    source = write(tmp_path / "rendercv.yaml", RENDERCV_SMALL)
+    proc = run_cli("import", str(source), "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    cv = yaml.safe_load((tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8"))
+    person = cv["person"]
+    assert person["position"] == "Postdoc" and person["phone"] == "+1-609-999-9995"
+    assert person["scholar"] == "abcDEF"
+    assert {"label": "Mastodon: @jane@sigmoid.social", "url": "https://sigmoid.social/@jane"} in person["links"]
+    assert {"label": "Lab page", "url": "https://lab.example.org"} in person["links"]
+    assert cv["design"] == {"theme": "compact", "paper": "letter", "margins": {"top": "2cm", "left": "0.7in"},
+                            "accent_color": "#004F90", "date_format": "Month YYYY"}
+    assert cv["publications"]["owner"] == ["Jane Roe"]
+    papers, experience = cv["sections"]
+    assert papers["title"] == "Papers" and papers["kind"] == "publications"
+    assert experience["entries"] == [{"title": "Scientist", "organization": "Acme", "start": "2020",
+                                      "end": "present"}]
+    bib = (tmp_path / "out" / "publications.bib").read_text(encoding="utf-8")
+    assert "@misc{lee2024joint," in bib and papers["filter"]["keys"] == ["lee2024joint"]
+    assert "title = {{Joint work: A \\& B}}" in bib
+    assert "author = {Ann Lee and Jane Roe and Bo Li}" in bib
+    assert "equal_contribution = {1,2}" in bib and "corresponding = {3}" in bib
+    # Located warnings for what has no place, each kept as a comment in cv.yaml.
+    text = (tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8")
+    for line, path in ((5, "cv.photo"), (11, "cv.social_networks[2]"), (25, "cv.sections.papers[0].cited_by"),
+                       (31, "cv.sections.Experience[0].date"), (32, "cv.sections.Experience[0].awards"),
+                       (39, "design.page.show_top_note"), (42, "design.colors.links")):
+        assert f"{source}:{line}: {path}: " in proc.stderr, path
+        assert f"# rendercv.yaml:{line}: {path}: " in text.replace(str(tmp_path) + "/", ""), path
+    assert "#   jane.jpg" in text and "#   12" in text and "pages = {1-9}" in bib
+    check = run_cli("check", "--data", "out/cv.yaml", cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+
+
+def test_import_refuses_to_overwrite_without_force(tmp_path):
+    (tmp_path / "data").mkdir()
+    cv = write(tmp_path / "data" / "cv.yaml", "person: {name: Mine}\n")
+    proc = run_cli("import", str(JSONRESUME_EXAMPLE), cwd=tmp_path)
+    assert proc.returncode == 1 and "already exist" in proc.stderr and "--force" in proc.stderr
+    assert cv.read_text(encoding="utf-8") == "person: {name: Mine}\n"
+    assert not (tmp_path / "data" / "publications.bib").exists()
+    proc = run_cli("import", str(JSONRESUME_EXAMPLE), "--force", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Richard Hendriks" in cv.read_text(encoding="utf-8")
+    assert "build it: python -m cv_builder\n" in proc.stderr
+
+
+def test_json_resume_as_yaml_and_with_tabs(tmp_path):
+    data = json.loads(JSONRESUME_EXAMPLE.read_text(encoding="utf-8"))
+    as_yaml = write(tmp_path / "resume.yaml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    as_tabs = write(tmp_path / "resume.json", json.dumps(data, indent="\t", ensure_ascii=False))
+    assert convert(as_yaml).sections == convert(as_tabs).sections == convert(JSONRESUME_EXAMPLE).sections
+
+
+def test_not_a_cv_is_an_error(tmp_path):
+    proc = run_cli("import", str(ROOT / "data" / "cv.yaml"), "out", cwd=tmp_path)
+    assert proc.returncode == 1 and "neither a RenderCV nor a JSON Resume file" in proc.stderr
+    assert "already a cv_builder cv.yaml" in proc.stderr and not (tmp_path / "out").exists()
+
+
+# --- end to end: the formats' own examples, every fact in the PDF -----------------
+
+def _plain(markdown: str) -> str:
+    """What a reader sees of RenderCV's Markdown: link text, no emphasis stars."""
+    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown).replace("**", "").strip("*")
+
+
+def _month(value: str) -> str:
+    """A source date as the default theme prints it (YYYY.MM), or present."""
+    value = str(value)
+    return value if value == "present" else value[:7].replace("-", ".")
+
+
+def rendercv_facts(path: Path) -> list[str]:
+    cv = yaml.safe_load(path.read_text(encoding="utf-8"))["cv"]
+    facts = [cv["name"], cv["location"], cv["email"]]
+    facts += [n["username"] for n in cv["social_networks"]]
+    for key, entries in cv["sections"].items():
+        facts.append(key.replace("_", " ").title())
+        for e in entries:
+            if isinstance(e, str):
+                facts.append(_plain(e))
+                continue
+            for field in ("institution", "area", "degree", "company", "position", "name", "location", "summary",
+                          "title", "journal", "label", "details", "bullet", "number", "reversed_number"):
+                if e.get(field):
+                    facts.append(_plain(str(e[field])))
+            facts += [_plain(a) for a in e.get("authors", [])]
+            # A publication's date prints as its year (the .bib keeps the month); an entry's as YYYY.MM.
+            facts += [str(e[k])[:4] if "authors" in e else _month(e[k])
+                      for k in ("start_date", "end_date", "date") if e.get(k)]
+            for h in e.get("highlights") or []:
+                facts += [part for part in re.split(r"\s+-\s+", h)]
+    return facts
+
+
+def jsonresume_facts(path: Path) -> list[str]:
+    r = json.loads(path.read_text(encoding="utf-8"))
+    b = r["basics"]
+    facts = [b[k] for k in ("name", "label", "email", "phone", "summary")]
+    facts += list(b["location"].values()) + [p["username"] for p in b["profiles"]]
+    for key, entries in r.items():
+        if key in ("basics", "meta", "$schema"):
+            continue
+        for e in entries:
+            for field, value in e.items():
+                if field == "url" or (key, field) == ("publications", "summary"):
+                    continue  # a link target; a paper's summary, kept as its abstract (the CV prints none)
+                if field in ("startDate", "endDate", "date", "releaseDate"):
+                    facts.append(_month(value) if field != "releaseDate" else value[:4])
+                elif isinstance(value, list):
+                    facts += value
+                else:
+                    facts.append(value)
+    return facts
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("source, facts", [(RENDERCV_EXAMPLE, rendercv_facts),
+                                           (JSONRESUME_EXAMPLE, jsonresume_facts)])
+def test_imported_example_builds_with_every_fact(source, facts, tmp_path):
+    proc = run_cli("import", str(source), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    check = run_cli("check", cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    assert "warning" not in check.stderr, check.stderr
+    build = run_cli("--engine", "pdflatex", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    if source == JSONRESUME_EXAMPLE:
+        assert "abstract = {Innovative middle-out compression" in (tmp_path / "data" / "publications.bib").read_text(
+            encoding="utf-8")
+    text = _fold(squash(PDF(tmp_path / "output" / "cv.pdf").pdftotext()))
+    missing = [f for f in facts(source) if _fold(squash(str(f))) not in text]
+    assert not missing, missing
+
+
+def _fold(text: str) -> str:
+    """Typography a PDF adds (ligatures, curly quotes) folded away, so source text can be found."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'}))
