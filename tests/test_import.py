@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -276,3 +278,45 @@ def _fold(text: str) -> str:
     """Typography a PDF adds (ligatures, curly quotes) folded away, so source text can be found."""
     text = unicodedata.normalize("NFKC", text)
     return text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'}))
+
+
+NESTED_CV = """\
+person: {name: Nora Nested}
+sections:
+  - title: Experience
+    entries:
+      - title: Research Intern
+        organization: Example Lab
+        start: 2021-05
+        end: 2021-08
+        details:
+          - Wrote the first bullet
+          - text: Published research at venues
+            details:
+              - ICML main conference paper
+              - NeurIPS workshop paper
+          - Wrote the last bullet
+"""
+
+
+def _indent(layout: str, phrase: str) -> int:
+    line = next(line for line in layout.splitlines() if phrase in line)
+    return line.index(phrase)
+
+
+@needs_pdflatex
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="no pdftotext (poppler-utils)")
+@pytest.mark.parametrize("theme", ["classic", "modern", "compact"])
+def test_sub_bullets_print_as_a_nested_list(theme, tmp_path):
+    write(tmp_path / "cv.yaml", NESTED_CV)
+    write(tmp_path / "publications.bib", "")
+    proc = run_cli("--data", "cv.yaml", "--theme", theme, "--engine", "pdflatex", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    layout = subprocess.run(["pdftotext", "-layout", "output/cv.pdf", "-"], cwd=tmp_path, capture_output=True,
+                            text=True, check=True).stdout
+    outer = _indent(layout, "Published research at venues")
+    assert _indent(layout, "Wrote the first bullet") == outer == _indent(layout, "Wrote the last bullet")
+    assert _indent(layout, "ICML main conference paper") > outer
+    assert _indent(layout, "NeurIPS workshop paper") == _indent(layout, "ICML main conference paper")
+    order = [layout.index(p) for p in ("first bullet", "Published research", "ICML", "NeurIPS", "last bullet")]
+    assert order == sorted(order)
