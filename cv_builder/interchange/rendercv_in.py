@@ -77,6 +77,9 @@ def _person(imp: Imported, cv: Map) -> None:
                 url = web_url(text(item.items.get("url"))) if isinstance(item, Map) else None
                 if label and url:
                     imp.person.setdefault("links", []).append({"label": label, "url": url})
+                    if isinstance(item, Map) and text(item.items.get("fontawesome_icon")):
+                        imp.note(item, f"{path}[{i}]", f"the link {label!r} is shown without its icon "
+                                                       "(cv_builder's themes choose their own)")
                 else:
                     imp.leave(item, f"{path}[{i}]", "a connection without a link has no place in cv_builder's "
                                                     "header", item)
