@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import PDF, ROOT, have_system, run_cli, squash
-from cv_builder.errors import Report
+
 from cv_builder.bibtex import load_bib
+from cv_builder.errors import Report
 from cv_builder.interchange.detect import JSONRESUME, RENDERCV, kind_of
 from cv_builder.interchange.importer import convert
 from cv_builder.interchange.intake import BibRecord, bullet

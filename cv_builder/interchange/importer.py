@@ -56,8 +56,8 @@ def run_import(source: Path, directory: Path, force: bool = False) -> tuple[list
     warnings += [str(item) for item in imp.notes]
     data = directory / "cv.yaml"
     build = "python -m cv_builder" if data == Path("data/cv.yaml") else f"python -m cv_builder --data {data}"
-    lines = [f"read {source} as a {imp.kind} file: {len(imp.sections)} sections, "
-             f"{len(imp.publications)} publications",
+    lines = [(f"read {source} as a {imp.kind} file: {len(imp.sections)} sections, "
+              f"{len(imp.publications)} publications"),
              f"wrote {', '.join(str(p) for p in targets)}",
              f"check it: {build.replace('cv_builder', 'cv_builder check', 1)}",
              f"build it: {build}"]

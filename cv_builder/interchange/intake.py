@@ -130,6 +130,11 @@ def text(node: Node | None) -> str | None:
     return node.raw.strip() or None
 
 
+def get(node: Node, key: str) -> str | None:
+    """The text of a mapping's `key` (see text)."""
+    return text(node.items.get(key)) if isinstance(node, Map) else None
+
+
 def date(imp: Imported, node: Node | None, path: str) -> str | None:
     """A date as cv_builder writes it (YYYY, YYYY-MM, YYYY-MM-DD, 'Fall 2025', present)."""
     raw = text(node)
@@ -149,7 +154,7 @@ def web_url(raw: str | None) -> str | None:
     """An http(s) URL; a bare host (example.com/x) gets https://."""
     if not raw:
         return None
-    if re.match(r"^(https?://|mailto:)", raw, re.I):
+    if re.match(r"^(https?://|mailto:)", raw, re.IGNORECASE):
         return raw
     if re.match(r"^[\w-]+(\.[\w-]+)+(/\S*)?$", raw):
         return "https://" + raw

@@ -5,9 +5,12 @@ other top-level list becomes a section, in the file's order.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ..load import Map, Node, Seq
 from .detect import JSONRESUME
-from .intake import BibRecord, Imported, bullet, date, entry, host, profile, text, web_url
+from .intake import BibRecord, Imported, bullet, date, entry, get, host, profile, text, web_url
 from .rendercv_in import venue_type
 
 _TITLES = {"work": "Experience", "volunteer": "Volunteering", "education": "Education", "awards": "Awards",
@@ -43,12 +46,11 @@ def _used(imp: Imported, n: Node, path: str, used: set[str]) -> None:
 
 
 def _basics(imp: Imported, b: Map) -> None:
-    get = lambda k: text(b.items.get(k))  # noqa: E731
-    for key, field in (("name", "name"), ("label", "position"), ("email", "email"), ("phone", "phone")):
-        if get(key):
-            imp.person[field] = get(key)
-    if web_url(get("url")):
-        imp.person["homepage"] = web_url(get("url"))
+    for key, name in (("name", "name"), ("label", "position"), ("email", "email"), ("phone", "phone")):
+        if get(b, key):
+            imp.person[name] = get(b, key)
+    if web_url(get(b, "url")):
+        imp.person["homepage"] = web_url(get(b, "url"))
     loc = b.items.get("location")
     if isinstance(loc, Map):
         parts = [text(loc.items.get(k)) for k in ("address", "city", "region", "postalCode", "countryCode")]
@@ -60,8 +62,8 @@ def _basics(imp: Imported, b: Map) -> None:
         if isinstance(p, Map):
             profile(imp, p, f"basics.profiles[{i}]", text(p.items.get("network")), text(p.items.get("username")),
                     text(p.items.get("url")))
-    if get("summary"):
-        imp.sections.append({"title": "Summary", "kind": "text", "text": get("summary")})
+    if get(b, "summary"):
+        imp.sections.append({"title": "Summary", "kind": "text", "text": get(b, "summary")})
     _used(imp, b, "basics", {"name", "label", "email", "phone", "url", "location", "profiles", "summary"})
 
 
@@ -98,8 +100,7 @@ def _section(imp: Imported, key: str, node: Seq) -> None:
 
 def _dated(imp: Imported, n: Map, path: str, title: str | None, organization: str | None,
            summary_keys: tuple[str, ...], used: set[str], more: list | None = None) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
-    lines = [get(k) for k in summary_keys if get(k)]
+    lines = [line for line in (get(n, k) for k in summary_keys) if line]
     details: list = [bullet(line, nested=False) for line in lines[1:]]
     details += [bullet(h, nested=False) for h in _words(n.items.get("highlights"))] + list(more or [])
     start = date(imp, n.items.get("startDate"), f"{path}.startDate")
@@ -107,55 +108,50 @@ def _dated(imp: Imported, n: Map, path: str, title: str | None, organization: st
     single = date(imp, n.items.get("date"), f"{path}.date")
     if start and end == start:
         single, start, end = start, None, None  # a one-day project
-    url = web_url(get("url"))
+    url = web_url(get(n, "url"))
     _used(imp, n, path, used | set(summary_keys) | {"highlights", "startDate", "endDate", "date", "url",
                                                     "location"})
     return entry(title=title, organization=organization, subtitle=lines[0] if lines else None,
-                 location=get("location"), start=start, end=end, date=single, details=details,
+                 location=get(n, "location"), start=start, end=end, date=single, details=details,
                  links=[{"label": host(url), "url": url}] if url else [])
 
 
 def _work(imp: Imported, n: Map, path: str) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
-    return _dated(imp, n, path, get("position"), get("name") or get("company"), ("description", "summary"),
-                  {"position", "name", "company"})
+    return _dated(imp, n, path, get(n, "position"), get(n, "name") or get(n, "company"),
+                  ("description", "summary"), {"position", "name", "company"})
 
 
 def _volunteer(imp: Imported, n: Map, path: str) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
-    return _dated(imp, n, path, get("position"), get("organization"), ("summary",), {"position", "organization"})
+    return _dated(imp, n, path, get(n, "position"), get(n, "organization"), ("summary",),
+                  {"position", "organization"})
 
 
 def _education(imp: Imported, n: Map, path: str) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
-    degree, area = get("studyType"), get("area")
-    more: list = [f"Score: {get('score')}"] if get("score") else []
+    degree, area = get(n, "studyType"), get(n, "area")
+    more: list = [f"Score: {get(n, 'score')}"] if get(n, "score") else []
     courses = _words(n.items.get("courses"))
     if courses:
         more.append({"text": "Courses", "details": courses})
     return _dated(imp, n, path, f"{degree} in {area}" if degree and area else degree or area,
-                  get("institution"), (), {"studyType", "area", "institution", "score", "courses"}, more)
+                  get(n, "institution"), (), {"studyType", "area", "institution", "score", "courses"}, more)
 
 
 def _award(imp: Imported, n: Map, path: str) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
-    return _dated(imp, n, path, get("title"), get("awarder"), ("summary",), {"title", "awarder"})
+    return _dated(imp, n, path, get(n, "title"), get(n, "awarder"), ("summary",), {"title", "awarder"})
 
 
 def _certificate(imp: Imported, n: Map, path: str) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
-    return _dated(imp, n, path, get("name"), get("issuer"), (), {"name", "issuer"})
+    return _dated(imp, n, path, get(n, "name"), get(n, "issuer"), (), {"name", "issuer"})
 
 
 def _project(imp: Imported, n: Map, path: str) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
     more: list = []
     for key, label in (("roles", "Roles"), ("keywords", "Keywords")):
         if _words(n.items.get(key)):
             more.append(f"{label}: {', '.join(_words(n.items[key]))}")
-    if get("type"):
-        more.append(f"Type: {get('type')}")
-    return _dated(imp, n, path, get("name"), get("entity"), ("description",),
+    if get(n, "type"):
+        more.append(f"Type: {get(n, 'type')}")
+    return _dated(imp, n, path, get(n, "name"), get(n, "entity"), ("description",),
                   {"name", "entity", "roles", "keywords", "type"}, more)
 
 
@@ -191,10 +187,9 @@ def _reference(imp: Imported, n: Map, path: str) -> dict:
 
 
 def _publication(imp: Imported, n: Map, path: str) -> str:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
-    publisher = get("publisher")
+    publisher = get(n, "publisher")
     kind = venue_type(publisher)
-    fields: dict[str, str] = {"title": get("name") or ""}
+    fields: dict[str, str] = {"title": get(n, "name") or ""}
     if publisher:
         fields[{"inproceedings": "booktitle", "article": "publisher"}.get(kind, "howpublished")] = publisher
     if kind == "article":
@@ -204,10 +199,10 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
         fields["year"] = when[:4]
         if len(when) >= 7:
             fields["month"] = str(int(when[5:7]))
-    if web_url(get("url")):
-        fields["url"] = web_url(get("url")) or ""
-    if get("summary"):
-        fields["abstract"] = get("summary") or ""
+    if web_url(get(n, "url")):
+        fields["url"] = web_url(get(n, "url")) or ""
+    if get(n, "summary"):
+        fields["abstract"] = get(n, "summary") or ""
         imp.note(n.items["summary"], f"{path}.summary", "kept as the abstract in publications.bib; "
                                                         "the CV does not print abstracts")
     name = imp.person.get("name")
@@ -221,6 +216,7 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
     return imp.add(BibRecord(kind, fields, authors))
 
 
-_ENTRY = {"work": _work, "volunteer": _volunteer, "education": _education, "awards": _award,
-          "certificates": _certificate, "projects": _project, "skills": _skill, "languages": _language,
-          "interests": _interest, "references": _reference, "publications": _publication}
+_ENTRY: dict[str, Callable[[Imported, Map, str], Any]] = {
+    "work": _work, "volunteer": _volunteer, "education": _education, "awards": _award,
+    "certificates": _certificate, "projects": _project, "skills": _skill, "languages": _language,
+    "interests": _interest, "references": _reference, "publications": _publication}

@@ -10,7 +10,7 @@ import re
 
 from ..load import Map, Node, Seq
 from .detect import RENDERCV
-from .intake import BibRecord, Imported, bullet, date, entry, profile, text, web_url
+from .intake import BibRecord, Imported, bullet, date, entry, get, profile, text, web_url
 
 _PERSON = {"name": "name", "headline": "position", "label": "position", "location": "location",
            "email": "email", "phone": "phone", "website": "homepage"}
@@ -134,9 +134,9 @@ def _section(imp: Imported, at: Node, key: str, node: Node) -> None:
             entries.append(entry(key=text(n.items["label"]), value=text(n.items["details"])))
             _extra(imp, n, here, {"label", "details"})
         elif kind in ("bullet", "numbered", "reversed_numbered"):
-            field = {"bullet": "bullet", "numbered": "number", "reversed_numbered": "reversed_number"}[kind]
-            entries.append(text(n.items[field]))
-            _extra(imp, n, here, {field})
+            which = {"bullet": "bullet", "numbered": "number", "reversed_numbered": "reversed_number"}[kind]
+            entries.append(text(n.items[which]))
+            _extra(imp, n, here, {which})
         else:
             imp.leave(n, here, "an entry of no RenderCV type cv_builder knows", n)
     if kind == "publication":
@@ -169,15 +169,14 @@ def _extra(imp: Imported, node: Map, path: str, used: set[str]) -> None:
 
 
 def _dated(imp: Imported, n: Map, path: str, kind: str) -> dict:
-    get = lambda k: text(n.items.get(k))  # noqa: E731
     if kind == "education":
-        degree, area = get("degree"), get("area")
+        degree, area = get(n, "degree"), get(n, "area")
         title = f"{degree} in {area}" if degree and area else degree or area
-        organization, used = get("institution"), {"degree", "area", "institution"}
+        organization, used = get(n, "institution"), {"degree", "area", "institution"}
     elif kind == "experience":
-        title, organization, used = get("position"), get("company"), {"position", "company"}
+        title, organization, used = get(n, "position"), get(n, "company"), {"position", "company"}
     else:
-        title, organization, used = get("name"), None, {"name"}
+        title, organization, used = get(n, "name"), None, {"name"}
     start, end = date(imp, n.items.get("start_date"), f"{path}.start_date"), \
         date(imp, n.items.get("end_date"), f"{path}.end_date")
     single = date(imp, n.items.get("date"), f"{path}.date")
@@ -188,11 +187,11 @@ def _dated(imp: Imported, n: Map, path: str, kind: str) -> dict:
     if end and not start and not single:
         single, end = (None, end) if end == "present" else (end, None)
     highlights = n.items.get("highlights")
-    details = [bullet(text(h), nested=True) for h in highlights.items if text(h)] \
-        if isinstance(highlights, Seq) else []
-    url = web_url(get("url"))
+    lines = [text(h) for h in highlights.items] if isinstance(highlights, Seq) else []
+    details = [bullet(line, nested=True) for line in lines if line]
+    url = web_url(get(n, "url"))
     _extra(imp, n, path, used | _DATED_KEYS)
-    return entry(title=title, organization=organization, subtitle=get("summary"), location=get("location"),
+    return entry(title=title, organization=organization, subtitle=get(n, "summary"), location=get(n, "location"),
                  start=start, end=end, date=single, details=details,
                  links=[{"label": "link", "url": url}] if url else [])
 
@@ -248,14 +247,14 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
 _BIB_FIELDS = ("volume", "number", "pages", "publisher", "note", "eprint", "abstract")
 _CONFERENCE = re.compile(r"conference|proceedings|workshop|symposium|\b(NeurIPS|NIPS|ICML|ICLR|CVPR|ICCV|ECCV|"
                          r"ACL|EMNLP|NAACL|COLING|AAAI|IJCAI|KDD|SIGIR|SIGGRAPH|CHI|WWW|ICRA|IROS|UAI|"
-                         r"AISTATS|COLT|MICCAI|INTERSPEECH|ICASSP)\b", re.I)
+                         r"AISTATS|COLT|MICCAI|INTERSPEECH|ICASSP)\b", re.IGNORECASE)
 
 
 def venue_type(venue: str | None) -> str:
     """The BibTeX type a venue's name suggests: a preprint server, a conference, else a journal."""
     if not venue:
         return "misc"
-    if re.search(r"arxiv|rxiv|preprint", venue, re.I):
+    if re.search(r"arxiv|rxiv|preprint", venue, re.IGNORECASE):
         return "misc"
     return "inproceedings" if _CONFERENCE.search(venue) else "article"
 

@@ -27,7 +27,7 @@ def _verbatim(value: str) -> str:
 def _author(name: str) -> str:
     """A name as one BibTeX author; a name that holds ' and ' is braced so it is not split."""
     text = escape(name)
-    return f"{{{text}}}" if re.search(r"\sand\s", name, re.I) else text
+    return f"{{{text}}}" if re.search(r"\sand\s", name, re.IGNORECASE) else text
 
 
 def entry_text(record: BibRecord) -> str:

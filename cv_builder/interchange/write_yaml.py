@@ -55,8 +55,7 @@ def leftovers_text(imp: Imported) -> str:
         lines.append(f"# {item.file}:{item.line}: {item.path}: {item.reason}")
         if item.value is not None:
             shown = dump(item.value).rstrip("\n")
-            if shown.endswith("\n..."):
-                shown = shown[:-4]
+            shown = shown.removesuffix("\n...")
             for text in shown.splitlines():
                 lines.append(f"#   {text}")
     return "\n".join(lines) + "\n"
