@@ -192,6 +192,54 @@ def test_json_resume_as_yaml_and_with_tabs(tmp_path):
     assert convert(as_yaml).sections == convert(as_tabs).sections == convert(JSONRESUME_EXAMPLE).sections
 
 
+def test_json_that_yaml_misreads_is_read_by_json(tmp_path):
+    # A surrogate pair (an emoji), "\\/" and a duplicate key: valid JSON, read as json reads it.
+    source = write(tmp_path / "r.json", '{"basics": {"name": "A\\/B", "name": "Ann Lee"}, "work": [{"name": "W", '
+                                        '"position": "P", "highlights": ["\\ud83d\\ude00 shipped"]}], "x": 1}')
+    proc = run_cli("import", str(source), "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    cv = yaml.safe_load((tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8"))
+    assert cv["person"]["name"] == "Ann Lee"
+    assert cv["sections"][0]["entries"][0]["details"] == ["\U0001F600 shipped"]
+    assert f"warning: {source}: x: 'x' has no equivalent in cv_builder" in proc.stderr  # no line to give
+
+
+RENDERCV_1X = """\
+cv:
+  name: Old Format
+  phone: tel:+44-20-1234-5678
+  sections:
+    talks:
+      - name: A talk
+        date: 2019-10
+design:
+  theme: sb2nov
+  page_size: letterpaper
+  color: rgb(10, 20, 30)
+  margins:
+    page: {top: 1.5cm, left: 2cm}
+locale_catalog:
+  month: mo.
+rendercv_settings:
+  render_command: {pdf_path: cv.pdf}
+"""
+
+
+def test_rendercv_1x_design_and_settings(tmp_path):
+    source = write(tmp_path / "old.yaml", RENDERCV_1X)
+    proc = run_cli("import", str(source), "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    cv = yaml.safe_load((tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8"))
+    assert cv["person"]["phone"] == "+44-20-1234-5678"
+    assert cv["design"] == {"theme": "classic", "paper": "letter", "accent_color": "#0A141E",
+                            "margins": {"top": "1.5cm", "left": "2cm"}}
+    assert cv["sections"] == [{"title": "Talks", "kind": "entries", "entries": [{"title": "A talk",
+                                                                                 "date": "2019-10"}]}]
+    assert f"{source}:14: locale_catalog: " in proc.stderr and f"{source}:16: rendercv_settings: " in proc.stderr
+    assert f"{source}:9: design.theme: RenderCV's sb2nov theme has no twin here" in proc.stderr
+    assert run_cli("check", "--data", "out/cv.yaml", cwd=tmp_path).returncode == 0
+
+
 def test_not_a_cv_is_an_error(tmp_path):
     proc = run_cli("import", str(ROOT / "data" / "cv.yaml"), "out", cwd=tmp_path)
     assert proc.returncode == 1 and "neither a RenderCV nor a JSON Resume file" in proc.stderr
@@ -261,6 +309,10 @@ def jsonresume_facts(path: Path) -> list[str]:
 def test_imported_example_builds_with_every_fact(source, facts, tmp_path):
     proc = run_cli("import", str(source), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+    # What has no place is named, with its line; here only the formats' own settings and metadata.
+    reported = sorted(re.findall(rf"^warning: {re.escape(str(source))}:\d+: (\S+): ", proc.stderr, re.M))
+    assert reported == (["cv.sections.invited_talks", "cv.sections.patents", "locale", "settings"]
+                        if source == RENDERCV_EXAMPLE else ["meta", "publications[0]", "publications[0].summary"])
     check = run_cli("check", cwd=tmp_path)
     assert check.returncode == 0, check.stderr
     assert "warning" not in check.stderr, check.stderr

@@ -25,7 +25,8 @@ class Leftover:
     value: Any = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.reason}"
+        where = f"{self.file}:{self.line}" if self.line else self.file  # JSON read by json has no lines
+        return f"{where}: {self.path}: {self.reason}"
 
 
 @dataclass
@@ -88,6 +89,9 @@ def bib_key(record: BibRecord, taken: set[str]) -> str:
     return key
 
 
+_SURROGATE = re.compile(r"\\u[dD][89abAB]")
+
+
 def read_source(path: Path, shown: str) -> Map:
     """The file as a located tree; JSON is read as the YAML it nearly is (tabs, which YAML
     forbids and JSON allows only between tokens, become spaces), else by json without positions."""
@@ -95,11 +99,13 @@ def read_source(path: Path, shown: str) -> Map:
     looks_json = text.lstrip("\ufeff \t\r\n").startswith("{")
     if looks_json:
         text = text.replace("\t", " ")
-    try:
-        return parse_yaml(text, shown)
-    except InputError:
-        if not looks_json:
-            raise
+    # YAML reads a JSON surrogate pair (\ud83d\ude00) as two broken characters: json reads such files.
+    if not (looks_json and _SURROGATE.search(text)):
+        try:
+            return parse_yaml(text, shown)
+        except InputError:
+            if not looks_json:
+                raise
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

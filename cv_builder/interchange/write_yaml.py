@@ -52,7 +52,7 @@ def leftovers_text(imp: Imported) -> str:
              "# Each is kept here as it was in the source; move what you need into the data above."]
     for item in imp.leftovers:
         lines.append("#")
-        lines.append(f"# {item.file}:{item.line}: {item.path}: {item.reason}")
+        lines.append(f"# {item}")
         if item.value is not None:
             shown = dump(item.value).rstrip("\n")
             shown = shown.removesuffix("\n...")
