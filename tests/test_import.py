@@ -20,8 +20,10 @@ from cv_builder.errors import Report
 from cv_builder.interchange.detect import JSONRESUME, RENDERCV, kind_of
 from cv_builder.interchange.importer import convert
 from cv_builder.interchange.intake import BibRecord, bullet
+from cv_builder.interchange.rendercv_in import parse_author
 from cv_builder.interchange.write_bib import bib_text
 from cv_builder.load import parse_yaml
+from cv_builder.model import Date
 
 INTERCHANGE = ROOT / "tests" / "data" / "interchange"
 RENDERCV_EXAMPLE = INTERCHANGE / "John_Doe_ClassicTheme_CV.yaml"
@@ -74,6 +76,22 @@ def test_rendercv_nested_highlights_become_sub_bullets():
                                                                         "details": ["first", "second"]}
     assert bullet("Co-Founder & CTO", nested=True) == "Co-Founder & CTO"
     assert bullet("a - b", nested=False) == "a - b"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Jane Roe", ("Jane Roe", False, "", "")),
+    ("*Jane Roe*", ("Jane Roe", True, "", "")),
+    ("**Jane Roe***", ("Jane Roe", True, "*", "")),
+    ("***Roe, J.*** (first author)", ("Roe, J.", True, "*", "")),
+    ("Roe, J. (co-first author)", ("Roe, J.", False, "*", "")),
+    ("Bo Li†", ("Bo Li", False, "†", "")),
+    ("Bo Li (corresponding author)", ("Bo Li", False, "†", "")),
+    ("Bo Li (intern)", ("Bo Li", False, "", "intern")),
+    (".. .", ("others", False, "", "")),
+    ("et al.", ("others", False, "", "")),
+])
+def test_rendercv_author_marks(raw, expected):
+    assert parse_author(raw) == expected
 
 
 def test_bibtex_special_characters_read_back_as_written(tmp_path):
@@ -149,7 +167,8 @@ def test_rendercv_details_design_and_leftovers(tmp_path):
     assert {"label": "Mastodon: @jane@sigmoid.social", "url": "https://sigmoid.social/@jane"} in person["links"]
     assert {"label": "Lab page", "url": "https://lab.example.org"} in person["links"]
     assert cv["design"] == {"theme": "compact", "paper": "letter", "margins": {"top": "2cm", "left": "0.7in"},
-                            "accent_color": "#004F90", "date_format": "Month YYYY"}
+                            "accent_color": "#004F90", "date_format": "Month YYYY",
+                            "footer": {"last_updated": False}}
     assert cv["publications"]["owner"] == ["Jane Roe"]
     papers, experience = cv["sections"]
     assert papers["title"] == "Papers" and papers["kind"] == "publications"
@@ -164,7 +183,7 @@ def test_rendercv_details_design_and_leftovers(tmp_path):
     text = (tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8")
     for line, path in ((5, "cv.photo"), (11, "cv.social_networks[2]"), (25, "cv.sections.papers[0].cited_by"),
                        (31, "cv.sections.Experience[0].date"), (32, "cv.sections.Experience[0].awards"),
-                       (39, "design.page.show_top_note"), (42, "design.colors.links")):
+                       (42, "design.colors.links")):
         assert f"{source}:{line}: {path}: " in proc.stderr, path
         assert f"# rendercv.yaml:{line}: {path}: " in text.replace(str(tmp_path) + "/", ""), path
     assert "#   jane.jpg" in text and "#   12" in text and "pages = {1-9}" in bib
@@ -253,15 +272,23 @@ def _plain(markdown: str) -> str:
     return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown).replace("**", "").strip("*")
 
 
-def _month(value: str) -> str:
-    """A source date as the default theme prints it (YYYY.MM), or present."""
+def _month(value: str, style: str = "YYYY.MM") -> str:
+    """A source date as the theme prints it in `style`, or present."""
     value = str(value)
-    return value if value == "present" else value[:7].replace("-", ".")
+    return value if value == "present" else Date.parse(value[:7]).format(style)
+
+
+def _family(author: str) -> str:
+    """An author's family name as RenderCV's file gives it ('*John Doe*', '***Doe, J.*** (note)')."""
+    name = re.sub(r"\([^)]*\)|\*", "", author).strip()
+    return name.split(",")[0] if "," in name else name.split()[-1]
 
 
 def rendercv_facts(path: Path) -> list[str]:
-    cv = yaml.safe_load(path.read_text(encoding="utf-8"))["cv"]
-    facts = [cv["name"], cv["location"], cv["email"]]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cv = data["cv"]
+    style = {"MONTH_ABBREVIATION YEAR": "Mon YYYY"}.get((data.get("locale") or {}).get("date_template"), "YYYY.MM")
+    facts = [cv[k] for k in ("name", "location", "email") if cv.get(k)]
     facts += [n["username"] for n in cv["social_networks"]]
     for key, entries in cv["sections"].items():
         facts.append(key.replace("_", " ").title())
@@ -269,13 +296,13 @@ def rendercv_facts(path: Path) -> list[str]:
             if isinstance(e, str):
                 facts.append(_plain(e))
                 continue
-            for field in ("institution", "area", "degree", "company", "position", "name", "location", "summary",
-                          "title", "journal", "label", "details", "bullet", "number", "reversed_number"):
+            for field in ("institution", "area", "degree", "grade", "company", "position", "name", "location",
+                          "summary", "title", "journal", "label", "details", "bullet", "number", "reversed_number"):
                 if e.get(field):
                     facts.append(_plain(str(e[field])))
-            facts += [_plain(a) for a in e.get("authors", [])]
-            # A publication's date prints as its year (the .bib keeps the month); an entry's as YYYY.MM.
-            facts += [str(e[k])[:4] if "authors" in e else _month(e[k])
+            facts += [_family(a) for a in e.get("authors", []) if not re.fullmatch(r"[\s.'*]+", a)]
+            # A publication's date prints as its year (the .bib keeps the month); an entry's in the style.
+            facts += [str(e[k])[:4] if "authors" in e else _month(e[k], style)
                       for k in ("start_date", "end_date", "date") if e.get(k)]
             for h in e.get("highlights") or []:
                 facts += [part for part in re.split(r"\s+-\s+", h)]
@@ -303,16 +330,26 @@ def jsonresume_facts(path: Path) -> list[str]:
     return facts
 
 
+FRIDLJAND_EXAMPLE = INTERCHANGE / "fridljand_cv.yaml"
+REPORTED = {  # what the import names as having no place (or shown differently), by source path
+    RENDERCV_EXAMPLE: ["cv.sections.invited_talks", "cv.sections.patents", "locale", "settings"],
+    JSONRESUME_EXAMPLE: ["meta", "publications[0]", "publications[0].summary"],
+    FRIDLJAND_EXAMPLE: ["cv.sort_entries", "design.colors.connections",
+                        "design.colors.last_updated_date_and_page_numbering", "design.colors.links", "design.colors.text", "design.entries",
+                        "design.entry_types", "design.header", "design.highlights", "design.links",
+                        "design.section_titles", "design.text", "design.theme", "locale", "rendercv_settings"],
+}
+
+
 @needs_pdflatex
-@pytest.mark.parametrize("source, facts", [(RENDERCV_EXAMPLE, rendercv_facts),
+@pytest.mark.parametrize("source, facts", [(RENDERCV_EXAMPLE, rendercv_facts), (FRIDLJAND_EXAMPLE, rendercv_facts),
                                            (JSONRESUME_EXAMPLE, jsonresume_facts)])
 def test_imported_example_builds_with_every_fact(source, facts, tmp_path):
     proc = run_cli("import", str(source), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    # What has no place is named, with its line; here only the formats' own settings and metadata.
-    reported = sorted(re.findall(rf"^warning: {re.escape(str(source))}:\d+: (\S+): ", proc.stderr, re.M))
-    assert reported == (["cv.sections.invited_talks", "cv.sections.patents", "locale", "settings"]
-                        if source == RENDERCV_EXAMPLE else ["meta", "publications[0]", "publications[0].summary"])
+    # What has no place is named, with its line; here the formats' own settings and metadata.
+    reported = sorted(re.findall(rf"^warning: {re.escape(str(source))}:\d+: (\S+): ", proc.stderr, re.MULTILINE))
+    assert reported == REPORTED[source]
     check = run_cli("check", cwd=tmp_path)
     assert check.returncode == 0, check.stderr
     assert "warning" not in check.stderr, check.stderr

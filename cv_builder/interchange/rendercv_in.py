@@ -22,6 +22,9 @@ _DATED_KEYS = {"date", "start_date", "end_date", "location", "summary", "highlig
 _THEMES = {"classic": "classic", "moderncv": "compact", "sb2nov": "classic", "engineeringresumes": "classic",
            "engineeringclassic": "classic", "harvard": "classic", "ember": "modern", "ink": "modern",
            "opal": "modern"}
+# RenderCV's footer (name, page numbers) and top note (last updated): 2.x, then 1.x names.
+_FOOTER = {"show_footer": ("name", "page_numbers"), "show_top_note": ("last_updated",),
+           "show_page_numbering": ("name", "page_numbers"), "show_last_updated_date": ("last_updated",)}
 _PAGE_SIZES = {"a4": "a4", "us-letter": "letter", "letterpaper": "letter", "a4paper": "a4"}
 _DATE_STYLES = {"MONTH_ABBREVIATION YEAR": "Mon YYYY", "MONTH_NAME YEAR": "Month YYYY", "YEAR": "YYYY",
                 "MONTH_IN_TWO_DIGITS/YEAR": "MM/YYYY", "YEAR-MONTH_IN_TWO_DIGITS": "YYYY-MM",
@@ -40,9 +43,14 @@ def convert(tree: Map, file: str) -> Imported:
     if isinstance(design, Map):
         _design(imp, design)
     for key in ("locale", "locale_catalog", "settings", "rendercv_settings"):
-        if key in tree.items and not _empty(tree.items[key]):
+        node = tree.items.get(key)
+        if isinstance(node, Map) and get(node, "date_template") in _DATE_STYLES:  # 1.x: the date style
+            imp.design.setdefault("date_format", _DATE_STYLES[get(node, "date_template") or ""])
+            node = Map(node.file, node.line, node.column, {k: v for k, v in node.items.items()
+                                                           if k != "date_template"}, node.keys)
+        if node is not None and not _empty(node):
             imp.leave(tree.keys[key], key, "RenderCV's locale and settings have no equivalent in cv_builder",
-                      tree.items[key])
+                      node)
     return imp
 
 
@@ -172,7 +180,9 @@ def _dated(imp: Imported, n: Map, path: str, kind: str) -> dict:
     if kind == "education":
         degree, area = get(n, "degree"), get(n, "area")
         title = f"{degree} in {area}" if degree and area else degree or area
-        organization, used = get(n, "institution"), {"degree", "area", "institution"}
+        organization, used = get(n, "institution"), {"degree", "area", "institution", "grade"}
+        if not title:  # a school with neither degree nor area: the school is the entry's title
+            title, organization = organization, None
     elif kind == "experience":
         title, organization, used = get(n, "position"), get(n, "company"), {"position", "company"}
     else:
@@ -189,6 +199,8 @@ def _dated(imp: Imported, n: Map, path: str, kind: str) -> dict:
     highlights = n.items.get("highlights")
     lines = [text(h) for h in highlights.items] if isinstance(highlights, Seq) else []
     details = [bullet(line, nested=True) for line in lines if line]
+    if kind == "education" and get(n, "grade"):
+        details.append(f"Grade: {get(n, 'grade')}")
     url = web_url(get(n, "url"))
     _extra(imp, n, path, used | _DATED_KEYS)
     return entry(title=title, organization=organization, subtitle=get(n, "summary"), location=get(n, "location"),
@@ -196,15 +208,33 @@ def _dated(imp: Imported, n: Map, path: str, kind: str) -> dict:
                  links=[{"label": "link", "url": url}] if url else [])
 
 
-def _author(raw: str) -> tuple[str, bool, str]:
-    """(name, is the CV's owner, trailing marks) from '*Jane Doe*', '**Jane Doe***', 'Jane Doe†'."""
-    m = re.fullmatch(r"(\*{1,2})(.+?)\1([*†‡]*)", raw.strip())
-    if m:
-        return m.group(2).strip(), True, m.group(3)
-    m = re.fullmatch(r"(.+?)\s*([*†‡]+)", raw.strip())
-    if m:
-        return m.group(1), False, m.group(2)
-    return raw.strip(), False, ""
+_ELLIPSIS = re.compile(r"^(\.[\s.]*|…|et al\.?|others)$", re.IGNORECASE)
+_EQUAL_NOTE = re.compile(r"first author|equal(ly)? contribut|contributed equally", re.IGNORECASE)
+_CORRESPONDING_NOTE = re.compile(r"corresponding", re.IGNORECASE)
+
+
+def parse_author(raw: str) -> tuple[str, bool, str, str]:
+    """(name, is the CV's owner, marks, a note left over) from '*Jane Doe*', '**Jane Doe***',
+    'Jane Doe†', '***Doe, J.*** (first author)'. Notes about first or corresponding authorship
+    become the * and † marks; '...' is BibTeX's 'others'."""
+    raw = raw.strip()
+    owner = re.fullmatch(r"(\*{1,3})(.+?)\1(.*)", raw)
+    name, rest = (owner.group(2).strip(), owner.group(3)) if owner else (raw, "")
+    if not owner:
+        m = re.fullmatch(r"(.+?)((?:\s*[*†‡]+)?(?:\s*\([^()]*\))*)", raw)
+        name, rest = (m.group(1).strip(), m.group(2)) if m else (raw, "")
+    if _ELLIPSIS.match(name):
+        return "others", False, "", ""
+    marks = "".join(re.findall(r"[*†‡]", re.sub(r"\([^()]*\)", "", rest)))
+    notes = []
+    for note in re.findall(r"\(([^()]*)\)", rest):
+        if _EQUAL_NOTE.search(note):
+            marks += "*"
+        elif _CORRESPONDING_NOTE.search(note):
+            marks += "†"
+        else:
+            notes.append(note)
+    return name, owner is not None, marks, "; ".join(notes)
 
 
 def _publication(imp: Imported, n: Map, path: str) -> str:
@@ -215,7 +245,10 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
         raw = text(a)
         if not raw:
             continue
-        name, owner, marks = _author(raw)
+        name, owner, marks, note = parse_author(raw)
+        if note:
+            imp.leave(a, f"{path}.authors[{i}]", f"the note ({note}) after {name} has no place in BibTeX's "
+                                                 "author list", a)
         authors.append(name)
         if owner and name not in imp.owner:
             imp.owner.append(name)
@@ -223,6 +256,8 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
             equal.append(str(len(authors)))
         if "†" in marks or "‡" in marks:
             corresponding.append(str(len(authors)))
+    # BibTeX's 'others' (et al.) ends a list; authors left out mid-list stay an ellipsis, as written.
+    authors = [a if a != "others" or i == len(authors) - 1 else "…" for i, a in enumerate(authors)]
     fields: dict[str, str] = {"title": text(n.items.get("title")) or ""}
     venue = text(n.items.get("journal"))
     when = date(imp, n.items.get("date"), f"{path}.date")
@@ -292,8 +327,9 @@ def _page(imp: Imported, page: Map, path: str) -> None:
     for key, node in page.items.items():
         if key == "size":
             _size(imp, node, f"{path}.size")
-        elif key == "show_footer":
-            imp.design["footer"] = bool(node.value) if isinstance(node.value, bool) else True
+        elif key in _FOOTER and isinstance(node.value, bool):
+            footer = imp.design.setdefault("footer", {})
+            footer.update(dict.fromkeys(_FOOTER[key], node.value))
         elif key not in sides and not _empty(node):
             imp.leave(page.keys[key], f"{path}.{key}", "this page setting has no equivalent in cv_builder", node)
     _margins(imp, page, path, sides)
