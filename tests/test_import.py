@@ -259,6 +259,13 @@ def test_rendercv_1x_design_and_settings(tmp_path):
     assert run_cli("check", "--data", "out/cv.yaml", cwd=tmp_path).returncode == 0
 
 
+def test_a_missing_source_is_an_error(tmp_path):
+    proc = run_cli("import", "resume.json", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "resume.json: file not found" in proc.stderr and "RenderCV or JSON Resume" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_not_a_cv_is_an_error(tmp_path):
     proc = run_cli("import", str(ROOT / "data" / "cv.yaml"), "out", cwd=tmp_path)
     assert proc.returncode == 1 and "neither a RenderCV nor a JSON Resume file" in proc.stderr

@@ -21,6 +21,8 @@ class ExistsError(CVError):
 
 def convert(source: Path) -> Imported:
     shown = str(source)
+    if not source.is_file():
+        raise InputError([Problem("file not found", shown, hint="give the path of a RenderCV or JSON Resume file")])
     tree = read_source(source, shown)
     kind = kind_of(tree)
     if kind == RENDERCV:
