@@ -14,9 +14,8 @@ from .intake import BibRecord, Imported, bullet, date, entry, get, profile, text
 
 _PERSON = {"name": "name", "headline": "position", "label": "position", "location": "location",
            "email": "email", "phone": "phone", "website": "homepage"}
-# Entry types, told apart by their required keys (RenderCV does the same).
-_TYPES = (("publication", {"title", "authors"}), ("education", {"institution", "area"}),
-          ("experience", {"company", "position"}), ("normal", {"name"}), ("one_line", {"label", "details"}),
+# Entry types, told apart by their keys (RenderCV does the same; 1.x made area and position optional).
+_TYPES = (("publication", {"title", "authors"}), ("education", {"institution"}), ("experience", {"company"}), ("normal", {"name"}), ("one_line", {"label", "details"}),
           ("bullet", {"bullet"}), ("numbered", {"number"}), ("reversed_numbered", {"reversed_number"}))
 _DATED_KEYS = {"date", "start_date", "end_date", "location", "summary", "highlights", "url"}
 _THEMES = {"classic": "classic", "moderncv": "compact", "sb2nov": "classic", "engineeringresumes": "classic",
@@ -107,9 +106,8 @@ def _title(key: str) -> str:
 def _kind(node: Node) -> str:
     if not isinstance(node, Map):
         return "text"
-    keys = {k for k, v in node.items.items() if not _empty(v)} | set(node.items)
     for name, required in _TYPES:
-        if required <= keys:
+        if required <= set(node.items):
             return name
     return "unknown"
 
@@ -143,7 +141,8 @@ def _section(imp: Imported, at: Node, key: str, node: Node) -> None:
             _extra(imp, n, here, {"label", "details"})
         elif kind in ("bullet", "numbered", "reversed_numbered"):
             which = {"bullet": "bullet", "numbered": "number", "reversed_numbered": "reversed_number"}[kind]
-            entries.append(text(n.items[which]))
+            if text(n.items[which]):
+                entries.append(text(n.items[which]))
             _extra(imp, n, here, {which})
         else:
             imp.leave(n, here, "an entry of no RenderCV type cv_builder knows", n)
