@@ -416,3 +416,16 @@ def test_sub_bullets_print_as_a_nested_list(theme, tmp_path):
     assert _indent(layout, "NeurIPS workshop paper") == _indent(layout, "ICML main conference paper")
     order = [layout.index(p) for p in ("first bullet", "Published research", "ICML", "NeurIPS", "last bullet")]
     assert order == sorted(order)
+
+
+def test_json_resume_entries_without_a_title(tmp_path):
+    source = write(tmp_path / "r.json", json.dumps({
+        "basics": {"name": "Ann Lee"},
+        "work": [{"name": "Acme", "startDate": "2020-01"}, {"summary": "No name at all", "startDate": "2019"}]}))
+    proc = run_cli("import", str(source), "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    cv = yaml.safe_load((tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8"))
+    assert cv["sections"][0]["entries"] == [{"title": "Acme", "start": "2020-01"}]
+    assert f"{source}:1: work[1]: an entry with nothing to head it" in proc.stderr
+    assert "#   summary: No name at all" in (tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8")
+    assert run_cli("check", "--data", "out/cv.yaml", cwd=tmp_path).returncode == 0

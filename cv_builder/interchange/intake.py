@@ -136,6 +136,15 @@ def text(node: Node | None) -> str | None:
     return node.raw.strip() or None
 
 
+def empty(node: Node | None) -> bool:
+    """No data in it: a missing or blank value, or lists and mappings of those."""
+    if isinstance(node, Map):
+        return all(empty(v) for v in node.items.values())
+    if isinstance(node, Seq):
+        return all(empty(v) for v in node.items)
+    return text(node) is None
+
+
 def get(node: Node, key: str) -> str | None:
     """The text of a mapping's `key` (see text)."""
     return text(node.items.get(key)) if isinstance(node, Map) else None

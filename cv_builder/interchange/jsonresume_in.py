@@ -10,7 +10,7 @@ from typing import Any
 
 from ..load import Map, Node, Seq
 from .detect import JSONRESUME
-from .intake import BibRecord, Imported, bullet, date, entry, get, host, profile, text, web_url
+from .intake import BibRecord, Imported, bullet, date, empty, entry, get, host, profile, text, web_url
 from .rendercv_in import venue_type
 
 _TITLES = {"work": "Experience", "volunteer": "Volunteering", "education": "Education", "awards": "Awards",
@@ -40,8 +40,7 @@ def _used(imp: Imported, n: Node, path: str, used: set[str]) -> None:
     if not isinstance(n, Map):
         return
     for key, value in n.items.items():
-        if key not in used and (not hasattr(value, "raw") or text(value) is not None) and \
-                not (isinstance(value, (Seq, Map)) and not (value.items)):
+        if key not in used and not empty(value):
             imp.leave(n.keys[key], f"{path}.{key}", f"{key!r} has no equivalent in cv_builder", value)
 
 
@@ -108,6 +107,11 @@ def _dated(imp: Imported, n: Map, path: str, title: str | None, organization: st
     single = date(imp, n.items.get("date"), f"{path}.date")
     if start and end == start:
         single, start, end = start, None, None  # a one-day project
+    if not title:  # e.g. a job without a position: the employer heads the entry
+        title, organization = organization, None
+    if not title:
+        imp.leave(n, path, "an entry with nothing to head it (no name, title or position)", n)
+        return {}
     url = web_url(get(n, "url"))
     _used(imp, n, path, used | set(summary_keys) | {"highlights", "startDate", "endDate", "date", "url",
                                                     "location"})

@@ -10,7 +10,7 @@ import re
 
 from ..load import Map, Node, Seq
 from .detect import RENDERCV
-from .intake import BibRecord, Imported, bullet, date, entry, get, profile, text, web_url
+from .intake import BibRecord, Imported, bullet, date, empty, entry, get, profile, text, web_url
 
 _PERSON = {"name": "name", "headline": "position", "label": "position", "location": "location",
            "email": "email", "phone": "phone", "website": "homepage"}
@@ -47,18 +47,10 @@ def convert(tree: Map, file: str) -> Imported:
             imp.design.setdefault("date_format", _DATE_STYLES[get(node, "date_template") or ""])
             node = Map(node.file, node.line, node.column, {k: v for k, v in node.items.items()
                                                            if k != "date_template"}, node.keys)
-        if node is not None and not _empty(node):
+        if node is not None and not empty(node):
             imp.leave(tree.keys[key], key, "RenderCV's locale and settings have no equivalent in cv_builder",
                       node)
     return imp
-
-
-def _empty(node: Node) -> bool:
-    if isinstance(node, Map):
-        return all(_empty(v) for v in node.items.values())
-    if isinstance(node, Seq):
-        return not node.items
-    return text(node) is None
 
 
 def _person(imp: Imported, cv: Map) -> None:
@@ -90,7 +82,7 @@ def _person(imp: Imported, cv: Map) -> None:
                 else:
                     imp.leave(item, f"{path}[{i}]", "a connection without a link has no place in cv_builder's "
                                                     "header", item)
-        elif key == "sections" or _empty(node):
+        elif key == "sections" or empty(node):
             continue
         else:
             imp.leave(cv.keys[key], path, f"cv.{key} has no equivalent in cv_builder", node)
@@ -171,7 +163,7 @@ def _section(imp: Imported, at: Node, key: str, node: Node) -> None:
 def _extra(imp: Imported, node: Map, path: str, used: set[str]) -> None:
     """Keys of an entry that nothing above read: reported, never dropped silently."""
     for key, value in node.items.items():
-        if key not in used and not _empty(value):
+        if key not in used and not empty(value):
             imp.leave(node.keys[key], f"{path}.{key}", f"{key!r} has no equivalent in cv_builder", value)
 
 
@@ -317,7 +309,7 @@ def _design(imp: Imported, design: Map) -> None:
             _color(imp, node, path)
         elif key == "margins" and isinstance(node, Map) and isinstance(node.items.get("page"), Map):  # 1.x
             _margins(imp, node.items["page"], f"{path}.page", {k: k for k in ("top", "bottom", "left", "right")})
-        elif not _empty(node):
+        elif not empty(node):
             imp.leave(design.keys[key], path, "this design setting has no equivalent in cv_builder", node)
 
 
@@ -329,7 +321,7 @@ def _page(imp: Imported, page: Map, path: str) -> None:
         elif key in _FOOTER and isinstance(node.value, bool):
             footer = imp.design.setdefault("footer", {})
             footer.update(dict.fromkeys(_FOOTER[key], node.value))
-        elif key not in sides and not _empty(node):
+        elif key not in sides and not empty(node):
             imp.leave(page.keys[key], f"{path}.{key}", "this page setting has no equivalent in cv_builder", node)
     _margins(imp, page, path, sides)
 
@@ -359,7 +351,7 @@ def _colors(imp: Imported, colors: Map, path: str) -> None:
     for key in ("section_titles", "name"):
         if key in colors.items and _color(imp, colors.items[key], f"{path}.{key}", report=False):
             break
-    others = {k: v for k, v in colors.items.items() if k not in ("section_titles", "name") and not _empty(v)}
+    others = {k: v for k, v in colors.items.items() if k not in ("section_titles", "name") and not empty(v)}
     for key, node in others.items():
         imp.leave(colors.keys[key], f"{path}.{key}", "cv_builder has one accent colour (from section_titles "
                                                      "or name); this one has no equivalent", node)
@@ -384,6 +376,6 @@ def _templates(imp: Imported, templates: Map, path: str) -> None:
         style = text(node) if key == "single_date" else None
         if style in _DATE_STYLES:
             imp.design["date_format"] = _DATE_STYLES[style]
-        elif not _empty(node):
+        elif not empty(node):
             imp.leave(templates.keys[key], f"{path}.{key}", "RenderCV's text templates have no equivalent in "
                                                             "cv_builder (its themes lay entries out)", node)
