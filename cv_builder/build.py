@@ -17,6 +17,7 @@ from . import engine as engines, latex, load, model, publish, render, reproducib
 # Imported where used (bibliography, bibtex, homepage, preview, site, variants): a first
 # build sends its preamble to the engine started ahead before any of them is needed.
 from .errors import InputError, PageLimitError, Report
+from .interchange import detect
 
 
 @dataclass
@@ -84,6 +85,9 @@ def load_cv(data: Path, variant: str | None = None) -> model.CV:
     """The YAML, validated (with the .bib's problems too when the YAML has some)."""
     shown = display_path(data)
     tree = load.load_yaml(data, shown)
+    foreign = detect.foreign_file(tree, shown)  # a RenderCV or JSON Resume file: say so, not 14 unknown keys
+    if foreign is not None:
+        raise InputError([foreign])
     try:
         cv = model.build(tree, shown)
         if variant is None:

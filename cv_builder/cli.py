@@ -9,7 +9,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
 
-COMMANDS = ("build", "check", "themes", "init", "schema")
+COMMANDS = ("build", "check", "themes", "init", "schema", "import")
 
 
 def _build_args(p: argparse.ArgumentParser) -> None:
@@ -82,6 +82,13 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
         i.add_argument("dir", nargs="?", type=Path, default=Path("data"), metavar="DIR",
                        help="where to write them (default: data, which the build reads by default)")
         i.add_argument("--debug", action="store_true")
+    if "import" in wanted:
+        m = sub.add_parser("import", help="convert a RenderCV or JSON Resume file into cv.yaml and publications.bib")
+        m.add_argument("source", type=Path, metavar="SOURCE", help="the RenderCV YAML or JSON Resume file")
+        m.add_argument("dir", nargs="?", type=Path, default=Path("data"), metavar="DIR",
+                       help="where to write them (default: data, which the build reads by default)")
+        m.add_argument("--force", action="store_true", help="replace DIR's cv.yaml and publications.bib")
+        m.add_argument("--debug", action="store_true")
     if "schema" in wanted:
         s = sub.add_parser("schema", help="write the JSON Schema of cv.yaml (for editors)")
         s.add_argument("-o", "--output", type=Path, default=Path("cv.schema.json"), metavar="FILE",
@@ -91,16 +98,14 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def default_data() -> Path:
-    """data/cv.yaml in the working directory, else the sample shipped with the package."""
-    local = Path("data/cv.yaml")
-    if local.is_file():
-        return local
-    from .render import PACKAGE_DIR
+    """data/cv.yaml in the working directory (build and check say how to start when it is missing)."""
+    return Path("data/cv.yaml")
 
-    for candidate in (PACKAGE_DIR / "data" / "cv.yaml", PACKAGE_DIR.parent / "data" / "cv.yaml"):
-        if candidate.is_file():
-            return candidate
-    return local
+
+START_HINT = ("no data/cv.yaml here, so there is nothing to build. To start:\n"
+              "  python -m cv_builder init               a blank CV to fill in (data/cv.yaml, data/publications.bib)\n"
+              "  python -m cv_builder import FILE        your RenderCV or JSON Resume CV, converted\n"
+              "  python -m cv_builder --data FILE        build a cv.yaml kept elsewhere")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,7 +165,7 @@ def _print_error(exc: CVError) -> None:
               file=sys.stderr)
     else:
         print(f"error: {exc}", file=sys.stderr)
-        if type(exc).__name__ != "ExistsError":  # init: the message already says nothing was written
+        if type(exc).__name__ != "ExistsError":  # init, import: the message says nothing was written
             print("cv_builder: the build failed; output/ was left as it was", file=sys.stderr)
 
 
@@ -171,6 +176,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         for line in init(args.dir):
             print(line, file=sys.stderr)
         return EXIT_OK
+    if args.command == "import":
+        from .interchange.importer import run_import
+
+        warnings, lines = run_import(args.source, args.dir, args.force)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        for line in lines:
+            print(line, file=sys.stderr)
+        return EXIT_OK
     if args.command == "schema":
         from .schema import write_schema
 
@@ -179,6 +193,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"wrote {args.output}", file=sys.stderr)
         return EXIT_OK
     data = args.data or default_data()
+    if args.data is None and args.command in ("build", "check") and not data.is_file():
+        print(f"cv_builder: {START_HINT}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "themes":
         from .render import themes
 

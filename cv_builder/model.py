@@ -39,6 +39,8 @@ def located(cls, text: str, where: str):
 class Text(Str):
     """Text with safe inline markup: **bold**, *italic*, `code`, [label](url)."""
 
+    details: tuple = ()  # a bullet's sub-bullets (see Detail)
+
 
 class Url(Str):
     """An http(s) or mailto URL."""
@@ -253,6 +255,14 @@ class Homepage:
 
 
 @dataclass
+class Detail:
+    """A bullet point with sub-bullets."""
+
+    text: Text = doc("the bullet's text")
+    details: list[Text] = doc("its sub-bullets", factory=list)
+
+
+@dataclass
 class DatedEntry:
     """An entry with dates: a position, degree, talk, award, ..."""
 
@@ -263,7 +273,8 @@ class DatedEntry:
     start: Optional[Date] = doc("start date", None)
     end: Optional[Date] = doc("end date or present", None)
     date: Optional[Date] = doc("a single date (instead of start/end)", None)
-    details: list[Text] = doc("bullet points", factory=list)
+    details: list[Union[Text, Detail]] = doc("bullet points; a bullet with sub-bullets is "
+                                             "{text: ..., details: [...]}", factory=list)
     links: list[Link] = doc("links printed after the entry", factory=list)
     tags: list[str] = doc("tags for variants", factory=list)
 
@@ -628,8 +639,18 @@ def _entries(v: _Validator, cls, node: Node, path: str) -> list:
             continue
         if cls is DatedEntry:
             _check_dates(v, entry, n, here)
+            entry.details = [_bullet(d) for d in entry.details]
         out.append(entry)
     return out
+
+
+def _bullet(detail):
+    """A bullet as Text; one with sub-bullets carries them as its `details`."""
+    if isinstance(detail, Detail):
+        text = located(Text, detail.text or "", getattr(detail.text, "where", ""))
+        text.details = tuple(detail.details)
+        return text
+    return detail
 
 
 def _check_dates(v: _Validator, e: DatedEntry, node: Map, path: str) -> None:

@@ -112,3 +112,35 @@ def test_publication_options_only_on_publication_sections():
 def test_strings_know_where_they_came_from():
     cv = model(BASE + "  - title: Awards\n    kind: items\n    entries:\n      - {text: Prize}\n")
     assert cv.sections[0].entries[0].text.where == "cv.yaml:7:16: sections[0].entries[0].text"
+
+
+NESTED = """
+person: {name: A}
+sections:
+  - title: Experience
+    entries:
+      - title: Intern
+        details:
+          - plain bullet
+          - text: bullet with sub-bullets
+            details: [first, second]
+"""
+
+
+def test_details_nest_one_level():
+    cv = build(parse_yaml(NESTED, "cv.yaml"), "cv.yaml")
+    plain, nested = cv.sections[0].entries[0].details
+    assert plain == "plain bullet" and plain.details == ()
+    assert nested == "bullet with sub-bullets" and list(nested.details) == ["first", "second"]
+    assert nested.where == "cv.yaml:9:19: sections[0].entries[0].details[1].text"
+
+
+def test_nested_details_are_validated_with_paths():
+    bad = NESTED.replace("details: [first, second]", "details: [first, {x: 1}]").replace(
+        "- text: bullet", "- txt: bullet")
+    with pytest.raises(InputError) as err:
+        build(parse_yaml(bad, "cv.yaml"), "cv.yaml")
+    text = str(err.value)
+    assert "sections[0].entries[0].details[1].txt: unknown key 'txt'" in text
+    assert "sections[0].entries[0].details[1].text: missing required key 'text'" in text
+    assert "sections[0].entries[0].details[1].details[1]: expected text, got a mapping" in text

@@ -1,0 +1,1 @@
+"""Interchange stage: CVs in and out of other formats (RenderCV, JSON Resume, al-folio)."""
