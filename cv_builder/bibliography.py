@@ -467,13 +467,15 @@ def name_matches(author: Author, variant: Author) -> bool:
 
 
 def make_publications(entries: list[BibEntry], options: BibOptions, report: Report) -> list[Publication]:
-    """One Publication per entry, in .bib order; a volume that other entries
-    cross-reference is only their container, unless the owner edited it."""
+    """One Publication per listable entry, in .bib order. Not listed: an entry without
+    a title (the bibtex stage warned), and a volume that other entries cross-reference,
+    which is only their container unless the owner edited it."""
     context = _Context(options, report)
     parents = crossref_parents(entries)
     publications = [context.publication(entry) for entry in entries
-                    if entry.key.casefold() not in parents or entry.fields.get("author", "").strip()
-                    or context.edited_by_owner(entry)]
+                    if entry.fields.get("title", "").strip()
+                    and (entry.key.casefold() not in parents or entry.fields.get("author", "").strip()
+                         or context.edited_by_owner(entry))]
     context.flush_warnings()
     return publications
 
@@ -519,7 +521,7 @@ class _Context:
         authors = [_new_author(n) for n in (names[:-1] if et_al else names)]
         self.add_marks(entry, authors)
         owner_at = self.mark_owner(authors)
-        if self.owners and owner_at is None:
+        if self.owners and owner_at is None and authors:  # no authors at all: the bibtex stage warned
             (self.others_without_owner if et_al else self.without_owner).append(entry.key)
         for author in authors:
             author.text = display_name(author, self.options.author_format, self.options.author_order)

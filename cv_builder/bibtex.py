@@ -132,7 +132,8 @@ def parse_bib(text: str, file: str, report: Report, strict: bool = False) -> lis
     for block in blocks:
         state.handle_block(block, previous)
         previous = block
-    entries = state.check_required(_resolve_crossrefs(state.entries, state))
+    entries = _resolve_crossrefs(state.entries, state)
+    state.check_required(entries)
     state.flush_warnings()
     if state.problems:
         raise InputError(sorted(state.problems, key=lambda p: p.line))
@@ -346,22 +347,22 @@ class _ParseState:
                 self.report.warn(f"unknown LaTeX command \\{command} in entry '{key}'{more}; "
                                  f"kept as the plain text '{command}'", self.file, line)
 
-    def check_required(self, entries: list[BibEntry]) -> list[BibEntry]:
-        """The entries that can be listed: one without a title cannot; one without
-        authors or a year is listed all the same (warned, or with strict an error)."""
-        kept = []
+    def check_required(self, entries: list[BibEntry]) -> None:
+        """An entry without a title cannot be listed (the bibliography stage leaves it
+        out); one without authors or a year is listed all the same. Each is warned
+        about, or with strict an error."""
+        parents = crossref_parents(entries)  # containers: their children have the authors
         for entry in entries:
             f = entry.fields
             if entry.key in self.broken:
-                kept.append(entry)
                 continue
             missing = [name for name, present in (
                 ("title", f.get("title")),
-                ("author (or editor)", f.get("author") or f.get("editor")),
+                ("author (or editor)", f.get("author") or f.get("editor")
+                 or ("(a container)" if entry.key.casefold() in parents else "")),
                 ("year", f.get("year") or f.get("pubstate")),
             ) if not (present or "").strip()]
             if not missing:
-                kept.append(entry)
                 continue
             close = [f"'{n}' looks like {m}" for m in missing
                      for n in difflib.get_close_matches(m, list(f), n=1, cutoff=0.6)]
@@ -381,10 +382,8 @@ class _ParseState:
                 done = "listed " + " and ".join(
                     "without authors" if m.startswith("author") else "undated, after the dated entries"
                     for m in missing)
-                kept.append(entry)
             what = "no " + " and no ".join(missing) + (f" ({'; '.join(close)}: a typo?)" if close else "")
             self.report.warn(f"{entry.key}: {what}; {done}", self.file, entry.line)
-        return kept
 
 
 def _line(block: model.Block | model.Field) -> int:

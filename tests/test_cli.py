@@ -90,7 +90,7 @@ def test_yaml_and_bib_problems_are_reported_together(workspace):
                   encoding="utf-8")
     bib = cv.parent / "publications.bib"
     bib.write_text(bib.read_text(encoding="utf-8").replace("title", "titel", 1), encoding="utf-8")
-    err = fails(cv, out)
+    err = fails(cv, out, "--strict")
     assert "cv.yaml:10:3: person.nmae: unknown key 'nmae'" in err
     assert "did you mean 'name'?" in err
     assert re.search(r"publications\.bib:\d+: entry '\w+' has no title", err)
