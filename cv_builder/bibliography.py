@@ -68,6 +68,7 @@ class Publication:
     file: str = ""
     line: int = 0
     status: str = ""  # "in press", "submitted", ...: not out yet (sorted as the newest)
+    edited: bool = False  # the names are its editors (an edited volume without authors)
 
     @property
     def venue_includes_year(self) -> bool:
@@ -80,6 +81,8 @@ class Publication:
         the year ("Band 2, 2019", "Physical Review D 103, 024040, 2021"), but a space after
         a one-word venue ("ICLR 2025"); the year is not repeated; "Nature, in press"."""
         venue = self.venue
+        if self.edited:
+            venue = f"Edited volume, {venue}" if venue else "Edited volume"
         year = "" if self.year is None or self.venue_includes_year else str(self.year)
         if year:
             venue = f"{venue}{' ' if _is_acronym(venue) else ', '}{year}" if venue else year
@@ -509,6 +512,7 @@ class _Context:
             abbr=f.get("abbr", ""), annotation=f.get("annotation", "") or f.get("annote", ""),
             file=entry.file, line=entry.line,
             status=status_of(f.get("pubstate", "")) or status_of(f.get("year", "")),
+            edited=not f.get("author", "").strip() and bool(f.get("editor", "").strip()),
         )
 
     def edited_by_owner(self, entry: BibEntry) -> bool:

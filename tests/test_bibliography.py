@@ -669,6 +669,7 @@ def test_crossref_container_is_listed_only_when_the_owner_edited_it():
     assert [p.key for p in pubs] == ["paper", "vol", "other"]  # vol2 is only a container
     by_key = {p.key: p for p in pubs}
     assert by_key["vol"].authors[0].owner and by_key["vol"].title == "Proc. of X"
+    assert by_key["vol"].venue_line == "Edited volume, 2022" and not by_key["paper"].edited
     assert by_key["paper"].venue == "Proc. of X" and by_key["paper"].year == 2022
     assert report.warnings == []
 
