@@ -803,6 +803,8 @@ def _unclosed_opener(raw: str) -> tuple[int, str] | None:
 
 
 _AND_SPLIT = re.compile(r"\s+and\s+", re.IGNORECASE)
+_COMMA = re.compile(",")
+_SPACE_RUN = re.compile(r"\s+")
 
 
 def comma_separated_names(value: str) -> list[str] | None:
@@ -811,14 +813,16 @@ def comma_separated_names(value: str) -> list[str] | None:
 
     A name has at most two commas ("von Last, Jr, First"); a part with more, or
     with two that separate written-out names, or ending in a comma, is a list."""
+    if value.count(",") < 2 or not any(part.count(",") >= 2 for part in _AND_SPLIT.split(value)):
+        return None  # the usual "Doe, Jane and Roe, Rick": at most one comma per name
     parts = _split_top(value, _AND_SPLIT)
     result: list[str] = []
     changed = False
     for part in parts:
-        pieces = [p.strip() for p in _split_top(part, re.compile(","))]
+        pieces = [p.strip() for p in _split_top(part, _COMMA)]
         trailing = len(pieces) > 1 and not pieces[-1]
         pieces = [p for p in pieces if p]
-        words = [len(_split_top(p, re.compile(r"\s+"))) for p in pieces]
+        words = [len(_split_top(p, _SPACE_RUN)) for p in pieces]
         if (len(pieces) >= 3 or trailing and len(pieces) == 2) and all(w >= 2 for w in words):
             result.extend(pieces)  # "Jane Doe, Ulugbek Kamilov, ..."
         elif len(pieces) >= 4 and len(pieces) % 2 == 0 and all(w == 1 for w in words[::2]):
@@ -889,6 +893,8 @@ STATUS = {
 
 def status_of(text: str) -> str:
     """"In Press", "{in press}", "inpress", "to appear" -> the printed status; "" otherwise."""
+    if not text or text[0].isdigit():
+        return ""  # the usual year
     return STATUS.get(re.sub(r"[^a-z]", "", text.lower()), "")
 
 
