@@ -907,7 +907,7 @@ def _normalise_dates(fields: dict[str, str], key: str, line: int, state: _ParseS
     if date and date.group(2) and not fields.get("month"):
         fields["month"] = date.group(2)
     for name in ("pubstate", "year", "date"):
-        status = status_of(fields.get(name, ""))
+        status = status_of(_YEAR.sub("", fields.get(name, "")).strip(" ,;()[]"))  # "2021 (in press)"
         if status:
             fields["pubstate"] = status
             break

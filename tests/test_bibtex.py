@@ -535,6 +535,8 @@ def test_well_formed_name_lists_are_left_alone(authors):
     ("date = {forthcoming}", None, "forthcoming"),
     ("year = 2024, pubstate = {inpress}", "2024", "in press"),
     ("year = {2021a}", "2021", None),
+    ("year = {2021 (in press)}", "2021", "in press"),
+    ("year = {Accepted, 2025}", "2025", "accepted"),
 ])
 def test_dates_and_publication_states(fields, year, pubstate):
     entries, said = warnings(f"@article{{k, title = {{T}}, author = {{A B}}, {fields}}}\n")
