@@ -633,19 +633,28 @@ class _Context:
             self.report.warn(f"{name} = {{{first.fields[name]}}} in entry '{first.key}'{more} is {why}",
                              first.file, first.line)
         owner = "; ".join(self.options.owner)
+        at = self.owner_location()
         if self.without_owner:
             n = len(self.without_owner)
             self.report.warn(f"the CV owner ({owner}) is not among the authors of {n} "
                              f"entr{'y' if n == 1 else 'ies'}: {', '.join(self.without_owner)} (add the "
                              f"spelling used there to publications.owner, or remove the entries that are "
-                             f"not yours)", path="publications.owner")
+                             f"not yours)", *at)
         if self.others_without_owner:
             n = len(self.others_without_owner)
             self.report.warn(f"{n} entr{'y' if n == 1 else 'ies'} list{'s' if n == 1 else ''} authors up to "
                              f"'and others' without the CV owner ({owner}): "
                              f"{', '.join(self.others_without_owner)} (Google Scholar cuts long author lists; "
-                             f"write the author list out up to your name so it is shown and bold)",
-                             path="publications.owner")
+                             f"write the author list out up to your name so it is shown and bold)", *at)
+
+
+    def owner_location(self) -> tuple[str, int, int, str]:
+        """(file, line, column, path) of publications.owner in cv.yaml, when the model knows it."""
+        where = getattr(self.options.owner[0], "where", "") if self.options.owner else ""
+        match = re.match(r"(.+):(\d+):(\d+): (\S+)$", where)
+        if not match:
+            return "", 0, 0, "publications.owner"
+        return match.group(1), int(match.group(2)), int(match.group(3)), "publications.owner"
 
 
 def truncate(authors: list[Author], et_al: bool, limit: int | None,

@@ -704,3 +704,14 @@ def test_not_yet_published_sorts_newest_and_undated_last():
     by_year = organise(pubs, SectionOptions(group="year"), XIA)
     assert [g.title for g in by_year.groups] == ["In press", "Forthcoming", "2024", "2021", "2019", "Undated"]
     assert "undated" in str(report.warnings[0]) and "listed undated" in str(report.warnings[0])
+
+
+def test_missing_owner_warning_points_at_the_owner_in_cv_yaml():
+    from cv_builder.model import Str, located
+
+    options = BibOptions(owner=[located(Str, "Heming Xia", "data/cv.yaml:5:11: publications.owner[0]")])
+    report = Report()
+    make_publications([bib(key="k", author="Other, Person")], options, report)
+    (warning,) = report.warnings
+    assert str(warning).startswith("data/cv.yaml:5:11: publications.owner: the CV owner (Heming Xia) is not "
+                                   "among the authors of 1 entry: k")
