@@ -252,3 +252,13 @@ def test_imperfect_bib_fails_with_strict_and_leaves_the_pdf(imperfect):
     assert check.returncode == 1 and "entry 'crowell2023undated' has no year" in check.stderr
     lenient = run_cli("check", "--data", "cv.yaml", cwd=cv.parent)
     assert lenient.returncode == 0 and "13 entries, 12 listed, 6 warnings" in lenient.stderr
+
+
+@pytest.mark.parametrize("theme", ["classic", "modern", "compact"])
+def test_imperfect_bib_punctuation_in_every_theme(imperfect, theme):
+    cv, out = imperfect
+    proc = run_cli("--data", "cv.yaml", "-o", "out/cv.pdf", "--engine", "pdflatex", "--theme", theme, cwd=cv.parent)
+    assert proc.returncode == 0, proc.stderr
+    text = norm(PDF(out).pdftotext())
+    assert "Band 2, 2019" in text and "Courier Corporation, 1956" in text and "ICLR 2024" in text
+    assert not re.search(r"[,.]\s*[,.]", text.replace("Trans. on", "").replace("S. M.", "").replace("M. R.", "")), text
