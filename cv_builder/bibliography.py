@@ -555,13 +555,13 @@ class _Context:
             elif part.isdigit():
                 result.append(int(part))
             elif part:
-                self.report.warn(f"entry '{entry.key}': {name} = {{{value}}} should list author "
-                                 f"positions like {{1,2}}", entry.file, entry.line)
+                self.report.warn(f"{entry.key}: {name} = {{{value}}} does not list author positions "
+                                 f"like {{1,2}}; no {name} marks", entry.file, entry.line)
                 return []
         bad = [p for p in result if not 1 <= p <= count]
         if bad:
-            self.report.warn(f"entry '{entry.key}': {name} names author position {bad[0]}, "
-                             f"but there are {count} authors", entry.file, entry.line)
+            self.report.warn(f"{entry.key}: {name} names author position {bad[0]}, but there are {count} "
+                             f"authors; that position is ignored", entry.file, entry.line)
         return [p for p in result if 1 <= p <= count]
 
     def mark_owner(self, authors: list[Author]) -> int | None:
@@ -614,8 +614,8 @@ class _Context:
         if note and len(note) <= NOTE_MAX and note not in notes:
             notes.append(note)
         elif note:
-            self.report.warn(f"entry '{entry.key}': note is longer than {NOTE_MAX} characters, "
-                             f"so it is not shown as a badge (use annotation for prose)", entry.file, entry.line)
+            self.report.warn(f"{entry.key}: note is longer than {NOTE_MAX} characters; not shown as a badge "
+                             f"(use annotation for prose)", entry.file, entry.line)
         return notes
 
     # ---- summary warnings: one per kind, not per entry
@@ -710,8 +710,8 @@ def category_of(entry: BibEntry, report: Report | None = None) -> str:
         if override in CATEGORIES:
             return override
         if report is not None:
-            report.warn(f"entry '{entry.key}': category '{override}' is not one of "
-                        f"{', '.join(CATEGORIES)}; guessed from the entry type", entry.file, entry.line)
+            report.warn(f"{entry.key}: category '{override}' is not one of {', '.join(CATEGORIES)}; "
+                        f"guessed from the entry type", entry.file, entry.line)
     journal, booktitle = f.get("journal", ""), f.get("booktitle", "")
     kind = entry.type
     if _is_preprint_venue(journal) or (f.get("eprint") and not journal and not booktitle):
