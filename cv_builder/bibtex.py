@@ -291,7 +291,7 @@ class _ParseState:
         names = comma_separated_names(fields[name])
         if names is None:
             return
-        self.entry_problem(key, f"the {name} list is separated by commas instead of 'and' "
+        self.entry_problem(key, f"the {name} list is separated by commas or semicolons instead of 'and' "
                            f"(too many commas in one name)",
                            f"read as {len(names)} names: {'; '.join(names)}", line,
                            hint=f"separate names with 'and': {name} = {{{' and '.join(names[:2])} and ...}}")
@@ -804,36 +804,45 @@ def _unclosed_opener(raw: str) -> tuple[int, str] | None:
 
 _AND_SPLIT = re.compile(r"\s+and\s+", re.IGNORECASE)
 _COMMA = re.compile(",")
+_SEMICOLON = re.compile(r"\s*;\s*")
 _SPACE_RUN = re.compile(r"\s+")
 
 
 def comma_separated_names(value: str) -> list[str] | None:
     """The names of an author list written "Jane Doe, Ulugbek Kamilov, Arthur Leclaire"
-    (BibTeX: "too many commas"), split as meant; None for a list in BibTeX form.
+    (BibTeX: "too many commas") or "Doe, Jane; Roe, Rick", split as meant; None for a
+    list in BibTeX form.
 
     A name has at most two commas ("von Last, Jr, First"); a part with more, or
     with two that separate written-out names, or ending in a comma, is a list."""
-    if value.count(",") < 2 or not any(part.count(",") >= 2 for part in _AND_SPLIT.split(value)):
+    if ";" not in value and (value.count(",") < 2
+                             or not any(part.count(",") >= 2 for part in _AND_SPLIT.split(value))):
         return None  # the usual "Doe, Jane and Roe, Rick": at most one comma per name
-    parts = _split_top(value, _AND_SPLIT)
     result: list[str] = []
     changed = False
-    for part in parts:
-        pieces = [p.strip() for p in _split_top(part, _COMMA)]
-        trailing = len(pieces) > 1 and not pieces[-1]
-        pieces = [p for p in pieces if p]
-        words = [len(_split_top(p, _SPACE_RUN)) for p in pieces]
-        if (len(pieces) >= 3 or trailing and len(pieces) == 2) and all(w >= 2 for w in words):
-            result.extend(pieces)  # "Jane Doe, Ulugbek Kamilov, ..."
-        elif len(pieces) >= 4 and len(pieces) % 2 == 0 and all(w == 1 for w in words[::2]):
-            result.extend(f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2]))  # "Doe, J., Roe, K."
-        elif len(pieces) >= 4:
-            result.extend(pieces)
-        else:
-            result.append(part.strip())
-            continue
-        changed = True
+    for part in _split_top(value, _AND_SPLIT):
+        names = [n for n in _split_top(part, _SEMICOLON) if n]
+        changed |= len(names) > 1
+        for name in names:
+            pieces = _comma_list(name)
+            changed |= pieces is not None
+            result.extend(pieces or [name])
     return result if changed else None
+
+
+def _comma_list(part: str) -> list[str] | None:
+    """The names in one `and`-separated part, when it holds several; else None."""
+    pieces = [p.strip() for p in _split_top(part, _COMMA)]
+    trailing = len(pieces) > 1 and not pieces[-1]
+    pieces = [p for p in pieces if p]
+    words = [len(_split_top(p, _SPACE_RUN)) for p in pieces]
+    if (len(pieces) >= 3 or trailing and len(pieces) == 2) and all(w >= 2 for w in words):
+        return pieces  # "Jane Doe, Ulugbek Kamilov, ..."
+    if len(pieces) >= 4 and len(pieces) % 2 == 0 and all(w == 1 for w in words[::2]):
+        return [f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2])]  # "Doe, J., Roe, K."
+    if len(pieces) >= 4:
+        return pieces
+    return None
 
 
 def _split_top(text: str, separator: re.Pattern) -> list[str]:

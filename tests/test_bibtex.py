@@ -509,16 +509,18 @@ def test_strict_turns_each_of_these_into_a_located_error():
     ("Doe, J., Kamilov, U., Leclaire, A.", "Doe, J. and Kamilov, U. and Leclaire, A."),
     ("Arthur Leclaire, Nicolas Papadakis, Jane Doe and Ulugbek Kamilov",
      "Arthur Leclaire and Nicolas Papadakis and Jane Doe and Ulugbek Kamilov"),
+    ("Doe, Jane; Kamilov, Ulugbek; Leclaire, Arthur", "Doe, Jane and Kamilov, Ulugbek and Leclaire, Arthur"),
+    ("Jane Doe; Ulugbek Kamilov", "Jane Doe and Ulugbek Kamilov"),
 ])
 def test_authors_separated_by_commas_are_split_as_meant(authors, names):
     entries, said = warnings(f"@article{{k, title = {{T}}, year = 2020, author = {{{authors}}}}}\n")
     assert entries[0].fields["author"] == names
-    assert len(said) == 1 and "separated by commas instead of 'and'" in said[0] and said[0].startswith("pubs.bib:1: k:")
+    assert len(said) == 1 and "instead of 'and'" in said[0] and said[0].startswith("pubs.bib:1: k:")
 
 
 @pytest.mark.parametrize("authors", [
     "Doe, Jane and Kamilov, Ulugbek", "King, Jr, Martin Luther", "van der Berg, Anna Maria and John Smith",
-    "{Doe, Roe, and Poe, Inc.}", "Jane Doe", "Doe, Jane",
+    "{Doe, Roe, and Poe, Inc.}", "Jane Doe", "Doe, Jane", "{Doe; Roe} and Poe, Al",
 ])
 def test_well_formed_name_lists_are_left_alone(authors):
     entries, said = warnings(f"@article{{k, title = {{T}}, year = 2020, author = {{{authors}}}}}\n")
