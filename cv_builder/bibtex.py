@@ -171,6 +171,7 @@ class _ParseState:
         self.kinds = kinds  # bibtexparser.model or _Blocks
         self.strict = strict
         self.bad_years: dict[int, str] = {}  # entry line -> a year that is no year
+        self.entry_warnings: list[tuple[int, str]] = []  # (line, message): warned in file order
         self.macros: dict[str, str] = dict(PREDEFINED_MACROS)
         self.defined: set[str] = set()  # macros defined by the file itself
         self.broken: set[str] = set()  # keys of entries with a field already reported
@@ -187,7 +188,7 @@ class _ParseState:
         if self.strict:
             self.problem(f"entry '{key}': {what}", line, hint)
         else:
-            self.report.warn(f"{key}: {what}; {done}", self.file, line)
+            self.entry_warnings.append((line, f"{key}: {what}; {done}"))
 
     # ---- blocks
 
@@ -337,6 +338,8 @@ class _ParseState:
         return text
 
     def flush_warnings(self) -> None:
+        for line, message in sorted(self.entry_warnings, key=lambda w: w[0]):  # stable: an entry's in order
+            self.report.warn(message, self.file, line)
         # One warning per unknown command, not per use: Report.warn is linear.
         for command, (key, line, count) in self.unknown_commands.items():
             more = f" (and {count - 1} more uses)" if count > 1 else ""
@@ -383,7 +386,7 @@ class _ParseState:
                     "without authors" if m.startswith("author") else "undated, after the dated entries"
                     for m in missing)
             what = "no " + " and no ".join(missing) + (f" ({'; '.join(close)}: a typo?)" if close else "")
-            self.report.warn(f"{entry.key}: {what}; {done}", self.file, entry.line)
+            self.entry_warnings.append((entry.line, f"{entry.key}: {what}; {done}"))
 
 
 def _line(block: model.Block | model.Field) -> int:
