@@ -899,8 +899,7 @@ STATUS = {
     "inpress": "in press", "forthcoming": "forthcoming", "toappear": "to appear",
     "accepted": "accepted", "submitted": "submitted", "underreview": "under review",
     "inreview": "under review", "inpreparation": "in preparation", "inprep": "in preparation",
-    "preprint": "preprint", "prepublished": "preprint",
-}
+}  # not biblatex's `prepublished`: that work is out, as a preprint, and sorts by its date
 
 
 def status_of(text: str) -> str:

@@ -539,6 +539,7 @@ def test_well_formed_name_lists_are_left_alone(authors):
     ("year = {2021a}", "2021", None),
     ("year = {2021 (in press)}", "2021", "in press"),
     ("year = {Accepted, 2025}", "2025", "accepted"),
+    ("year = 2019, pubstate = {prepublished}", "2019", "prepublished"),  # out already: sorts by its year
 ])
 def test_dates_and_publication_states(fields, year, pubstate):
     entries, said = warnings(f"@article{{k, title = {{T}}, author = {{A B}}, {fields}}}\n")
