@@ -492,7 +492,8 @@ class _Context:
         self.owners = [parse_name(n) for n in options.owner if n and n.strip()]
         self.owner_families = {_key(o.von + o.family) for o in self.owners}
         # Zotero's one-field names ({Joachim Schöpfel}) are the owner when they are exactly an owner name.
-        self.owner_whole = {_key(n) for n in options.owner if n and not n.strip().startswith("{")}
+        self.owner_whole = {_key(n) for n in options.owner if n and not n.strip().startswith("{")} | {
+            _key(f"{o.given} {o.von} {o.family}") for o in self.owners if o.given and not o.corporate}
         self.symbol_of = {name: spec.symbol for name, spec in options.marks.items()}
         self.not_linked: dict[str, list[BibEntry]] = {}  # field -> entries with a non-URL value
         self.without_owner: list[str] = []

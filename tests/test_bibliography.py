@@ -597,6 +597,7 @@ def test_braced_one_field_name_is_the_owner_only_when_exactly_the_owner():
     p = pub(options, author="{Joachim Schöpfel} and {Joachim Schöpfel Lab} and {Schöpfel, Joachim}")
     assert [a.owner for a in p.authors] == [True, False, False]
     assert pub(BibOptions(owner=["Heming Xia"]), author="{Xia Heming}").authors[0].owner is False
+    assert pub(BibOptions(owner=["Schöpfel, Joachim"]), author="{Joachim Schöpfel}").authors[0].owner
 
 
 def test_missing_owner_lists_every_key_and_others_get_their_own_hint():
