@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .bibtex import BibEntry
+from .bibtex import BibEntry, crossref_parents, status_of
 from .errors import Report
 
 
@@ -67,6 +67,8 @@ class Publication:
     number: str = ""  # "[3]" or "[J2]"; set by organise()
     file: str = ""
     line: int = 0
+    status: str = ""  # "in press", "submitted", ...: not out yet (sorted as the newest)
+    edited: bool = False  # the names are its editors (an edited volume without authors)
 
     @property
     def venue_includes_year(self) -> bool:
@@ -75,13 +77,23 @@ class Publication:
 
     @property
     def venue_line(self) -> str:
-        """Venue and year as printed: "ICLR 2025", "Phys. Rev. D 103 2021",
-        "Physical Review D 103, 024040, 2021"; the year is not repeated."""
-        if self.year is None or self.venue_includes_year:
-            return self.venue
-        if not self.venue:
-            return str(self.year)
-        return f"{self.venue}{', ' if ',' in self.venue else ' '}{self.year}"
+        """Venue, year and status as printed, one rule for every template: a comma before
+        the year ("Band 2, 2019", "Physical Review D 103, 024040, 2021"), but a space after
+        a one-word venue ("ICLR 2025"); the year is not repeated; "Nature, in press"."""
+        venue = self.venue
+        if self.edited:
+            venue = f"Edited volume, {venue}" if venue else "Edited volume"
+        year = "" if self.year is None or self.venue_includes_year else str(self.year)
+        if year:
+            venue = f"{venue}{' ' if _is_acronym(venue) else ', '}{year}" if venue else year
+        if self.status:
+            venue = f"{venue}, {self.status}" if venue else self.status
+        return venue
+
+
+def _is_acronym(venue: str) -> bool:
+    """"ICLR", "NeurIPS": one word with two capitals, which reads best as "ICLR 2025"."""
+    return " " not in venue and sum(c.isupper() for c in venue) >= 2
 
 
 @dataclass
@@ -129,11 +141,16 @@ def default_marks() -> dict[str, MarkSpec]:
 
 
 def default_links() -> list[LinkSpec]:
+    # al-folio's fields and buttons: `html` is the paper's HTML version, `supp` its supplement.
     return [LinkSpec(f, label) for f, label in (
-        ("url", "paper"), ("pdf", "pdf"), ("code", "code"), ("slides", "slides"),
-        ("video", "video"), ("poster", "poster"), ("html", "project"),
-        ("website", "project"), ("project", "project"),
+        ("url", "paper"), ("pdf", "pdf"), ("arxiv", "arXiv"), ("html", "HTML"), ("supp", "supplement"),
+        ("code", "code"), ("slides", "slides"), ("video", "video"), ("poster", "poster"),
+        ("blog", "blog"), ("website", "website"), ("project", "project"),
     )]
+
+
+# al-folio links these fields, when not URLs, under its site's /assets/pdf/.
+FILE_LINK_FIELDS = frozenset({"pdf", "supp", "poster", "slides"})
 
 
 @dataclass
@@ -147,6 +164,7 @@ class BibOptions:
     marks: dict[str, MarkSpec] = field(default_factory=default_marks)  # bib field -> mark
     links: list[LinkSpec] = field(default_factory=default_links)
     venue_style: str = "short"  # short | full
+    pdf_base_url: str = ""  # where relative pdf/supp/poster/slides files are (al-folio: SITE/assets/pdf/)
 
 
 @dataclass
@@ -410,14 +428,23 @@ def _key(text: str) -> str:
 
 
 @lru_cache(maxsize=16384)
-def _given_units(given: str) -> tuple[tuple[str, bool], ...]:
-    return tuple((_key(t), is_initial) for word in given.split() for t, is_initial in _word_units(word)
-                 if _key(t))
+def _given_units(given: str) -> tuple[tuple[str, bool, bool], ...]:
+    """(key, is_initial, required) per unit of a given name. Required: part of the first
+    name ("Si" and "Qing" of "Si-Qing", only "M" of run-together "MA"); the rest are
+    middle names or initials, which one side may leave out."""
+    units = []
+    for n, word in enumerate(given.split()):
+        parts = [(_key(t), initial) for t, initial in _word_units(word) if _key(t)]
+        whole = not all(initial for _, initial in parts)  # a written-out (maybe hyphenated) first name
+        units.extend((k, initial, n == 0 and (whole or i == 0)) for i, (k, initial) in enumerate(parts))
+    return tuple(units)
 
 
 def name_matches(author: Author, variant: Author) -> bool:
-    """Same person?  Family names must agree; given names must be equal when both
-    are written out, and initials must agree when either side only has initials."""
+    """Same person?  Family names must agree; given names must agree where both sides
+    have them (an initial agrees with a name it starts), and middle names or initials
+    only one side writes are ignored: "Sean M. R. Crowell" is "Sean Crowell", "Hao Xia"
+    is never "Heming Xia"."""
     if author.ellipsis or variant.ellipsis:
         return False
     if author.corporate or variant.corporate:
@@ -429,14 +456,13 @@ def name_matches(author: Author, variant: Author) -> bool:
         return True
     if not mine:
         return False
-    if not any(i for _, i in mine) and not any(i for _, i in theirs):
-        return "".join(t for t, _ in mine) == "".join(t for t, _ in theirs)  # "He-Ming" = "Heming"
-    if len(mine) != len(theirs):
-        return False
-    for (a, a_initial), (b, b_initial) in zip(mine, theirs):
+    if "".join(t for t, _, _ in mine) == "".join(t for t, _, _ in theirs):
+        return True  # "He-Ming" = "Heming"
+    for (a, a_initial, _), (b, b_initial, _) in zip(mine, theirs):
         if a[0] != b[0] or (not a_initial and not b_initial and a != b):
             return False
-    return True
+    longer = mine if len(mine) > len(theirs) else theirs
+    return not any(required for _, _, required in longer[min(len(mine), len(theirs)):])
 
 
 # --------------------------------------------------------------------------
@@ -444,9 +470,15 @@ def name_matches(author: Author, variant: Author) -> bool:
 
 
 def make_publications(entries: list[BibEntry], options: BibOptions, report: Report) -> list[Publication]:
-    """One Publication per entry, in .bib order."""
+    """One Publication per listable entry, in .bib order. Not listed: an entry without
+    a title (the bibtex stage warned), and a volume that other entries cross-reference,
+    which is only their container unless the owner edited it."""
     context = _Context(options, report)
-    publications = [context.publication(entry) for entry in entries]
+    parents = crossref_parents(entries)
+    publications = [context.publication(entry) for entry in entries
+                    if entry.fields.get("title", "").strip()
+                    and (entry.key.casefold() not in parents or entry.fields.get("author", "").strip()
+                         or context.edited_by_owner(entry))]
     context.flush_warnings()
     return publications
 
@@ -459,9 +491,13 @@ class _Context:
         self.report = report
         self.owners = [parse_name(n) for n in options.owner if n and n.strip()]
         self.owner_families = {_key(o.von + o.family) for o in self.owners}
+        # Zotero's one-field names ({Joachim Schöpfel}) are the owner when they are exactly an owner name.
+        self.owner_whole = {_key(n) for n in options.owner if n and not n.strip().startswith("{")} | {
+            _key(f"{o.given} {o.von} {o.family}") for o in self.owners if o.given and not o.corporate}
         self.symbol_of = {name: spec.symbol for name, spec in options.marks.items()}
         self.not_linked: dict[str, list[BibEntry]] = {}  # field -> entries with a non-URL value
         self.without_owner: list[str] = []
+        self.others_without_owner: list[str] = []  # "... and others" lists that may hide the owner
 
     # ---- one entry
 
@@ -476,7 +512,13 @@ class _Context:
             selected=_truthy(f.get("selected", "")), keywords=_list(f.get("keywords", "")),
             abbr=f.get("abbr", ""), annotation=f.get("annotation", "") or f.get("annote", ""),
             file=entry.file, line=entry.line,
+            status=status_of(f.get("pubstate", "")) or status_of(f.get("year", "")),
+            edited=not f.get("author", "").strip() and bool(f.get("editor", "").strip()),
         )
+
+    def edited_by_owner(self, entry: BibEntry) -> bool:
+        editors = [_new_author(n) for n in split_authors(entry.fields.get("editor", ""))]
+        return self.mark_owner(editors) is not None
 
     def authors(self, entry: BibEntry) -> tuple[list[Author], bool]:
         names = split_authors(entry.fields.get("author") or entry.fields.get("editor", ""))
@@ -484,8 +526,8 @@ class _Context:
         authors = [_new_author(n) for n in (names[:-1] if et_al else names)]
         self.add_marks(entry, authors)
         owner_at = self.mark_owner(authors)
-        if self.owners and owner_at is None:
-            self.without_owner.append(entry.key)
+        if self.owners and owner_at is None and authors:  # no authors at all: the bibtex stage warned
+            (self.others_without_owner if et_al else self.without_owner).append(entry.key)
         for author in authors:
             author.text = display_name(author, self.options.author_format, self.options.author_order)
         return truncate(authors, et_al, self.options.max_authors, owner_at)
@@ -514,13 +556,13 @@ class _Context:
             elif part.isdigit():
                 result.append(int(part))
             elif part:
-                self.report.warn(f"entry '{entry.key}': {name} = {{{value}}} should list author "
-                                 f"positions like {{1,2}}", entry.file, entry.line)
+                self.report.warn(f"{entry.key}: {name} = {{{value}}} does not list author positions "
+                                 f"like {{1,2}}; no {name} marks", entry.file, entry.line)
                 return []
         bad = [p for p in result if not 1 <= p <= count]
         if bad:
-            self.report.warn(f"entry '{entry.key}': {name} names author position {bad[0]}, "
-                             f"but there are {count} authors", entry.file, entry.line)
+            self.report.warn(f"{entry.key}: {name} names author position {bad[0]}, but there are {count} "
+                             f"authors; that position is ignored", entry.file, entry.line)
         return [p for p in result if 1 <= p <= count]
 
     def mark_owner(self, authors: list[Author]) -> int | None:
@@ -528,7 +570,8 @@ class _Context:
         for i, author in enumerate(authors):
             if _key(author.von + author.family) not in self.owner_families and not author.corporate:
                 continue  # cheap reject before the full comparison
-            if any(name_matches(author, owner) for owner in self.owners):
+            if any(name_matches(author, owner) for owner in self.owners) or (
+                    author.corporate and _key(author.family) in self.owner_whole):
                 author.owner = True
                 first = i if first is None else first
         return first
@@ -550,12 +593,15 @@ class _Context:
             return paper_fallback(f)
         if name == "doi" and value:
             return doi_url(value)
-        if name == "eprint" and value:
+        if name in ("eprint", "arxiv") and value:
             return arxiv_url(value)
         if not value:
             return ""
         if _HTTP.match(value):
             return value
+        base = self.options.pdf_base_url
+        if name in FILE_LINK_FIELDS and base and not _SCHEME.match(value):
+            return base.rstrip("/") + "/" + value.lstrip("/")  # al-folio's assets/pdf/paper.pdf
         self.not_linked.setdefault(name, []).append(entry)
         return ""
 
@@ -569,8 +615,8 @@ class _Context:
         if note and len(note) <= NOTE_MAX and note not in notes:
             notes.append(note)
         elif note:
-            self.report.warn(f"entry '{entry.key}': note is longer than {NOTE_MAX} characters, "
-                             f"so it is not shown as a badge (use annotation for prose)", entry.file, entry.line)
+            self.report.warn(f"{entry.key}: note is longer than {NOTE_MAX} characters; not shown as a badge "
+                             f"(use annotation for prose)", entry.file, entry.line)
         return notes
 
     # ---- summary warnings: one per kind, not per entry
@@ -579,13 +625,37 @@ class _Context:
         for name, entries in self.not_linked.items():
             first = entries[0]
             more = f" and {len(entries) - 1} more entries" if len(entries) > 1 else ""
-            self.report.warn(f"{name} = {{{first.fields[name]}}} in entry '{first.key}'{more} is not a "
-                             f"http(s) URL, so it is not linked (local files are not part of the CV)",
+            if name in FILE_LINK_FIELDS:
+                why = ("a file name, and publications.pdf_base_url is not set, so it is not linked "
+                       "(al-folio keeps these files in its site's assets/pdf/: set pdf_base_url to that "
+                       "folder's URL, e.g. https://you.github.io/assets/pdf/)")
+            else:
+                why = "not a http(s) URL, so it is not linked (local files are not part of the CV)"
+            self.report.warn(f"{name} = {{{first.fields[name]}}} in entry '{first.key}'{more} is {why}",
                              first.file, first.line)
+        owner = "; ".join(self.options.owner)
+        at = self.owner_location()
         if self.without_owner:
-            keys = ", ".join(self.without_owner[:5]) + (", …" if len(self.without_owner) > 5 else "")
-            self.report.warn(f"the CV owner ({'; '.join(self.options.owner)}) is not among the authors "
-                             f"of {len(self.without_owner)} entries: {keys}", path="publications.owner")
+            n = len(self.without_owner)
+            self.report.warn(f"the CV owner ({owner}) is not among the authors of {n} "
+                             f"entr{'y' if n == 1 else 'ies'}: {', '.join(self.without_owner)} (add the "
+                             f"spelling used there to publications.owner, or remove the entries that are "
+                             f"not yours)", *at)
+        if self.others_without_owner:
+            n = len(self.others_without_owner)
+            self.report.warn(f"{n} entr{'y' if n == 1 else 'ies'} list{'s' if n == 1 else ''} authors up to "
+                             f"'and others' without the CV owner ({owner}): "
+                             f"{', '.join(self.others_without_owner)} (Google Scholar cuts long author lists; "
+                             f"write the author list out up to your name so it is shown and bold)", *at)
+
+
+    def owner_location(self) -> tuple[str, int, int, str]:
+        """(file, line, column, path) of publications.owner in cv.yaml, when the model knows it."""
+        where = getattr(self.options.owner[0], "where", "") if self.options.owner else ""
+        match = re.match(r"(.+):(\d+):(\d+): (\S+)$", where)
+        if not match:
+            return "", 0, 0, "publications.owner"
+        return match.group(1), int(match.group(2)), int(match.group(3)), "publications.owner"
 
 
 def truncate(authors: list[Author], et_al: bool, limit: int | None,
@@ -602,6 +672,7 @@ def truncate(authors: list[Author], et_al: bool, limit: int | None,
 
 
 _HTTP = re.compile(r"https?://", re.IGNORECASE)
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # file:, javascript:, ...: never resolved
 
 
 def paper_fallback(fields: dict[str, str]) -> str:
@@ -640,8 +711,8 @@ def category_of(entry: BibEntry, report: Report | None = None) -> str:
         if override in CATEGORIES:
             return override
         if report is not None:
-            report.warn(f"entry '{entry.key}': category '{override}' is not one of "
-                        f"{', '.join(CATEGORIES)}; guessed from the entry type", entry.file, entry.line)
+            report.warn(f"{entry.key}: category '{override}' is not one of {', '.join(CATEGORIES)}; "
+                        f"guessed from the entry type", entry.file, entry.line)
     journal, booktitle = f.get("journal", ""), f.get("booktitle", "")
     kind = entry.type
     if _is_preprint_venue(journal) or (f.get("eprint") and not journal and not booktitle):
@@ -673,20 +744,32 @@ def venue_of(entry: BibEntry, style: str = "short") -> str:
     if style == "short":
         short = f.get("venue_short", "").strip() or f.get("abbr", "").strip()
         if short:
-            return short
+            return tidy(short)
         return _container(entry)
     return _full_venue(entry)
+
+
+_DOUBLE_COMMA = re.compile(r"\s*,(?:\s*,)+")
+
+
+def tidy(text: str) -> str:
+    """A field as part of a line: no trailing separator ("Courier Corporation,"),
+    no doubled commas; the venue line adds its own punctuation."""
+    if "," in text:
+        text = _DOUBLE_COMMA.sub(",", text)
+    return text.strip().rstrip(",;:").rstrip()
 
 
 def _container(entry: BibEntry) -> str:
     f = entry.fields
     for name in ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "institution",
                  "organization"):
-        if f.get(name, "").strip():
-            return f[name].strip()
+        value = tidy(f.get(name, ""))
+        if value:
+            return value
     if entry.type in ("phdthesis", "mastersthesis", "thesis"):
         kind = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}.get(entry.type, "Thesis")
-        school = f.get("school", "").strip()
+        school = tidy(f.get("school", ""))
         return f"{kind}, {school}" if school else kind
     if f.get("eprint", "").strip() and category_of(entry) == "preprint":
         return "arXiv preprint arXiv:" + re.sub(r"^arxiv:\s*", "", f["eprint"].strip(), flags=re.I)
@@ -697,7 +780,7 @@ def _full_venue(entry: BibEntry) -> str:
     """"Physical Review D 103(2), 024040"; "Proceedings of ..., pp. 1–10"."""
     f = entry.fields
     venue = _container(entry)
-    volume, number, pages = (f.get(k, "").strip() for k in ("volume", "number", "pages"))
+    volume, number, pages = (tidy(f.get(k, "")) for k in ("volume", "number", "pages"))
     pages = re.sub(r"\s*[-–]+\s*", "–", pages)
     if f.get("journal", "").strip() and not _is_preprint_venue(f["journal"]):
         if volume:
@@ -739,8 +822,9 @@ def _list(value: str) -> list[str]:
 def organise(pubs: list[Publication], section: SectionOptions, options: BibOptions) -> PublicationList:
     chosen = [p for p in pubs if _passes(p, section.filter or {}, options)]
     if section.sort == "newest":
-        # sorted() is stable: ties keep their .bib order
-        chosen = sorted(chosen, key=lambda p: (-(p.year or 0), -(p.month or 0)))
+        # Not out yet (in press, submitted) first, then by date, then undated; sorted() is
+        # stable: ties keep their .bib order.
+        chosen = sorted(chosen, key=lambda p: (not p.status, -(p.year or 0), -(p.month or 0)))
     groups = _group(chosen, section.group)
     groups = _number(groups, section.numbering, section.number_order)
     shown = [p for g in groups for p in g.publications]
@@ -772,10 +856,12 @@ def _passes(pub: Publication, flt: dict, options: BibOptions | None = None) -> b
 
 def _group(pubs: list[Publication], how: str) -> list[Group]:
     if how == "year":
-        years = sorted({p.year for p in pubs if p.year is not None}, reverse=True)
-        groups = [Group(str(y), [p for p in pubs if p.year == y]) for y in years]
-        undated = [p for p in pubs if p.year is None]
-        return groups + ([Group("Undated", undated)] if undated else [])
+        statuses = list(dict.fromkeys(p.status for p in pubs if p.status))
+        pending = [Group(st[:1].upper() + st[1:], [p for p in pubs if p.status == st]) for st in statuses]
+        years = sorted({p.year for p in pubs if p.year is not None and not p.status}, reverse=True)
+        groups = [Group(str(y), [p for p in pubs if p.year == y and not p.status]) for y in years]
+        undated = [p for p in pubs if p.year is None and not p.status]
+        return pending + groups + ([Group("Undated", undated)] if undated else [])
     if how == "category":
         by_category: dict[str, list[Publication]] = {c: [] for c in CATEGORIES}
         for p in pubs:

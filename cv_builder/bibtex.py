@@ -16,6 +16,7 @@ stage removes them after splitting.
 from __future__ import annotations
 
 import codecs
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -68,11 +69,13 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 # Reading the file
 
 
-def load_bib(path: str | Path, report: Report, display_name: str | None = None) -> list[BibEntry]:
-    """Read and parse a .bib file; raises InputError with every problem found."""
+def load_bib(path: str | Path, report: Report, display_name: str | None = None,
+             strict: bool = False) -> list[BibEntry]:
+    """Read and parse a .bib file; raises InputError with every problem found.
+    strict: an imperfect entry (no year, a duplicated key, ...) is an error, not a warning."""
     path = Path(path)
     display = display_name or str(path)
-    return parse_bib(_read_text(path, display), display, report)
+    return parse_bib(_read_text(path, display), display, report, strict)
 
 
 def _read_text(path: Path, display: str) -> str:
@@ -109,12 +112,15 @@ def _import_parser() -> None:
         bibtexparser, model = parser, blocks
 
 
-def parse_bib(text: str, file: str, report: Report) -> list[BibEntry]:
-    """Parse BibTeX text; raises InputError with every problem found."""
+def parse_bib(text: str, file: str, report: Report, strict: bool = False) -> list[BibEntry]:
+    """Parse BibTeX text; raises InputError with every problem found.
+
+    An imperfect entry is a warning `FILE:LINE: key: what is wrong; what was done`
+    and is listed as well as it can be; with strict it is an error instead."""
     if not text.strip():
         return []
     blocks, kinds = split_blocks(text)
-    state = _ParseState(file, report, kinds)
+    state = _ParseState(file, report, kinds, strict)
     for block in blocks:  # @string first: entries may use macros defined later
         if type(block) is kinds.Entry:  # the common case; ABC isinstance() is slow
             continue
@@ -159,20 +165,30 @@ def split_blocks(text: str) -> tuple[list, type]:
 class _ParseState:
     """What one file's blocks add up to: macros, entries, problems."""
 
-    def __init__(self, file: str, report: Report, kinds: type):
+    def __init__(self, file: str, report: Report, kinds: type, strict: bool = False):
         self.file = file
         self.report = report
         self.kinds = kinds  # bibtexparser.model or _Blocks
+        self.strict = strict
+        self.bad_years: dict[int, str] = {}  # entry line -> a year that is no year
+        self.entry_warnings: list[tuple[int, str]] = []  # (line, message): warned in file order
         self.macros: dict[str, str] = dict(PREDEFINED_MACROS)
         self.defined: set[str] = set()  # macros defined by the file itself
         self.broken: set[str] = set()  # keys of entries with a field already reported
         self.entries: list[BibEntry] = []
-        self.key_lines: dict[str, tuple[str, int]] = {}  # casefolded key -> (key, line)
+        self.by_key: dict[str, BibEntry] = {}  # casefolded key -> its first entry
         self.problems: list[Problem] = []
         self.unknown_commands: dict[str, tuple[str, int, int]] = {}  # name -> (key, line, count)
 
     def problem(self, message: str, line: int, hint: str = "") -> None:
         self.problems.append(Problem(message, self.file, line, hint=hint))
+
+    def entry_problem(self, key: str, what: str, done: str, line: int, hint: str = "") -> None:
+        """An imperfect entry: a warning saying what was done about it, or with strict an error."""
+        if self.strict:
+            self.problem(f"entry '{key}': {what}", line, hint)
+        else:
+            self.entry_warnings.append((line, f"{key}: {what}; {done}"))
 
     # ---- blocks
 
@@ -186,8 +202,8 @@ class _ParseState:
             self.report.warn(f"@string {name} is defined twice; the later definition is used", self.file, line)
         self.defined.add(name.lower())
         value = self.evaluate(block.value, line - 1, f"@string {name}")
-        if value is not None:
-            self.macros[name.lower()] = value
+        # A failed macro expands to nothing, so its uses do not repeat the error.
+        self.macros[name.lower()] = "" if value is None else value
 
     def handle_block(self, block: model.Block, previous: model.Block | None) -> None:
         kinds = self.kinds
@@ -198,8 +214,8 @@ class _ParseState:
         elif isinstance(block, kinds.DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
             for name in sorted(block.duplicate_keys):
-                self.report.warn(f"entry '{entry.key}': field '{name}' is given twice; the first one is used",
-                                 self.file, _line(entry))
+                self.entry_problem(entry.key.strip(), f"field '{name}' is given twice", "the first one is used",
+                                   _line(entry), hint="delete one of the two")
             self.add_entry(entry)
         elif isinstance(block, kinds.DuplicateBlockKeyBlock):
             if isinstance(block.ignore_error_block, kinds.Entry):
@@ -230,13 +246,6 @@ class _ParseState:
             self.problem(f"@{block.entry_type} entry {what}", line,
                          hint="write @type{key, field = {value}, ...}")
             return
-        seen = self.key_lines.get(key.casefold())
-        if seen:
-            same = "" if seen[0] == key else f" (as '{seen[0]}'; keys are case-insensitive)"
-            self.problem(f"duplicate key '{key}': already defined at line {seen[1]}{same}", line,
-                         hint="rename one of the two entries")
-            return
-        self.key_lines[key.casefold()] = (key, line)
         fields: dict[str, str] = {}
         for fld in block.fields:
             name = fld.key.strip().lower()
@@ -248,19 +257,68 @@ class _ParseState:
             else:
                 fields[name] = self.clean_field(name, value, key, line)
         _normalise_dates(fields, key, line, self)
-        self.entries.append(BibEntry(key, block.entry_type.strip().lower(), fields, self.file, line))
+        for name in NAME_FIELDS & fields.keys():
+            self.check_name_commas(fields, name, key, line)
+        entry = BibEntry(key, block.entry_type.strip().lower(), fields, self.file, line)
+        first = self.by_key.get(key.casefold())
+        if first is not None:
+            if not self.duplicate(entry, first):
+                return
+        else:
+            self.by_key[key.casefold()] = entry
+        self.entries.append(entry)
+
+    def duplicate(self, entry: BibEntry, first: BibEntry) -> bool:
+        """A key seen before: an identical entry is merged into the first (False: not added);
+        a different one is kept under a new key (True)."""
+        same = "" if first.key == entry.key else f" (as '{first.key}'; keys are case-insensitive)"
+        what = f"duplicate key: already defined at line {first.line}{same}"
+        if entry.type == first.type and entry.fields == first.fields:
+            self.entry_problem(entry.key, what, "the entries are identical, so it is listed once",
+                               entry.line, hint="delete the second copy")
+            return False
+        n = 2
+        while f"{entry.key}-{n}".casefold() in self.by_key:
+            n += 1
+        new_key = f"{entry.key}-{n}"
+        self.entry_problem(entry.key, what, f"the entries differ, so both are listed, this one as '{new_key}'",
+                           entry.line, hint="rename one of the two entries")
+        entry.key = new_key
+        self.by_key[new_key.casefold()] = entry
+        return True
+
+    def check_name_commas(self, fields: dict[str, str], name: str, key: str, line: int) -> None:
+        """"Jane Doe, Ulugbek Kamilov, Arthur Leclaire": names separated by commas, not `and`."""
+        names = comma_separated_names(fields[name])
+        if names is None:
+            return
+        self.entry_problem(key, f"the {name} list is separated by commas or semicolons instead of 'and' "
+                           f"(too many commas in one name)",
+                           f"read as {len(names)} names: {'; '.join(names)}", line,
+                           hint=f"separate names with 'and': {name} = {{{' and '.join(names[:2])} and ...}}")
+        fields[name] = " and ".join(names)
 
     # ---- values
 
     def evaluate(self, raw: str, line0: int, key: str, name: str = "") -> str | None:
         """A field value: `{...}`, `"..."`, numbers and macros joined with `#`.
         line0 is bibtexparser's 0-based line of the `=`; key is "@string x" for macros."""
+        undefined: list[tuple[str, int]] = []
         try:
-            return _evaluate(raw, self.macros)
+            value = _evaluate(raw, self.macros, undefined)
         except _ValueError as err:
             where = f"entry '{key}', field '{name}'" if name else key
             self.problem(f"{where}: {err.message}", line0 + 1 + raw.count("\n", 0, err.pos), err.hint)
             return None
+        for word, pos in undefined:  # BibTeX warns and goes on; the macro's name is the best guess
+            line = line0 + 1 + raw.count("\n", 0, pos)
+            hint = "define it with @string{" + word + " = {...}} or put the value in braces"
+            if name:
+                self.entry_problem(key, f"field '{name}' uses the undefined @string macro '{word}'",
+                                   f"printed as '{word}'", line, hint)
+            else:
+                self.problem(f"{key}: undefined @string macro '{word}'", line, hint)
+        return value
 
     def clean_field(self, name: str, value: str, key: str, line: int) -> str:
         if name in VERBATIM_FIELDS or (value[:1] in "hHfF" and _URL_RE.match(value.strip())):
@@ -280,6 +338,8 @@ class _ParseState:
         return text
 
     def flush_warnings(self) -> None:
+        for line, message in sorted(self.entry_warnings, key=lambda w: w[0]):  # stable: an entry's in order
+            self.report.warn(message, self.file, line)
         # One warning per unknown command, not per use: Report.warn is linear.
         for command, (key, line, count) in self.unknown_commands.items():
             more = f" (and {count - 1} more uses)" if count > 1 else ""
@@ -291,23 +351,42 @@ class _ParseState:
                                  f"kept as the plain text '{command}'", self.file, line)
 
     def check_required(self, entries: list[BibEntry]) -> None:
+        """An entry without a title cannot be listed (the bibliography stage leaves it
+        out); one without authors or a year is listed all the same. Each is warned
+        about, or with strict an error."""
+        parents = crossref_parents(entries)  # containers: their children have the authors
         for entry in entries:
+            f = entry.fields
             if entry.key in self.broken:
                 continue
             missing = [name for name, present in (
-                ("title", entry.fields.get("title")),
-                ("author (or editor)", entry.fields.get("author") or entry.fields.get("editor")),
-                ("year", entry.fields.get("year")),
+                ("title", f.get("title")),
+                ("author (or editor)", f.get("author") or f.get("editor")
+                 or ("(a container)" if entry.key.casefold() in parents else "")),
+                ("year", f.get("year") or f.get("pubstate")),
             ) if not (present or "").strip()]
-            if missing:
-                import difflib
-
-                close = [f"'{f}' looks like {m}" for m in missing
-                         for f in difflib.get_close_matches(m, list(entry.fields), n=1, cutoff=0.6)]
-                hint = "every publication needs title, author and year"
-                if close:
-                    hint = "; ".join(close) + " (a typo?); " + hint
+            if not missing:
+                continue
+            close = [f"'{n}' looks like {m}" for m in missing
+                     for n in difflib.get_close_matches(m, list(f), n=1, cutoff=0.6)]
+            hint = "every publication needs title, author and year"
+            bad_year = self.bad_years.get(entry.line)
+            if bad_year is not None:
+                missing[missing.index("year")] = f"year ({bad_year!r} is not a year)"
+                hint += "; write year = {2021}, or {in press}, {submitted}, ..."
+            if close:
+                hint = "; ".join(close) + " (a typo?); " + hint
+            if self.strict:
                 self.problem(f"entry '{entry.key}' has no {' and no '.join(missing)}", entry.line, hint=hint)
+                continue
+            if "title" in missing:
+                done = "not listed (a publication needs a title)"
+            else:
+                done = "listed " + " and ".join(
+                    "without authors" if m.startswith("author") else "undated, after the dated entries"
+                    for m in missing)
+            what = "no " + " and no ".join(missing) + (f" ({'; '.join(close)}: a typo?)" if close else "")
+            self.entry_warnings.append((entry.line, f"{entry.key}: {what}; {done}"))
 
 
 def _line(block: model.Block | model.Field) -> int:
@@ -332,7 +411,14 @@ _QUOTE_OR_BRACE = re.compile(r'(?<!\\)[{}"]')
 _BRACE = re.compile(r"(?<!\\)[{}]")
 
 
-def _evaluate(raw: str, macros: dict[str, str]) -> str:
+# A field or @string longer than this is an attack, not a publication: ten
+# levels of `s1 = s0 # s0 # ...` would otherwise grow to gigabytes.
+MAX_VALUE = 1_000_000
+
+
+def _evaluate(raw: str, macros: dict[str, str], undefined: list[tuple[str, int]] | None = None) -> str:
+    """undefined: where to note macros that are not defined (used as their name);
+    without it, an undefined macro is an error."""
     if raw[:1] == "{" and raw[-1:] == "}":
         inner = raw[1:-1]
         if "{" not in inner and "}" not in inner:
@@ -340,7 +426,7 @@ def _evaluate(raw: str, macros: dict[str, str]) -> str:
     elif raw.isdigit():
         return raw
     parts: list[str] = []
-    pos, end = 0, len(raw)
+    pos, end, size = 0, len(raw), 0
     while True:
         pos = _skip_space(raw, pos)
         if pos >= end:
@@ -363,10 +449,18 @@ def _evaluate(raw: str, macros: dict[str, str]) -> str:
                 parts.append(word)
             elif word.lower() in macros:
                 parts.append(macros[word.lower()])
+            elif undefined is not None:
+                undefined.append((word, pos))
+                parts.append(word)
             else:
                 raise _ValueError(f"undefined @string macro '{word}'", pos,
                                   "define it with @string{" + word + " = {...}} or put the value in braces")
             pos = match.end()
+        size += len(parts[-1])
+        if size > MAX_VALUE:
+            raise _ValueError(f"the value expands to more than {MAX_VALUE:,} characters (nested @string "
+                              f"macros joined with #); nothing this long is a publication's field", pos,
+                              "remove the macros that repeat each other")
         pos = _skip_space(raw, pos)
         if pos >= end:
             return "".join(parts)
@@ -708,6 +802,76 @@ def _unclosed_opener(raw: str) -> tuple[int, str] | None:
 
 
 # --------------------------------------------------------------------------
+# Name lists written with commas
+
+
+_AND_SPLIT = re.compile(r"\s+and\s+", re.IGNORECASE)
+_COMMA = re.compile(",")
+_SEMICOLON = re.compile(r"\s*;\s*")
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def comma_separated_names(value: str) -> list[str] | None:
+    """The names of an author list written "Jane Doe, Ulugbek Kamilov, Arthur Leclaire"
+    (BibTeX: "too many commas") or "Doe, Jane; Roe, Rick", split as meant; None for a
+    list in BibTeX form.
+
+    A name has at most two commas ("von Last, Jr, First"); a part with more, or
+    with two that separate written-out names, or ending in a comma, is a list."""
+    if ";" not in value and (value.count(",") < 2
+                             or not any(part.count(",") >= 2 for part in _AND_SPLIT.split(value))):
+        return None  # the usual "Doe, Jane and Roe, Rick": at most one comma per name
+    result: list[str] = []
+    changed = False
+    for part in _split_top(value, _AND_SPLIT):
+        names = [n for n in _split_top(part, _SEMICOLON) if n]
+        changed |= len(names) > 1
+        for name in names:
+            pieces = _comma_list(name)
+            changed |= pieces is not None
+            result.extend(pieces or [name])
+    return result if changed else None
+
+
+def _comma_list(part: str) -> list[str] | None:
+    """The names in one `and`-separated part, when it holds several; else None."""
+    pieces = [p.strip() for p in _split_top(part, _COMMA)]
+    trailing = len(pieces) > 1 and not pieces[-1]
+    pieces = [p for p in pieces if p]
+    words = [len(_split_top(p, _SPACE_RUN)) for p in pieces]
+    if (len(pieces) >= 3 or trailing and len(pieces) == 2) and all(w >= 2 for w in words):
+        return pieces  # "Jane Doe, Ulugbek Kamilov, ..."
+    if len(pieces) >= 4 and len(pieces) % 2 == 0 and all(w == 1 for w in words[::2]):
+        return [f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2])]  # "Doe, J., Roe, K."
+    if len(pieces) >= 4:
+        return pieces
+    return None
+
+
+def _split_top(text: str, separator: re.Pattern) -> list[str]:
+    """text split on separator outside braces."""
+    if "{" not in text:
+        return separator.split(text.strip())
+    parts, depth, start = [], 0, 0
+    pos = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0:
+            match = separator.match(text, pos)
+            if match and match.end() > pos:
+                parts.append(text[start:pos])
+                start = pos = match.end()
+                continue
+        pos += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+# --------------------------------------------------------------------------
 # Months and dates
 
 
@@ -728,19 +892,49 @@ def normalise_month(value: str) -> str | None:
 
 
 _DATE = re.compile(r"\s*(\d{4})(?:-(\d{1,2}))?")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# What people write instead of a year (and biblatex's pubstate values), as printed.
+# All of them sort as the newest: the work is not out yet.
+STATUS = {
+    "inpress": "in press", "forthcoming": "forthcoming", "toappear": "to appear",
+    "accepted": "accepted", "submitted": "submitted", "underreview": "under review",
+    "inreview": "under review", "inpreparation": "in preparation", "inprep": "in preparation",
+}  # not biblatex's `prepublished`: that work is out, as a preprint, and sorts by its date
+
+
+def status_of(text: str) -> str:
+    """"In Press", "{in press}", "inpress", "to appear" -> the printed status; "" otherwise."""
+    if not text or text[0].isdigit():
+        return ""  # the usual year
+    return STATUS.get(re.sub(r"[^a-z]", "", text.lower()), "")
 
 
 def _normalise_dates(fields: dict[str, str], key: str, line: int, state: _ParseState) -> None:
+    """biblatex's date into year and month; `year = {in press}` and biblatex's
+    pubstate into `pubstate`; a year that is no year is dropped (listed undated)."""
     date = _DATE.match(fields["date"]) if "date" in fields else None
     if date and not fields.get("year"):
         fields["year"] = date.group(1)
     if date and date.group(2) and not fields.get("month"):
         fields["month"] = date.group(2)
+    for name in ("pubstate", "year", "date"):
+        status = status_of(_YEAR.sub("", fields.get(name, "")).strip(" ,;()[]"))  # "2021 (in press)"
+        if status:
+            fields["pubstate"] = status
+            break
+    year = fields.get("year", "").strip()
+    if year and not (year.isdigit() and len(year) == 4):
+        found = _YEAR.search(year)
+        if found:
+            fields["year"] = found.group(1)  # "2021a", "(2021)", "2021/2022"
+        else:
+            del fields["year"]
+            if not status_of(year):
+                state.bad_years[line] = year  # reported with the other missing fields
     if "month" in fields:
         month = normalise_month(fields["month"])
         if month is None:
-            state.report.warn(f"entry '{key}': month {fields['month']!r} is not a month name or number; ignored",
-                              state.file, line)
+            state.entry_problem(key, f"month {fields['month']!r} is not a month name or number", "ignored", line)
             del fields["month"]
         else:
             fields["month"] = month
@@ -751,22 +945,26 @@ def _normalise_dates(fields: dict[str, str], key: str, line: int, state: _ParseS
 
 
 def _resolve_crossrefs(entries: list[BibEntry], state: _ParseState) -> list[BibEntry]:
-    by_key = {e.key.casefold(): e for e in entries}
-    parents: set[str] = set()
+    """Children inherit their parent's fields. Parents stay: whether a volume is a
+    publication of its own (the owner edited it) is the bibliography stage's call."""
+    by_key = state.by_key
     for entry in entries:
         ref = entry.fields.get("crossref", "").strip()
         if not ref:
             continue
         parent = by_key.get(ref.casefold())
         if parent is None or parent is entry:
-            state.report.warn(f"entry '{entry.key}': crossref '{ref}' is not in the file; nothing inherited",
-                              state.file, entry.line)
+            state.entry_problem(entry.key, f"crossref '{ref}' is not in the file", "nothing inherited",
+                                entry.line, hint=f"add the entry '{ref}', or remove the crossref")
             continue
-        parents.add(ref.casefold())
+        entry.fields["crossref"] = parent.key  # as the parent spells it
         _inherit(entry, parent)
-    # A crossref'd container without authors (a proceedings volume) is not a publication of its own.
-    return [e for e in entries
-            if not (e.key.casefold() in parents and not e.fields.get("author"))]
+    return entries
+
+
+def crossref_parents(entries: list[BibEntry]) -> set[str]:
+    """Casefolded keys of the entries other entries cross-reference."""
+    return {e.fields["crossref"].casefold() for e in entries if e.fields.get("crossref")}
 
 
 def _inherit(child: BibEntry, parent: BibEntry) -> None:

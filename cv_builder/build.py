@@ -39,6 +39,7 @@ class Options:
     cache: bool = True  # output/.cache/ (cv_builder/cache.py); --no-cache turns it off
     early: object = None  # cache.Early: the engine the CLI started ahead; run_build closes it
     checked: bool = False  # the CLI found the last build out of date just now: no second no-op check
+    strict: bool = False  # an imperfect .bib entry is an error (exit 1), not a warning: for CI
     progress: Callable[[str], None] = lambda line: None
 
 
@@ -52,6 +53,7 @@ class Result:
     pages: int
     warnings: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    summary: str = ""  # "data/publications.bib: 212 entries, 209 listed, 3 warnings"
 
 
 def display_path(path: Path) -> str:
@@ -74,14 +76,15 @@ class _Timer:
         return now
 
 
-def load_model(data: Path, report: Report, variant: str | None = None, cache_for: Path | None = None
+def load_model(data: Path, report: Report, variant: str | None = None, cache_for: Path | None = None,
+               strict: bool = False, stats: dict | None = None
                ) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
-    cv = load_cv(data, variant)
-    return cv, publication_lists(cv, data, report, cache_for)
+    cv = load_cv(data, variant, strict)
+    return cv, publication_lists(cv, data, report, cache_for, strict, stats)
 
 
-def load_cv(data: Path, variant: str | None = None) -> model.CV:
+def load_cv(data: Path, variant: str | None = None, strict: bool = False) -> model.CV:
     """The YAML, validated (with the .bib's problems too when the YAML has some)."""
     shown = display_path(data)
     tree = load.load_yaml(data, shown)
@@ -96,10 +99,10 @@ def load_cv(data: Path, variant: str | None = None) -> model.CV:
 
         return variants.apply(cv, variant)
     except InputError as exc:
-        raise InputError(exc.problems + _bib_problems(tree, data)) from None
+        raise InputError(exc.problems + _bib_problems(tree, data, strict)) from None
 
 
-def _bib_problems(tree: load.Map, data: Path) -> list:
+def _bib_problems(tree: load.Map, data: Path, strict: bool = False) -> list:
     """The .bib's problems too, when the YAML has some: all problems of a run at once."""
     from . import bibtex
 
@@ -110,16 +113,17 @@ def _bib_problems(tree: load.Map, data: Path) -> list:
     if not path.is_file():
         return []
     try:
-        bibtex.load_bib(path, Report(), display_path(path))
+        bibtex.load_bib(path, Report(), display_path(path), strict)
     except InputError as exc:
         return list(exc.problems)
     return []
 
 
-def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path | None = None
+def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path | None = None,
+                      strict: bool = False, stats: dict | None = None
                       ) -> dict[int, bibliography.PublicationList]:
     """The shown publication sections, organised. `cache_for`: the output whose cache may
-    hold the parsed .bib."""
+    hold the parsed .bib; `strict`: imperfect entries are errors; `stats` gets the summary."""
     from . import bibliography, bibtex
 
     wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
@@ -127,8 +131,9 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
         return {}
     bib_path = (data.parent / cv.publications.bib)
     shown = display_path(bib_path)
-    if cache_for is None:
-        entries = bibtex.load_bib(bib_path, report, shown)
+    before = len(report.warnings)
+    if cache_for is None or strict:  # the cache holds a lenient parse's entries
+        entries = bibtex.load_bib(bib_path, report, shown, strict)
     else:
         from . import cache
 
@@ -136,7 +141,23 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
                                    lambda sink: bibtex.load_bib(bib_path, sink, shown))
     options = bib_options(cv.publications)
     pubs = bibliography.make_publications(entries, options, report)
-    return {i: bibliography.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
+    lists = {i: bibliography.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
+    if stats is not None:
+        stats["summary"] = bib_summary(shown, entries, pubs, lists, len(report.warnings) - before)
+    return lists
+
+
+def bib_summary(shown: str, entries: list, pubs: list, lists: dict, warnings: int) -> str:
+    """"data/publications.bib: 212 entries, 209 listed, 3 warnings (2 without a title, ...)":
+    what happened to every entry, so that nothing is left out silently."""
+    listed = {p.key for pl in lists.values() for g in pl.groups for p in g.publications}
+    untitled = sum(1 for e in entries if not e.fields.get("title", "").strip())
+    containers = len(entries) - untitled - len(pubs)
+    filtered = len(pubs) - len(listed)
+    why = [f"{n} {text}" for n, text in ((untitled, "without a title"), (containers, "only a crossref container"),
+                                         (filtered, "left out by the sections' filters")) if n]
+    return (f"{shown}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {len(listed)} listed, "
+            f"{warnings} warning{'' if warnings == 1 else 's'}" + (f" ({', '.join(why)})" if why else ""))
 
 
 def bib_options(p: model.Publications) -> bibliography.BibOptions:
@@ -144,7 +165,7 @@ def bib_options(p: model.Publications) -> bibliography.BibOptions:
 
     options = bibliography.BibOptions(
         owner=list(p.owner), author_format=p.author_format, author_order=p.author_order,
-        max_authors=p.max_authors, venue_style=p.venue_style)
+        max_authors=p.max_authors, venue_style=p.venue_style, pdf_base_url=str(p.pdf_base_url or ""))
     for name, mark in p.marks.items():
         options.marks[name] = bibliography.MarkSpec(mark.symbol, mark.legend)
     links = {spec.field: spec.label for spec in options.links}
@@ -208,15 +229,17 @@ def _run_build(opts: Options) -> Result:
         from . import cache
 
         seen = cache.snapshot([opts.data], build_key(opts)[1])
-    cv = load_cv(opts.data, opts.variant)
+    cv = load_cv(opts.data, opts.variant, opts.strict)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections")
     got: dict = {}
+    stats: dict = {}
 
     def lists_now() -> dict[int, bibliography.PublicationList]:
         # The .bib is read when render() reaches the first publications section: by then
         # the engine started ahead has the preamble and is loading the packages.
         if "lists" not in got:
-            got["lists"] = publication_lists(cv, opts.data, report, opts.output if opts.cache else None)
+            got["lists"] = publication_lists(cv, opts.data, report, opts.output if opts.cache else None,
+                                             opts.strict, stats)
             if opts.cache and got["lists"]:
                 bib = opts.data.parent / cv.publications.bib
                 seen[str(bib.resolve())] = cache.file_digest(bib)  # the templates are in `seen` already
@@ -329,7 +352,8 @@ def _run_build(opts: Options) -> Result:
                                                     if w.startswith(("Overfull", "cv_builder:"))]
     if opts.cache:
         remember(opts, _deps(opts, cv, lists), eng, outputs, run.pages, warnings, seen, later.get("state"))
-    return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings)
+    return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings,
+                  stats.get("summary", ""))
 
 
 def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
@@ -353,7 +377,7 @@ def build_key(opts: Options) -> tuple[str, list[Path]]:
 
 def unchanged(opts: Options) -> Result | None:
     """The last build's result when no input changed and output/ is intact (cache.py)."""
-    if not opts.cache or opts.site:  # --site: the page itself may have changed outside the markers
+    if not opts.cache or opts.site or opts.strict:  # --strict: the last build's warnings may be errors now  # --site: the page itself may have changed outside the markers
         return None
     from . import cache
 
@@ -465,10 +489,11 @@ def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.Pu
     return files
 
 
-def check(data: Path) -> list[str]:
-    """Validate data and .bib without TeX; returns warnings, raises InputError."""
+def check(data: Path, strict: bool = False, stats: dict | None = None) -> list[str]:
+    """Validate data and .bib without TeX; returns warnings, raises InputError.
+    strict: imperfect .bib entries are errors; `stats` gets the .bib's summary line."""
     report = Report()
-    cv, _ = load_model(data, report)
+    cv, _ = load_model(data, report, strict=strict, stats=stats)
     from . import themes
 
     for design in [cv.design] + [v.design for v in cv.variants.values() if v.design and "theme" in v.design.given]:

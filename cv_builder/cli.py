@@ -44,7 +44,12 @@ def _build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--watch", action="store_true",
                    help="rebuild whenever the data, the .bib or a template changes (Ctrl-C stops)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+
+
+STRICT_HELP = ("an imperfect .bib entry (no year, no author, a duplicated key, ...) is an error (exit 1) "
+               "instead of a warning; for CI")
 
 
 def _positive(text: str) -> int:
@@ -72,6 +77,7 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     if "check" in wanted:
         c = sub.add_parser("check", help="validate the YAML and .bib without running TeX")
         c.add_argument("--data", type=Path, default=None, metavar="FILE")
+        c.add_argument("--strict", action="store_true", help=STRICT_HELP)
         c.add_argument("--debug", action="store_true")
     if "themes" in wanted:
         t = sub.add_parser("themes", help="list the themes (built-in, and yours beside the data)")
@@ -205,8 +211,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         from .build import check
 
-        for warning in check(data):
+        stats: dict = {}
+        for warning in check(data, args.strict, stats):
             print(f"warning: {warning}", file=sys.stderr)
+        if stats.get("summary"):
+            print(stats["summary"], file=sys.stderr)
         print(f"{data}: ok", file=sys.stderr)
         return EXIT_OK
     if args.watch:
@@ -226,7 +235,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def start_build(args: argparse.Namespace, data: Path):
     """(up to date, engine started ahead or None, no-op check done): what a build does
     before the build stages are even imported (also each rebuild of --watch)."""
-    if args.no_cache or args.variant or args.all_variants or args.site:  # those check in the build
+    if args.no_cache or args.variant or args.all_variants or args.site or args.strict:  # those check in the build
         return False, None, False
     from . import cache
 
@@ -255,9 +264,11 @@ def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = Fals
                                    template_dir=args.template_dir, timeout=args.timeout, progress=progress,
                                    max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
                                    variant=variant, png=args.png, png_dpi=args.png_dpi,
-                                   cache=not args.no_cache, early=early, checked=checked))
+                                   cache=not args.no_cache, early=early, checked=checked, strict=args.strict))
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        if result.summary and not quiet:
+            print(result.summary, file=sys.stderr)
         if not quiet:
             print(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
                   f"and {result.tex}{' and PNG previews' if args.png else ''}"

@@ -192,6 +192,8 @@ class Publications:
     links: dict[str, Optional[str]] = doc("BibTeX field -> link label, e.g. jiqizhixin: 机器之心; "
                                           "null hides a link", factory=dict)
     link_order: list[str] = doc("BibTeX fields in the order their links are printed", factory=list)
+    pdf_base_url: Optional[Url] = doc("where pdf = {paper.pdf} and other file names in the .bib are "
+                                      "published, e.g. https://you.github.io/assets/pdf/ (al-folio)", None)
 
 
 @dataclass

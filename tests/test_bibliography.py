@@ -132,6 +132,18 @@ def test_initials_of_various_given_names():
     ("Ludwig van Beethoven", "van Beethoven, L.", True),
     ("{OpenAI Team}", "{OpenAI Team}", True),
     ("{OpenAI Team}", "Team, OpenAI", False),
+    # middle names and initials that only one side writes (issue 19)
+    ("Sean MR Crowell", "Sean Crowell", True),
+    ("Crowell, Sean M. R.", "Sean Crowell", True),
+    ("Crowell, S. M.", "Sean Crowell", True),
+    ("Crowell, S. M.", "Sean Michael Crowell", True),
+    ("Crowell, S. M.", "Sean Robert Crowell", False),
+    ("Sean M. Crowell", "Sean R. Crowell", False),
+    ("Bunge, MA", "Mario Bunge", True),
+    ("Bunge, M. A.", "Mario Augusto Bunge", True),
+    ("Bunge, MA", "Mario Bruno Bunge", False),
+    ("Hao M. Xia", "Heming Xia", False),
+    ("Sam Crowell", "Sean Crowell", False),
 ])
 def test_name_matches(author, variant, same):
     from cv_builder.bibtex import decode_latex
@@ -259,12 +271,12 @@ def test_year_is_separate_and_not_added_to_the_venue():
 def test_venue_line_adds_the_year_once():
     assert pub(abbr="ICLR", year="2025").venue_line == "ICLR 2025"
     assert pub(venue_short="Findings of EMNLP 2024", year="2024").venue_line == "Findings of EMNLP 2024"
-    assert pub(type="article", venue_short="Phys. Rev. D 103", year="2021").venue_line == "Phys. Rev. D 103 2021"
+    assert pub(type="article", venue_short="Phys. Rev. D 103", year="2021").venue_line == "Phys. Rev. D 103, 2021"
     full = BibOptions(venue_style="full")
     assert pub(full, type="article", journal="Physical Review D", volume="103", pages="024040",
                year="2021").venue_line == "Physical Review D 103, 024040, 2021"
     assert pub(type="misc", year="2020").venue_line == "2020"
-    assert pub(booktitle="ACL", year="in press").venue_line == "ACL"
+    assert pub(booktitle="ACL", year="in press").venue_line == "ACL, in press"
 
 
 def test_full_venue_for_journals_and_conferences():
@@ -345,7 +357,7 @@ def test_user_link_specs():
 def test_html_duplicating_url_is_dropped_silently():
     report = Report()
     p = pub(report=report, url="https://a.org/p", html="https://a.org/p", website="https://me.org")
-    assert links(p) == [("paper", "https://a.org/p", "url"), ("project", "https://me.org", "website")]
+    assert links(p) == [("paper", "https://a.org/p", "url"), ("website", "https://me.org", "website")]
     assert report.warnings == []
 
 
@@ -567,3 +579,140 @@ def test_thousand_entries_through_the_whole_stage():
     assert len(pubs) == 1000 and report.warnings == []
     assert pl.counts == "1000 papers, 1000 as first or co-first author"
     assert pl.groups[0].publications[0].number == "[1000]"
+
+
+# --------------------------------------------------------------------------
+# Real bibliographies (issue 19)
+
+
+def test_owner_with_middle_names_and_initials_is_bold():
+    options = BibOptions(owner=["Sean Crowell"])
+    p = pub(options, author="Sean MR Crowell and Crowell, Sean M. R. and Crowell, S. M. and Hao Crowell")
+    assert [a.owner for a in p.authors] == [True, True, True, False]
+    assert pub(BibOptions(owner=["Mario Bunge"]), author="Bunge, MA").authors[0].owner
+
+
+def test_braced_one_field_name_is_the_owner_only_when_exactly_the_owner():
+    options = BibOptions(owner=["Joachim Schöpfel"])
+    p = pub(options, author="{Joachim Schöpfel} and {Joachim Schöpfel Lab} and {Schöpfel, Joachim}")
+    assert [a.owner for a in p.authors] == [True, False, False]
+    assert pub(BibOptions(owner=["Heming Xia"]), author="{Xia Heming}").authors[0].owner is False
+    assert pub(BibOptions(owner=["Schöpfel, Joachim"]), author="{Joachim Schöpfel}").authors[0].owner
+
+
+def test_missing_owner_lists_every_key_and_others_get_their_own_hint():
+    report = Report()
+    entries = [bib(key=f"k{i}", author="Other, Person") for i in range(8)]
+    entries += [bib(key=f"etal{i}", author="Other, Person and others") for i in range(2)]
+    entries.append(bib(key="mine", author="Other, Person and Xia, H. and others"))
+    make_publications(entries, XIA, report)
+    messages = [w.message for w in report.warnings]
+    assert len(messages) == 2
+    assert "8 entries" in messages[0] and all(f"k{i}" in messages[0] for i in range(8))
+    assert "etal0, etal1" in messages[1] and "and others" in messages[1] and "mine" not in " ".join(messages)
+
+
+def test_alfolio_arxiv_supp_blog_website_fields_are_links():
+    p = pub(arxiv="2401.01234", supp="https://a.org/supp.pdf", blog="https://blog.org/p",
+            website="https://proj.org", html="https://a.org/html")
+    assert links(p) == [("arXiv", "https://arxiv.org/abs/2401.01234", "arxiv"),
+                        ("HTML", "https://a.org/html", "html"), ("supplement", "https://a.org/supp.pdf", "supp"),
+                        ("blog", "https://blog.org/p", "blog"), ("website", "https://proj.org", "website")]
+    # beside a paper link, shown once per URL
+    both = pub(url="https://a.org/p", arxiv="arXiv:2401.01234", eprint="2401.01234")
+    assert links(both) == [("paper", "https://a.org/p", "url"), ("arXiv", "https://arxiv.org/abs/2401.01234", "arxiv")]
+
+
+def test_relative_pdf_resolves_under_the_base_url():
+    options = BibOptions(owner=["Heming Xia"], pdf_base_url="https://me.github.io/assets/pdf")
+    report = Report()
+    p = pub(options, report, pdf="paper.pdf", supp="/supp.pdf", slides="file:///etc/passwd")
+    assert links(p) == [("pdf", "https://me.github.io/assets/pdf/paper.pdf", "pdf"),
+                        ("supplement", "https://me.github.io/assets/pdf/supp.pdf", "supp")]
+    (warning,) = report.warnings  # the file: URL is never linked
+    assert "file:///etc/passwd" in warning.message
+
+
+def test_relative_pdf_without_a_base_url_says_how_to_set_it():
+    report = Report()
+    p = pub(report=report, pdf="paper.pdf")
+    assert p.links == []
+    assert "pdf_base_url" in report.warnings[0].message and "paper.pdf" in report.warnings[0].message
+
+
+@pytest.mark.parametrize("fields, line", [
+    ({"type": "book", "publisher": "Courier Corporation,", "year": "1956"}, "Courier Corporation, 1956"),
+    ({"type": "article", "journal": "Band 2", "year": "2019"}, "Band 2, 2019"),
+    ({"type": "article", "journal": "IEEE Trans. on Circuits and Systems", "year": "2016"},
+     "IEEE Trans. on Circuits and Systems, 2016"),
+    ({"type": "article", "journal": "Physical Review D,", "year": "2016"}, "Physical Review D, 2016"),
+    ({"abbr": "NeurIPS", "year": "2023"}, "NeurIPS 2023"),
+    ({"booktitle": "Proc. of ACL,, Short Papers", "year": "2020"}, "Proc. of ACL, Short Papers, 2020"),
+    ({"journal": "Nature", "year": "2021"}, "Nature, 2021"),
+])
+def test_venue_line_punctuation(fields, line):
+    assert pub(**fields).venue_line == line
+
+
+def test_venue_line_punctuation_in_full_style():
+    full = BibOptions(venue_style="full")
+    assert pub(full, type="article", journal="Band 2,", volume="3,", pages="1--9,",
+               year="2019").venue_line == "Band 2 3, 1–9, 2019"
+
+
+def test_crossref_container_is_listed_only_when_the_owner_edited_it():
+    text = ("@inproceedings{paper, author = {Xia, Heming}, title = {P}, crossref = {vol}}\n"
+            "@proceedings{vol, editor = {Xia, Heming and Li, Wenjie}, title = {Proc. of X}, year = 2022}\n"
+            "@inproceedings{other, author = {Xia, Heming}, title = {Q}, crossref = {vol2}}\n"
+            "@proceedings{vol2, editor = {Li, Wenjie}, title = {Proc. of Y}, year = 2021}\n")
+    report = Report()
+    pubs = make_publications(parse_bib(text, "p.bib", report), XIA, report)
+    assert [p.key for p in pubs] == ["paper", "vol", "other"]  # vol2 is only a container
+    by_key = {p.key: p for p in pubs}
+    assert by_key["vol"].authors[0].owner and by_key["vol"].title == "Proc. of X"
+    assert by_key["vol"].venue_line == "Edited volume, 2022" and not by_key["paper"].edited
+    assert by_key["paper"].venue == "Proc. of X" and by_key["paper"].year == 2022
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize("fields, status, year, line", [
+    ("year = {in press}", "in press", None, "Nature, in press"),
+    ("year = {In Press}", "in press", None, "Nature, in press"),
+    ("year = {forthcoming}", "forthcoming", None, "Nature, forthcoming"),
+    ("year = {to appear}", "to appear", None, "Nature, to appear"),
+    ("year = {submitted}", "submitted", None, "Nature, submitted"),
+    ("date = {2021-03}", "", 2021, "Nature, 2021"),
+    ("year = 2025, pubstate = {inpress}", "in press", 2025, "Nature, 2025, in press"),
+    ("year = {2024a}", "", 2024, "Nature, 2024"),
+])
+def test_dates_and_publication_states(fields, status, year, line):
+    report = Report()
+    text = f"@article{{k, author = {{Xia, Heming}}, title = {{T}}, journal = {{Nature}}, {fields}}}\n"
+    (p,) = make_publications(parse_bib(text, "p.bib", report), XIA, report)
+    assert (p.status, p.year, p.venue_line) == (status, year, line)
+    assert report.warnings == []
+
+
+def test_not_yet_published_sorts_newest_and_undated_last():
+    text = "".join(f"@article{{{key}, author = {{Xia, Heming}}, title = {{T}}, journal = {{J}}, {fields}}}\n"
+                   for key, fields in [("old", "year = 2019"), ("undated", "note = {x}"), ("press", "year = {in press}"),
+                                       ("march", "date = {2021-03}"), ("june", "date = {2021-06}"),
+                                       ("forth", "pubstate = {forthcoming}"), ("new", "year = 2024")])
+    report = Report()
+    pubs = make_publications(parse_bib(text, "p.bib", report), XIA, report)
+    newest = organise(pubs, SectionOptions(), XIA)
+    assert keys(newest) == [["press", "forth", "new", "june", "march", "old", "undated"]]
+    by_year = organise(pubs, SectionOptions(group="year"), XIA)
+    assert [g.title for g in by_year.groups] == ["In press", "Forthcoming", "2024", "2021", "2019", "Undated"]
+    assert "undated" in str(report.warnings[0]) and "listed undated" in str(report.warnings[0])
+
+
+def test_missing_owner_warning_points_at_the_owner_in_cv_yaml():
+    from cv_builder.model import Str, located
+
+    options = BibOptions(owner=[located(Str, "Heming Xia", "data/cv.yaml:5:11: publications.owner[0]")])
+    report = Report()
+    make_publications([bib(key="k", author="Other, Person")], options, report)
+    (warning,) = report.warnings
+    assert str(warning).startswith("data/cv.yaml:5:11: publications.owner: the CV owner (Heming Xia) is not "
+                                   "among the authors of 1 entry: k")

@@ -19,8 +19,8 @@ SEED = Path("/work/shared/seed/publications.bib")
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason="seed data not available")
 
 
-def parse(text: str, report: Report | None = None) -> list[BibEntry]:
-    return parse_bib(text, "pubs.bib", report if report is not None else Report())
+def parse(text: str, report: Report | None = None, strict: bool = False) -> list[BibEntry]:
+    return parse_bib(text, "pubs.bib", report if report is not None else Report(), strict)
 
 
 def one(text: str, report: Report | None = None) -> dict[str, str]:
@@ -29,10 +29,17 @@ def one(text: str, report: Report | None = None) -> dict[str, str]:
     return entries[0].fields
 
 
-def problems(text: str) -> list:
+def problems(text: str, strict: bool = False) -> list:
     with pytest.raises(InputError) as err:
-        parse(text)
+        parse(text, strict=strict)
     return err.value.problems
+
+
+def warnings(text: str) -> tuple[list[BibEntry], list[str]]:
+    """Entries and warnings (as printed) of a file parsed without --strict."""
+    report = Report()
+    entries = parse(text, report)
+    return entries, [str(w) for w in report.warnings]
 
 
 def entry(fields: str, kind: str = "article", key: str = "k") -> str:
@@ -66,8 +73,8 @@ def test_alfolio_file_loads_with_no_warnings():
     entries = load_bib(DATA / "alfolio.bib", report)
     assert report.warnings == []
     keys = [e.key for e in entries]
-    # the crossref'd proceedings volume is not a publication of its own
-    assert keys == ["mueller2023bert", "mueller2024survey", "mueller2022tiny", "mueller2025agents",
+    # the crossref'd proceedings volume stays (the bibliography stage decides whether it is listed)
+    assert keys == ["mueller2023bert", "mueller2024survey", "neurips2022", "mueller2022tiny", "mueller2025agents",
                     "mueller2023workshop", "mueller2021thesis"]
     bert = entries[0].fields
     assert bert["title"] == "Probing BERT for Morphology in Low-Resource Languages"
@@ -80,13 +87,13 @@ def test_alfolio_file_loads_with_no_warnings():
     assert survey["title"] == "A Survey of Tokenization — Past, Present & Future"
     assert survey["month"] == "9"
     assert survey["doi"] == "10.1162/tacl_a_00600"
-    tiny = entries[2].fields
+    tiny = entries[3].fields
     assert tiny["booktitle"] == "Advances in Neural Information Processing Systems 35"  # NIPS # " 35"
     assert tiny["year"] == "2022" and tiny["publisher"] == "Curran Associates, Inc."  # crossref
     assert tiny["title"].startswith("Tiny Models, Big Gains: 95% of the Accuracy")
-    assert entries[3].fields["author"] == "Z. Müller and {OpenAI Team}"
-    assert entries[4].fields["month"] == "3"
-    assert entries[5].fields["school"] == "Université de Montréal"
+    assert entries[4].fields["author"] == "Z. Müller and {OpenAI Team}"
+    assert entries[5].fields["month"] == "3"
+    assert entries[6].fields["school"] == "Université de Montréal"
 
 
 @needs_seed
@@ -170,7 +177,8 @@ def test_crossref_child_inherits_missing_fields():
     entries = parse("@inproceedings{child, author = {A B}, title = {Child}, crossref = {Conf22}, pages = {1--2}}\n"
                     "@proceedings{conf22, title = {Proc. of Conf}, year = 2022, publisher = {P},\n"
                     "  editor = {E Ditor}}\n")
-    assert [e.key for e in entries] == ["child"]  # the authorless volume is not a publication
+    assert [e.key for e in entries] == ["child", "conf22"]  # the bibliography stage decides about the volume
+    assert entries[0].fields["crossref"] == "conf22"  # as the parent spells its key
     fields = entries[0].fields
     assert fields["title"] == "Child"  # own fields win
     assert fields["booktitle"] == "Proc. of Conf"  # a proceedings' title is the child's booktitle
@@ -349,18 +357,19 @@ def test_missing_comma_after_key():
 
 def test_duplicate_key_names_both_lines():
     (problem,) = problems("@article{a, title = {X}, author = {A B}, year = 2020}\n\n"
-                          "@article{a,\n  title = {Y}, author = {A B}, year = 2020}\n")
+                          "@article{a,\n  title = {Y}, author = {A B}, year = 2020}\n", strict=True)
     assert problem.line == 3 and "line 1" in problem.message and "'a'" in problem.message
 
 
 def test_duplicate_keys_differing_in_case():
     (problem,) = problems("@article{Xia2020, title = {X}, author = {A B}, year = 2020}\n"
-                          "@article{xia2020, title = {Y}, author = {A B}, year = 2020}\n")
+                          "@article{xia2020, title = {Y}, author = {A B}, year = 2020}\n", strict=True)
     assert problem.line == 2 and "case" in problem.message
 
 
 def test_undefined_string_macro():
-    (problem,) = problems("@article{a,\n  title = {X},\n  journal = jacm,\n  author = {A B},\n  year = 2020\n}\n")
+    (problem,) = problems("@article{a,\n  title = {X},\n  journal = jacm,\n  author = {A B},\n  year = 2020\n}\n",
+                          strict=True)
     assert problem.line == 3 and "jacm" in problem.message
 
 
@@ -371,7 +380,7 @@ def test_undefined_string_macro():
     ("title = {}, journal = {J}", ["title", "author", "year"]),
 ])
 def test_missing_required_fields(fields, missing):
-    (problem,) = problems(f"% comment\n@article{{a,\n  {fields}\n}}\n")
+    (problem,) = problems(f"% comment\n@article{{a,\n  {fields}\n}}\n", strict=True)
     assert problem.line == 2
     for name in missing:
         assert name in problem.message
@@ -383,9 +392,9 @@ def test_editor_is_enough_for_a_book():
 
 def test_all_problems_are_reported_at_once():
     found = problems("@article{a,\n  title = {X}\n  author = {A B},\n  year = 2020\n}\n"
-                     "@article{b, title = foo, author = {X}, year = 1}\n"
-                     "@article{b, title = {T}, author = {A}, year = 2}\n"
-                     "@article{c, author = {A}, year = 2}\n")
+                     "@article{b, title = foo, author = {X}, year = 2001}\n"
+                     "@article{b, title = {T}, author = {A}, year = 2002}\n"
+                     "@article{c, author = {A}, year = 2002}\n", strict=True)
     assert [p.line for p in found] == [3, 6, 7, 8]
     assert all(p.file == "pubs.bib" for p in found)
 
@@ -417,3 +426,167 @@ def test_thousand_entries_parse_quickly():
     entries = parse(text)
     assert time.perf_counter() - start < 1.0  # sanity bound only; benchmarks live elsewhere
     assert len(entries) == 1000 and entries[-1].fields["title"] == "Paper 999 on BERT"
+
+
+# --------------------------------------------------------------------------
+# Real bibliographies (issue 19): imperfect entries are warnings, --strict errors
+
+
+def test_entry_without_a_year_is_listed_undated_with_a_located_warning():
+    entries, said = warnings("% Scholar\n@article{k, title = {T}, author = {A B}, journal = {J}}\n")
+    assert [e.key for e in entries] == ["k"]
+    assert said == ["pubs.bib:2: k: no year; listed undated, after the dated entries"]
+
+
+def test_entry_without_authors_is_listed_without_them():
+    entries, said = warnings("@misc{web, title = {A web page}, url = {https://x.org}, year = 2020}\n")
+    assert [e.key for e in entries] == ["web"]
+    assert said == ["pubs.bib:1: web: no author (or editor); listed without authors"]
+
+
+def test_entry_without_a_title_is_kept_for_the_count_but_warned_as_not_listed():
+    entries, said = warnings("@article{k,\n  titel = {T}, author = {A B}, year = 2020}\n")
+    assert [e.key for e in entries] == ["k"] and "title" not in entries[0].fields
+    assert said == ["pubs.bib:1: k: no title ('titel' looks like title: a typo?); not listed "
+                    "(a publication needs a title)"]
+
+
+def test_identical_duplicate_is_merged():
+    text = "@article{a, title = {X}, author = {A B}, year = 2020}\n"
+    entries, said = warnings(text + "\n" + text)
+    assert [e.key for e in entries] == ["a"]
+    assert said == ["pubs.bib:3: a: duplicate key: already defined at line 1; the entries are identical, "
+                    "so it is listed once"]
+
+
+def test_different_duplicates_are_both_kept():
+    entries, said = warnings("@article{Xia2020, title = {X}, author = {A B}, year = 2020}\n"
+                             "@article{xia2020, title = {Y}, author = {A B}, year = 2020}\n"
+                             "@article{xia2020, title = {Z}, author = {A B}, year = 2020}\n")
+    assert [(e.key, e.fields["title"]) for e in entries] == [("Xia2020", "X"), ("xia2020-2", "Y"), ("xia2020-3", "Z")]
+    assert said[0] == ("pubs.bib:2: xia2020: duplicate key: already defined at line 1 (as 'Xia2020'; keys are "
+                       "case-insensitive); the entries differ, so both are listed, this one as 'xia2020-2'")
+    assert len(said) == 2
+
+
+@pytest.mark.parametrize("open_, close", [("{", "}"), ("(", ")")])
+def test_duplicate_keys_on_both_parsing_paths(open_, close):
+    # parentheses send the file to bibtexparser, which reports duplicates its own way
+    text = (f"@article{open_}a, title = {{X}}, author = {{A B}}, year = 2020{close}\n"
+            f"@article{open_}a, title = {{Y}}, author = {{A B}}, year = 2020{close}\n"
+            f"@article{open_}a, title = {{X}}, author = {{A B}}, year = 2020{close}\n")
+    assert (split_blocks(text)[1] is bibtexparser.model) == (open_ == "(")
+    entries, said = warnings(text)
+    assert [e.key for e in entries] == ["a", "a-2"]
+    assert "both are listed" in said[0] and "identical" in said[1]
+
+
+def test_undefined_macro_is_printed_as_its_name():
+    entries, said = warnings("@article{a,\n  title = {X},\n  journal = jacm,\n  author = {A B},\n  year = 2020\n}\n")
+    assert entries[0].fields["journal"] == "jacm"
+    assert said == ["pubs.bib:3: a: field 'journal' uses the undefined @string macro 'jacm'; printed as 'jacm'"]
+
+
+def test_strict_turns_each_of_these_into_a_located_error():
+    text = ("@article{a, title = {X}, author = {A B}, year = 2020}\n"
+            "@article{a, title = {X}, author = {A B}, year = 2020}\n"
+            "@article{b, title = {T}, author = {A B}}\n"
+            "@misc{c, title = {T}, year = 2020}\n"
+            "@article{d, author = {Jane Doe, Ulugbek Kamilov, Arthur Leclaire}, title = {T}, year = 2020}\n"
+            "@article{e, title = {T}, author = {A B}, year = 2020, month = {Spring}}\n")
+    found = problems(text, strict=True)
+    assert [(p.line, p.message.split(":")[0]) for p in found] == [
+        (2, "entry 'a'"), (3, "entry 'b' has no year"), (4, "entry 'c' has no author (or editor)"),
+        (5, "entry 'd'"), (6, "entry 'e'")]
+    assert all(p.file == "pubs.bib" for p in found)
+    entries, said = warnings(text)  # without strict: five warnings, five entries
+    assert len(said) == 5 and [e.key for e in entries] == ["a", "b", "c", "d", "e"]
+
+
+@pytest.mark.parametrize("authors, names", [
+    ("Jane Doe, Ulugbek Kamilov, Arthur Leclaire", "Jane Doe and Ulugbek Kamilov and Arthur Leclaire"),
+    ("Jane Doe, Ulugbek Kamilov, and Arthur Leclaire", "Jane Doe and Ulugbek Kamilov and Arthur Leclaire"),
+    ("Doe, J., Kamilov, U., Leclaire, A.", "Doe, J. and Kamilov, U. and Leclaire, A."),
+    ("Arthur Leclaire, Nicolas Papadakis, Jane Doe and Ulugbek Kamilov",
+     "Arthur Leclaire and Nicolas Papadakis and Jane Doe and Ulugbek Kamilov"),
+    ("Doe, Jane; Kamilov, Ulugbek; Leclaire, Arthur", "Doe, Jane and Kamilov, Ulugbek and Leclaire, Arthur"),
+    ("Jane Doe; Ulugbek Kamilov", "Jane Doe and Ulugbek Kamilov"),
+])
+def test_authors_separated_by_commas_are_split_as_meant(authors, names):
+    entries, said = warnings(f"@article{{k, title = {{T}}, year = 2020, author = {{{authors}}}}}\n")
+    assert entries[0].fields["author"] == names
+    assert len(said) == 1 and "instead of 'and'" in said[0] and said[0].startswith("pubs.bib:1: k:")
+
+
+@pytest.mark.parametrize("authors", [
+    "Doe, Jane and Kamilov, Ulugbek", "King, Jr, Martin Luther", "van der Berg, Anna Maria and John Smith",
+    "{Doe, Roe, and Poe, Inc.}", "Jane Doe", "Doe, Jane", "{Doe; Roe} and Poe, Al",
+])
+def test_well_formed_name_lists_are_left_alone(authors):
+    entries, said = warnings(f"@article{{k, title = {{T}}, year = 2020, author = {{{authors}}}}}\n")
+    assert entries[0].fields["author"] == authors and said == []
+
+
+@pytest.mark.parametrize("fields, year, pubstate", [
+    ("year = {in press}", None, "in press"),
+    ("year = {In Press}", None, "in press"),
+    ("year = {forthcoming}", None, "forthcoming"),
+    ("year = {to appear}", None, "to appear"),
+    ("year = {Submitted}", None, "submitted"),
+    ("date = {2021-03}", "2021", None),
+    ("date = {forthcoming}", None, "forthcoming"),
+    ("year = 2024, pubstate = {inpress}", "2024", "in press"),
+    ("year = {2021a}", "2021", None),
+    ("year = {2021 (in press)}", "2021", "in press"),
+    ("year = {Accepted, 2025}", "2025", "accepted"),
+    ("year = 2019, pubstate = {prepublished}", "2019", "prepublished"),  # out already: sorts by its year
+])
+def test_dates_and_publication_states(fields, year, pubstate):
+    entries, said = warnings(f"@article{{k, title = {{T}}, author = {{A B}}, {fields}}}\n")
+    f = entries[0].fields
+    assert (f.get("year"), f.get("pubstate")) == (year, pubstate) and said == []
+
+
+def test_a_year_that_is_no_year_is_listed_undated():
+    entries, said = warnings("@article{k, title = {T}, author = {A B}, year = {n.d.}}\n")
+    assert "year" not in entries[0].fields
+    assert said == ["pubs.bib:1: k: no year ('n.d.' is not a year); listed undated, after the dated entries"]
+
+
+def test_crossref_parent_needs_no_authors_of_its_own():
+    entries, said = warnings("@inproceedings{c, author = {A B}, title = {P}, crossref = {v}}\n"
+                             "@proceedings{v, title = {Proc.}, year = 2020}\n")
+    assert [e.key for e in entries] == ["c", "v"] and said == []
+
+
+BOMB = ("@string{s0 = \"" + "x" * 100 + "\"}\n"
+        + "".join(f"@string{{s{i} = " + " # ".join([f"s{i - 1}"] * 10) + "}\n" for i in range(1, 11))
+        + "@article{k, title = s10, author = {A B}, year = 2020}\n")
+
+
+def test_string_doubling_to_gigabytes_is_a_clean_located_error():
+    start = time.perf_counter()
+    (problem,) = problems(BOMB)
+    assert time.perf_counter() - start < 2.0
+    assert problem.line == 6 and "@string s5" in problem.message  # 100 * 10^5 characters: too long
+    assert "expands to more than" in problem.message
+
+
+def test_string_bomb_stays_within_two_seconds_and_200_mb(tmp_path):
+    path = tmp_path / "bomb.bib"
+    path.write_text(BOMB, encoding="utf-8")
+    code = ("import sys, time\n"
+            "from cv_builder.bibtex import load_bib\n"
+            "from cv_builder.errors import InputError, Report\n"
+            "start = time.perf_counter()\n"
+            "try:\n    load_bib(sys.argv[1], Report())\nexcept InputError as exc:\n    print(exc)\n"
+            # VmHWM: this process's peak memory (ru_maxrss would include the pytest it was forked from)
+            "peak = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+            "print(time.perf_counter() - start, peak)\n")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
+                          cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    *message, last = proc.stdout.strip().splitlines()
+    seconds, kilobytes = last.split()
+    assert "bomb.bib:6:" in message[0] and "expands to more than" in message[0]
+    assert float(seconds) < 2.0 and int(kilobytes) < 200 * 1024

@@ -464,7 +464,9 @@ def test_a_new_date_keeps_the_format(project):
 
 
 @pytest.mark.parametrize("name, old, new", [("cv.yaml", "position: Ph.D. Student", "position: [unclosed"),
-                                             ("publications.bib", "  title ", "  titel ")], ids=["yaml", "bib"])
+                                             # unbalanced braces: an error with or without --strict
+                                             ("publications.bib", "  title         = {", "  title = {{")],
+                         ids=["yaml", "bib"])
 def test_engine_started_ahead_is_stopped_when_the_input_is_bad(name, old, new, project):
     """Also when the .bib is read (and fails) after the engine began the document."""
     data, out = project

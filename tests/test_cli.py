@@ -90,7 +90,7 @@ def test_yaml_and_bib_problems_are_reported_together(workspace):
                   encoding="utf-8")
     bib = cv.parent / "publications.bib"
     bib.write_text(bib.read_text(encoding="utf-8").replace("title", "titel", 1), encoding="utf-8")
-    err = fails(cv, out)
+    err = fails(cv, out, "--strict")
     assert "cv.yaml:10:3: person.nmae: unknown key 'nmae'" in err
     assert "did you mean 'name'?" in err
     assert re.search(r"publications\.bib:\d+: entry '\w+' has no title", err)
@@ -137,3 +137,17 @@ def test_collector_runs_rarely_during_a_command_and_as_before_after_it(monkeypat
     before = gc.get_threshold()
     assert cli.main(["check"]) != 0
     assert seen[0][0] > before[0] and gc.get_threshold() == before
+
+
+def test_check_summarises_the_bib_and_counts_what_a_filter_leaves_out(workspace):
+    cv, out = workspace
+    proc = run_cli("check", "--data", str(cv), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"publications\.bib: 17 entries, 17 listed, 0 warnings\n", proc.stderr), proc.stderr
+    text = cv.read_text(encoding="utf-8")
+    cv.write_text(text.replace("    kind: publications\n", "    kind: publications\n    filter: {years: [2025, 2025]}\n", 1),
+                  encoding="utf-8")
+    proc = run_cli("check", "--data", str(cv))
+    listed = int(re.search(r"17 entries, (\d+) listed, 0 warnings \((\d+) left out by the sections' filters\)",
+                           proc.stderr).group(1))
+    assert 0 < listed < 17 and f"({17 - listed} left out" in proc.stderr
