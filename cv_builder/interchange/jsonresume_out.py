@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, render
-from ..bibliography import Publication, PublicationList
 from ..model import CV
-from ..reproducible import SourceDate
 from .mapping import Record, iso, plain, records, role, shown
+
+if TYPE_CHECKING:  # the build imports bibliography only once it reads the .bib
+    from ..bibliography import Publication, PublicationList
+    from ..reproducible import SourceDate
 
 SCHEMA_URL = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.2.1/schema.json"
 PROFILES = (  # person field, network, URL
