@@ -168,7 +168,9 @@ def check_bibliography(config: Path, bib: Path, report: Report) -> None:
         return
     where = name if isinstance(name, Scalar) else (scholar if scholar is not None else tree)
     same = theirs.is_file() and bib.is_file() and theirs.read_bytes() == bib.read_bytes()
+    state = ("the same text today, but two files" if same else "they differ" if theirs.is_file()
+             else f"{shown(theirs)} does not exist")
     report.warn(f"the site's publications come from {shown(theirs)} (scholar: source + bibliography), "
-                f"the CV's from {shown(bib)}: {'the same text today, but two files' if same else 'they differ'}; "
+                f"the CV's from {shown(bib)}: {state}; "
                 "point one at the other (e.g. a symlink) so the site and the CV list the same papers",
                 shown(config), where.line, where.column)
