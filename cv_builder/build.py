@@ -354,8 +354,11 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
 def build_key(opts: Options) -> tuple[str, list[Path]]:
     from . import cache
 
+    # --al-folio adds to the key (its site files and warnings are not a plain build's); without it
+    # the key stays the one the CLI's no-op check computes.
+    site = (str(opts.al_folio.resolve()), opts.al_folio_pdf) if opts.al_folio else ()
     return cache.build_key(opts.data, opts.output, opts.engine, opts.template_dir, opts.theme, opts.variant,
-                           opts.png, opts.png_dpi, opts.max_pages, opts.pdf_url)
+                           opts.png, opts.png_dpi, opts.max_pages, opts.pdf_url, *site)
 
 
 def unchanged(opts: Options) -> Result | None:

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SENTINEL, copy_data, have_system, run_cli
-from cv_builder.interchange.alfolio import set_key
 from test_export import jsonresume_errors
+
+from cv_builder.interchange.alfolio import set_key
 
 SITE = ROOT / "tests" / "data" / "alfolio_site"
 OLD_LAYOUT = ROOT / "tests" / "data" / "alfolio_old_layout" / "cv.html"
@@ -77,6 +77,10 @@ def test_one_build_publishes_pdf_data_and_link_into_the_site(project):
     # A second run changes nothing.
     r = build(data, out, site)
     assert r.returncode == 0, r.stderr
+    assert snapshot(site) == after
+    # A build without --al-folio neither touches the site nor repeats its warning.
+    r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex")
+    assert r.returncode == 0 and "publications come from" not in r.stderr, r.stderr
     assert snapshot(site) == after
 
 

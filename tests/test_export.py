@@ -3,14 +3,17 @@ rendercv|jsonresume`, each validated against the format's published schema (test
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
-
 from conftest import DATA, ROOT, copy_data, have_system, run_cli
+
 from cv_builder import build
 from cv_builder.errors import Report
 from cv_builder.interchange import jsonresume_out, rendercv_out
@@ -215,7 +218,7 @@ def test_rendercv_export_is_accepted_by_rendercvs_schema(everything, tmp_path):
     out = tmp_path / "ada.yaml"
     r = run_cli("export", "--format", "rendercv", "--data", str(everything), "-o", str(out))
     assert r.returncode == 0, r.stderr
-    assert f"wrote {out}" in r.stderr or "wrote " in r.stderr
+    assert "wrote " in r.stderr and "ada.yaml" in r.stderr
     doc = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert rendercv_errors(doc) == []
     cv = doc["cv"]
@@ -299,15 +302,12 @@ def test_every_build_writes_resume_json_reproducibly_and_the_cache_keeps_it(tmp_
 
 def test_a_build_does_not_import_jsonschema(tmp_path):
     """resume.json is written by plain json: the build stays as fast as it was."""
-    import subprocess
-    import sys
-
     data = copy_data(tmp_path)
     code = ("import sys; from cv_builder import cli; "
             f"rc = cli.main(['--data', {str(data)!r}, '-o', {str(tmp_path / 'out' / 'cv.pdf')!r}, '-q']); "
             "print(rc, 'jsonschema' in sys.modules)")
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=240,
-                       env={"PYTHONPATH": str(ROOT), "PATH": __import__("os").environ["PATH"],
+    r = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=240,
+                       env={"PYTHONPATH": str(ROOT), "PATH": os.environ["PATH"],
                             "SOURCE_DATE_EPOCH": str(EPOCH)})
     assert r.stdout.split() == ["0", "False"], r.stderr
     assert (tmp_path / "out" / "resume.json").is_file()

@@ -114,7 +114,9 @@ def shown(day: Date | None) -> str | None:
         return None
     if day.present:
         return "present"
-    return day.season and f"{day.season} {day.year}" or iso(day)
+    if day.season:
+        return f"{day.season} {day.year}"
+    return iso(day)
 
 
 def plain(text: str | None) -> str:
