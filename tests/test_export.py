@@ -17,7 +17,7 @@ from conftest import DATA, ROOT, copy_data, have_system, run_cli
 from cv_builder import build
 from cv_builder.errors import Report
 from cv_builder.interchange import jsonresume_out, rendercv_out
-from cv_builder.interchange.mapping import plain
+from cv_builder.interchange.mapping import markdown, plain
 from cv_builder.reproducible import SourceDate
 
 SCHEMAS = ROOT / "tests" / "data" / "schemas"
@@ -134,6 +134,11 @@ def everything(tmp_path) -> Path:
     return data
 
 
+def test_markdown_keeps_markup_and_prints_literal_text_as_typed():
+    assert markdown("**bold** [a *b*](https://x.org/a_(b)) Xia* `c*d` \\*lit\\*") == (
+        "**bold** [a *b*](https://x.org/a_%28b%29) Xia\\* `c*d` \\*lit\\*")
+
+
 def test_plain_text_drops_markup_and_keeps_link_targets():
     assert plain("**bold** and *it* with `code`") == "bold and it with code"
     assert plain("see [my notes](https://a.example/n)") == "see my notes (https://a.example/n)"
@@ -163,6 +168,7 @@ def test_the_default_cv_as_json_resume_is_valid_and_holds_every_section():
     assert all(p["url"].startswith("https://") and p["releaseDate"][:2] == "20" for p in doc["publications"])
     beyond = next(p for p in doc["publications"] if p["name"].startswith("Beyond Single Frames"))
     assert beyond["authors"][:2] == ["Xiaochen Wang*", "Heming Xia*"] and beyond["url"] == "https://arxiv.org/abs/2502.13925"
+    assert beyond["summary"].startswith("Xiaochen Wang\\*, Heming Xia\\*, Jialin Song")  # kramdown shows *, not italics
     tokenskip = next(p for p in doc["publications"] if p["name"].startswith("TokenSkip"))
     assert tokenskip["links"] == [{"label": "code", "url": "https://github.com/hemingkx/TokenSkip"}]
     # Service (pairs under subheadings) is volunteer work; its inline link is spelled out.
@@ -186,12 +192,13 @@ def test_every_role_and_unmapped_sections_land_somewhere(everything):
     assert jsonresume_errors(doc) == []
     b = doc["basics"]
     assert b["label"] == "Research Fellow, Analytical Engine Group"
-    assert b["summary"] == "Engines that weave algebraic patterns, see my notes (https://ada.example.org/notes)."
+    # summary and highlights are Markdown (al-folio and JSON Resume themes render them so); names plain
+    assert b["summary"] == "Engines that weave **algebraic patterns**, see [my notes](https://ada.example.org/notes)."
     assert b["location"] == {"address": "London, UK"} and b["phone"] == "+44 20 0000 0000"
     assert {"network": "Blog", "url": "https://blog.example.org"} in b["profiles"]
     assert {"network": "ORCID", "username": "0000-0002-1825-0097", "url": "https://orcid.org/0000-0002-1825-0097"} in b["profiles"]
     assert doc["work"] == [{"name": "Royal Society", "position": "Fellow", "location": "London", "startDate": "1840-09",
-                            "highlights": ["Wrote the notes", "Met Babbage (https://example.org/babbage)"],
+                            "highlights": ["Wrote *the* notes", "Met [Babbage](https://example.org/babbage)"],
                             "url": "https://rs.example.org", "links": [{"label": "slides", "url": "https://s.example.org"}]}]
     assert doc["education"] == [{"institution": "Home schooling", "studyType": "B.A.", "area": "Mathematics",
                                  "endDate": "1835"}]
@@ -209,7 +216,7 @@ def test_every_role_and_unmapped_sections_land_somewhere(everything):
                                                                         "date": "1850"}]}]
     assert doc["publications"] == [{
         "name": "Sketch of the Analytical Engine", "publisher": "Scientific Memoirs", "releaseDate": "1843-10",
-        "url": "https://doi.org/10.5555/notes", "summary": "Ada Lovelace*, Charles Babbage*",
+        "url": "https://doi.org/10.5555/notes", "summary": "Ada Lovelace\\*, Charles Babbage\\*",
         "authors": ["Ada Lovelace*", "Charles Babbage*"],
         "links": [{"label": "code", "url": "https://github.com/ada/noteg"}]}]
 

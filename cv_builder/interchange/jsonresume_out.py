@@ -1,9 +1,11 @@
 """The CV as JSON Resume (schema v1.2.1): what every build writes to output/resume.json.
 
-Sections map by role (mapping.py; the table is in docs/export.md). Text is
-plain: inline markup is dropped and links are written 'label (url)'. What has
+Sections map by role (mapping.py; the table is in docs/export.md). Names and
+titles are plain text: inline markup is dropped, links written 'label (url)'. What has
 no JSON Resume field is kept as an extra property (the schema allows them):
 `talks`, `teaching`, `otherSections`, and per entry `location`, `links`, ...
+Fields that JSON Resume themes and al-folio render as Markdown (summary, highlights) are
+Markdown: the markup kept, literal text escaped ("Xia\\*"); the others are plain text.
 No clock: `meta.lastModified` is the build's source date (reproducible.py).
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, render
 from ..model import CV
-from .mapping import Record, iso, plain, records, role, shown
+from .mapping import Record, iso, markdown, md_escape, plain, records, role, shown
 
 if TYPE_CHECKING:  # the build imports bibliography only once it reads the .bib
     from ..bibliography import Publication, PublicationList
@@ -40,10 +42,10 @@ def resume(cv: CV, lists: dict[int, PublicationList], when: SourceDate) -> dict[
         kind = role(section, title)
         if kind == "summary":
             if "summary" not in doc["basics"]:
-                doc["basics"]["summary"] = plain(section.text)
+                doc["basics"]["summary"] = markdown(section.text)
             else:
                 kind = "other"
-                _add(doc, "otherSections", [{"title": title, "text": plain(section.text)}])
+                _add(doc, "otherSections", [{"title": title, "text": markdown(section.text)}])
         elif kind == "publications":
             pubs = [p for g in view.publications.groups for p in g.publications if p.key not in seen_keys]
             seen_keys.update(p.key for p in pubs)
@@ -100,6 +102,10 @@ def _url(r: Record) -> dict[str, Any]:
     return {"url": links[0]["url"] if links else None, "links": links[1:]}
 
 
+def _md(details: list[str]) -> list[str]:
+    return [markdown(d) for d in details]
+
+
 def _words(text: str) -> list[str]:
     return [w.strip() for w in plain(text).split(",") if w.strip()]
 
@@ -107,13 +113,13 @@ def _words(text: str) -> list[str]:
 def work(r: Record) -> dict[str, Any]:
     name, position = _who(r)
     return _clean({"name": name, "position": position, "location": r.location, **_span(r),
-                   "summary": plain(r.subtitle), "highlights": [plain(d) for d in r.details], **_url(r)})
+                   "summary": markdown(r.subtitle), "highlights": _md(r.details), **_url(r)})
 
 
 def volunteer(r: Record) -> dict[str, Any]:
     organization, position = _who(r)
     return _clean({"organization": organization, "position": position, "location": r.location, **_span(r),
-                   "summary": plain(r.subtitle), "highlights": [plain(d) for d in r.details], **_url(r)})
+                   "summary": markdown(r.subtitle), "highlights": _md(r.details), **_url(r)})
 
 
 def _who(r: Record) -> tuple[str, str]:
@@ -128,13 +134,13 @@ def _who(r: Record) -> tuple[str, str]:
 
 def education(r: Record) -> dict[str, Any]:
     return _clean({"institution": plain(r.organization), "studyType": plain(r.title), "area": plain(r.subtitle),
-                   "location": r.location, **_span(r, "end"), "highlights": [plain(d) for d in r.details],
+                   "location": r.location, **_span(r, "end"), "highlights": _md(r.details),
                    **_url(r)})
 
 
 def awards(r: Record) -> dict[str, Any]:
     title = f"{r.key}: {plain(r.title)}" if r.key else plain(r.title)
-    summary = "; ".join(x for x in [plain(r.subtitle)] + [plain(d) for d in r.details] if x)
+    summary = "; ".join(x for x in [markdown(r.subtitle)] + _md(r.details) if x)
     return _clean({"title": title, "date": iso(r.date or r.end or r.start), "awarder": plain(r.organization),
                    "summary": summary, "location": r.location, **_url(r)})
 
@@ -159,7 +165,7 @@ def interests(r: Record) -> dict[str, Any]:
 
 def projects(r: Record) -> dict[str, Any]:
     return _clean({"name": plain(r.title), "entity": plain(r.organization), "description": plain(r.subtitle),
-                   **_span(r), "highlights": [plain(d) for d in r.details], "location": r.location, **_url(r)})
+                   **_span(r), "highlights": _md(r.details), "location": r.location, **_url(r)})
 
 
 def certificates(r: Record) -> dict[str, Any]:
@@ -179,8 +185,8 @@ def generic(r: Record) -> dict[str, Any]:
     dates = ({"startDate": shown(r.start), "endDate": shown(r.end)} if r.start or r.end
              else {"date": shown(r.date)})
     return _clean({"label": r.key, "group": r.group, "name": plain(r.title), "organization": plain(r.organization),
-                   "summary": plain(r.subtitle), "location": r.location, **dates,
-                   "highlights": [plain(d) for d in r.details], **_url(r)})
+                   "summary": markdown(r.subtitle), "location": r.location, **dates,
+                   "highlights": _md(r.details), **_url(r)})
 
 
 ENTRY = {"work": work, "volunteer": volunteer, "education": education, "awards": awards, "skills": skills,
@@ -195,5 +201,5 @@ def publication(p: Publication) -> dict[str, Any]:
     paper = next((lk.url for lk in p.links if lk.kind == "url"), None)
     date = f"{p.year:04d}" + (f"-{p.month:02d}" if p.month else "") if p.year else None
     return _clean({"name": p.title, "publisher": p.venue, "releaseDate": date, "url": paper,
-                   "summary": ", ".join(authors), "authors": authors, "notes": list(p.notes),
+                   "summary": md_escape(", ".join(authors)), "authors": authors, "notes": list(p.notes),
                    "links": [{"label": lk.label, "url": lk.url} for lk in p.links if lk.url != paper]})

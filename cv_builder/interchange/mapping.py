@@ -8,6 +8,7 @@ writers (jsonresume_out, rendercv_out) map field by field.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .. import latex
@@ -138,4 +139,38 @@ def _plain(nodes: list) -> str:
             label, url = _plain(node[2]), node[1]
             bare = url.split("://", 1)[-1].removeprefix("mailto:").rstrip("/")
             out.append(url if label.rstrip("/") in (url.rstrip("/"), bare) else f"{label} ({url})")
+    return "".join(out)
+
+
+# What starts inline Markdown in CommonMark and kramdown (al-folio's `markdownify`).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
+
+
+def md_escape(text: str) -> str:
+    """Text that Markdown prints as typed ("Xia*" stays "Xia*")."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown(text: str | None) -> str:
+    """Inline markup as Markdown, for the fields JSON Resume themes and al-folio render as
+    Markdown (summary, highlights): the same emphasis and links, literal text escaped."""
+    if not text:
+        return ""
+    return _markdown(latex.inline_nodes(str(text))).strip()
+
+
+def _markdown(nodes: list) -> str:
+    out = []
+    for node in nodes:
+        if node[0] == "text":
+            out.append(md_escape(node[1]))
+        elif node[0] == "code":
+            out.append(f"`{node[1]}`" if "`" not in node[1] else md_escape(node[1]))
+        elif node[0] == "b":
+            out.append(f"**{_markdown(node[1])}**")
+        elif node[0] == "i":
+            out.append(f"*{_markdown(node[1])}*")
+        else:
+            url = node[1].replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+            out.append(f"[{_markdown(node[2])}]({url})")
     return "".join(out)
