@@ -17,7 +17,7 @@ from . import engine as engines, latex, load, model, publish, render, reproducib
 # Imported where used (bibliography, bibtex, homepage, preview, site, variants): a first
 # build sends its preamble to the engine started ahead before any of them is needed.
 from .errors import InputError, PageLimitError, Report
-from .interchange import detect
+from .interchange import alfolio, detect, jsonresume_out
 
 
 @dataclass
@@ -32,6 +32,8 @@ class Options:
     timeout: float = 60.0
     max_pages: int | None = None  # fail (exit 4) when the PDF is longer
     site: Path | None = None  # an HTML/Markdown page whose marked regions the build fills
+    al_folio: Path | None = None  # an al-folio checkout that gets the PDF, _data/resume.json and cv_pdf
+    al_folio_pdf: str = "cv.pdf"  # the PDF's name in its assets/pdf/
     pdf_url: str | None = None  # the site's link to the PDF (default: relative path)
     variant: str | None = None  # a name from variants: in the YAML
     png: bool = False  # also write PNG previews of the pages
@@ -249,6 +251,9 @@ def _run_build(opts: Options) -> Result:
         from . import site
 
         site.check(opts.site, display_path(opts.site))  # a page we could not update fails before TeX
+    site_plan = None
+    if opts.al_folio:  # the same: every file of the site is checked before TeX runs
+        site_plan = alfolio.plan(opts.al_folio, opts.al_folio_pdf, opts.data.parent / cv.publications.bib, report)
     theme = opts.theme or cv.design.theme
     early = opts.early
     when = early.when if early is not None and early.deps == data_files(cv, opts.data) else source_date(cv, opts.data)
@@ -319,6 +324,7 @@ def _run_build(opts: Options) -> Result:
         homepage = _homepage()
         homepage.prepare()
         later["lists"] = homepage.publication_lists(homepage_list(cv, lists, opts.data, report))
+        later["resume"] = resume_json(cv, lists, when)
 
     try:
         pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early, meanwhile)
@@ -337,6 +343,10 @@ def _run_build(opts: Options) -> Result:
 
     outputs = output_files(opts, rendered.tex, pdf)
     outputs.update(homepage_files(opts, cv, lists, pdf, run.pages, when, report, later.get("lists")))
+    resume = later.get("resume") or resume_json(cv, lists, when)
+    outputs[resume_path(opts.output)] = resume
+    if site_plan is not None:
+        outputs.update(alfolio.files(site_plan, pdf, resume))
     t = timer.stage("homepage", t, f"{len(outputs) - 2} files" + (f", {display_path(opts.site)}"
                                                                    if opts.site else ""))
     stale: list[Path] = []
@@ -371,13 +381,18 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
 def build_key(opts: Options) -> tuple[str, list[Path]]:
     from . import cache
 
+    # --al-folio adds to the key (its site files and warnings are not a plain build's); without it
+    # the key stays the one the CLI's no-op check computes.
+    site = (str(opts.al_folio.resolve()), opts.al_folio_pdf) if opts.al_folio else ()
     return cache.build_key(opts.data, opts.output, opts.engine, opts.template_dir, opts.theme, opts.variant,
-                           opts.png, opts.png_dpi, opts.max_pages, opts.pdf_url)
+                           opts.png, opts.png_dpi, opts.max_pages, opts.pdf_url, *site)
 
 
 def unchanged(opts: Options) -> Result | None:
     """The last build's result when no input changed and output/ is intact (cache.py)."""
-    if not opts.cache or opts.site or opts.strict:  # --strict: the last build's warnings may be errors now  # --site: the page itself may have changed outside the markers
+    # --site/--al-folio: the pages may have changed outside what we write;
+    # --strict: the last build's warnings may be errors now
+    if not opts.cache or opts.site or opts.al_folio or opts.strict:
         return None
     from . import cache
 
@@ -431,6 +446,16 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
         return run.pdf.read_bytes(), run
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def resume_json(cv: model.CV, lists: dict, when: reproducible.SourceDate) -> bytes:
+    """output/resume.json: the CV as JSON Resume (interchange/jsonresume_out.py)."""
+    return jsonresume_out.dumps(jsonresume_out.resume(cv, lists, when))
+
+
+def resume_path(output: Path) -> Path:
+    """output/resume.json beside output/cv.pdf; cv-short-resume.json beside cv-short.pdf."""
+    return output.with_name("resume.json" if output.stem == "cv" else f"{output.stem}-resume.json")
 
 
 def output_files(opts: Options, tex: str, pdf: bytes) -> dict[Path, bytes]:

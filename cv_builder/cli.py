@@ -9,7 +9,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
 
-COMMANDS = ("build", "check", "themes", "init", "schema", "import")
+COMMANDS = ("build", "check", "themes", "init", "schema", "import", "export")
 
 
 def _build_args(p: argparse.ArgumentParser) -> None:
@@ -32,6 +32,11 @@ def _build_args(p: argparse.ArgumentParser) -> None:
                         "and <!-- publications:start/end --> markers")
     p.add_argument("--pdf-url", default=None, metavar="URL",
                    help="the --site page's link to the PDF (default: the relative path from the page)")
+    p.add_argument("--al-folio", type=Path, default=None, metavar="SITE_DIR",
+                   help="also publish into this al-folio checkout: the PDF to assets/pdf/, "
+                        "_data/resume.json, and cv_pdf: in the CV page's front matter")
+    p.add_argument("--al-folio-pdf", default="cv.pdf", metavar="NAME",
+                   help="the PDF's file name in the site's assets/pdf/ (default: cv.pdf)")
     p.add_argument("--variant", default=None, metavar="NAME",
                    help="build one of the variants defined in the YAML (to output/cv-NAME.pdf)")
     p.add_argument("--all-variants", action="store_true",
@@ -100,6 +105,14 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
         s.add_argument("-o", "--output", type=Path, default=Path("cv.schema.json"), metavar="FILE",
                        help="where to write it (default: cv.schema.json; - for stdout)")
         s.add_argument("--debug", action="store_true")
+    if "export" in wanted:
+        e = sub.add_parser("export", help="write the CV in another format: RenderCV YAML or JSON Resume")
+        e.add_argument("--format", required=True, choices=["rendercv", "jsonresume"])
+        e.add_argument("--data", type=Path, default=None, metavar="FILE")
+        e.add_argument("--variant", default=None, metavar="NAME", help="export this variant of the CV")
+        e.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                       help="where to write it (default: output/cv.rendercv.yaml or output/resume.json; - for stdout)")
+        e.add_argument("--debug", action="store_true")
     return p
 
 
@@ -208,6 +221,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         for name, description in themes(data.parent).items():
             print(f"{name:<10} {description}")
         return EXIT_OK
+    if args.command == "export":
+        from .interchange.export import export
+
+        written = export(data, args.format, args.output, args.variant)
+        if written:
+            print(f"wrote {written}", file=sys.stderr)
+        return EXIT_OK
     if args.command == "check":
         from .build import check
 
@@ -235,7 +255,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def start_build(args: argparse.Namespace, data: Path):
     """(up to date, engine started ahead or None, no-op check done): what a build does
     before the build stages are even imported (also each rebuild of --watch)."""
-    if args.no_cache or args.variant or args.all_variants or args.site or args.strict:  # those check in the build
+    if args.no_cache or args.variant or args.all_variants or args.site or args.al_folio or args.strict:  # those check in the build
         return False, None, False
     from . import cache
 
@@ -263,6 +283,7 @@ def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = Fals
         result = run_build(Options(data=data, output=output, engine=args.engine, theme=args.theme,
                                    template_dir=args.template_dir, timeout=args.timeout, progress=progress,
                                    max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
+                                   al_folio=args.al_folio, al_folio_pdf=args.al_folio_pdf,
                                    variant=variant, png=args.png, png_dpi=args.png_dpi,
                                    cache=not args.no_cache, early=early, checked=checked, strict=args.strict))
         for warning in result.warnings:
@@ -272,7 +293,8 @@ def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = Fals
         if not quiet:
             print(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
                   f"and {result.tex}{' and PNG previews' if args.png else ''}"
-                  + (f"; updated {args.site}" if args.site else ""), file=sys.stderr)
+                  + (f"; updated {args.site}" if args.site else "")
+                  + (f"; published to {args.al_folio}" if args.al_folio else ""), file=sys.stderr)
 
     for output, variant in _targets(args, data):
         build_one(output, variant)
@@ -284,6 +306,8 @@ def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | Non
     from .variants import output_for, variant_names
 
     base = args.output or Path("output/cv.pdf")
+    if args.al_folio and args.all_variants:
+        raise UsageError("--al-folio publishes one CV: use it with one --variant NAME, or without")
     if args.all_variants:
         if args.variant:
             raise UsageError("use either --variant NAME or --all-variants")

@@ -941,3 +941,9 @@ def markup(text: object, target: Target, report: Report | None = None, where: st
         return Latex("")
     s = str(text)
     return Latex(_render(_parse(s, 0, len(s), True), target, report, where))
+
+
+def inline_nodes(text: str) -> list:
+    """The inline markup of `text` as the nodes markup() typesets, for other outputs
+    (plain text, Markdown): ("text", s), ("code", s), ("b", nodes), ("i", nodes), ("link", url, nodes)."""
+    return _parse(text, 0, len(text), True)

@@ -28,7 +28,8 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
     opts = Options(data=data, output=output, engine=args.engine, theme=args.theme,
                    template_dir=args.template_dir, timeout=args.timeout, cache=not args.no_cache,
                    max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
-                   variant=args.variant, png=args.png, png_dpi=args.png_dpi, progress=say, strict=args.strict)
+                   al_folio=args.al_folio, al_folio_pdf=args.al_folio_pdf, variant=args.variant, png=args.png,
+                   png_dpi=args.png_dpi, progress=say, strict=args.strict)
     output_dir = output.resolve().parent
 
     def build() -> None:

@@ -246,7 +246,10 @@ def test_concurrent_builds_never_mix_or_truncate(tmp_path):
     assert sum(n in text for n in names) == 1
     tex = out.with_suffix(".tex").read_text(encoding="utf-8")
     assert sum(n in tex for n in names) == 1
-    outputs = {"cv.pdf", "cv.tex", "cv.json", "cv-link.html", "cv-link.md", "publications.html", "publications.md"}
+    resume = out.with_name("resume.json").read_text(encoding="utf-8")
+    assert [n for n in names if n in text] == [n for n in names if n in resume]  # the same build's
+    outputs = {"cv.pdf", "cv.tex", "cv.json", "cv-link.html", "cv-link.md", "publications.html", "publications.md",
+               "resume.json"}
     assert {"cv.pdf", "cv.tex"} <= {p.name for p in out.parent.iterdir()} <= outputs | {".cache", ".cv_builder.lock"}
 
 
