@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .bibtex import BibEntry
 from .errors import Report
+from .richtext import Name
 
 
 # --------------------------------------------------------------------------
@@ -345,9 +346,9 @@ def display_name(author: Author, fmt: str = "full", order: str = "given-family")
     given = initials(author.given) if fmt == "initials" else author.given
     family = " ".join(p for p in (author.von, author.family) if p)
     if order == "family-given":
-        return ", ".join(p for p in (family, author.jr, given) if p)
+        return Name(", ".join(p for p in (family, author.jr, given) if p))
     text = " ".join(p for p in (given, family) if p)
-    return f"{text}, {author.jr}" if author.jr else text
+    return Name(f"{text}, {author.jr}" if author.jr else text)  # Name: never broken across lines
 
 
 def initials(given: str) -> str:

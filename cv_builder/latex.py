@@ -32,6 +32,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from .errors import Report
+from .richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
+from .richtext.mathtable import FUNCTIONS, SYMBOLS
 
 __all__ = [
     "Latex",
@@ -610,6 +612,10 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
         return text
     if text is None:
         return Latex("")
+    if isinstance(text, RichText):
+        return Latex(_rich(text.nodes, target, report, where or text.where))
+    if isinstance(text, Name):
+        return _name(text, target, report, where)
     text = str(text)
     same = _as_plain(text)
     if same is not None:
@@ -626,6 +632,68 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
     elif len(_ESCAPED) < 8192:
         _ESCAPED[(text, target)] = out
     return out
+
+
+# ---------------------------------------------------------------------------
+# Rich text (decoded .bib fields): formatting, links and whitelisted math
+# ---------------------------------------------------------------------------
+_STYLE_TEX = {"i": r"\textit{", "b": r"\textbf{", "sc": r"\textsc{", "tt": r"\texttt{",
+              "sup": r"\textsuperscript{", "sub": r"\textsubscript{"}
+
+
+def _rich(nodes: tuple, target: Target, report: Report | None, where: str) -> str:
+    """Rich text nodes as LaTeX: text escaped, styles and links as text commands, math
+    rebuilt from the whitelist (richtext.mathtable), never copied from the .bib."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(escape(node, target, report, where))
+        elif isinstance(node, Span):
+            inner = _rich(node.children, target, report, where)
+            out.append(_STYLE_TEX[node.style] + inner + "}" if node.style in _STYLE_TEX else "{" + inner + "}")
+        elif isinstance(node, Link):
+            out.append(href(node.url, Latex(_rich(node.children, target, report, where)), target, report, where))
+        elif isinstance(node, Math):
+            formula = "$" + _math(node.nodes, target, report, where) + "$"
+            # The copied text of a formula is its Unicode reading ("W±", "n²"): math fonts'
+            # glyphs have no reliable Unicode in pdflatex and LuaLaTeX.
+            text = pdf_string(math_plain(node.nodes))
+            # An invisible zero-width glyph on the baseline first: text extraction places the
+            # span's text there, not at a raised radical or script.
+            out.append(r"{\ifdefined\cvactualtext\cvactualtext{" + text + r"}{\rlap{\cvinvisible{.}}" + formula
+                       + r"}\else" + formula + r"\fi}")
+    return "".join(out)
+
+
+def _math(nodes: tuple, target: Target, report: Report | None, where: str) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Sym):
+            entry = SYMBOLS.get(node.name)
+            out.append(entry[0] if entry else r"\textrm{" + escape(node.name, target, report, where) + "}")
+        elif isinstance(node, MText):
+            out.append(r"\textrm{" + escape(node.text, target, report, where) + "}")
+        elif isinstance(node, Group):
+            out.append("{" + _math(node.body, target, report, where) + "}")
+        elif isinstance(node, Script):
+            inner = "{" + _math(node.body, target, report, where) + "}"
+            out.append((node.kind if node.kind in ("^", "_") else "") + inner)
+        elif isinstance(node, Func):
+            args = [_math(a, target, report, where) for a in node.args]
+            function = FUNCTIONS.get(node.name)
+            if function is not None and len(args) == function.arity:
+                out.append(function.latex.format(*args))
+            else:
+                out.append("{" + "".join(args) + "}")
+    return "".join(out)
+
+
+def _name(text: Name, target: Target, report: Report | None, where: str) -> Latex:
+    """A name whose words never break across lines (ties between them); a right-to-left
+    name stays one run, set right to left as a whole."""
+    if any(_rtl(c) for c in text):
+        return escape(str(text), target, report, where)
+    return Latex("~".join(escape(word, target, report, where) for word in str(text).split(" ")))
 
 
 # Texts that needed the character-by-character path and gave no warning, by target: names
