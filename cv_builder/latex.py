@@ -246,6 +246,12 @@ _PDF_SPACES = {
     "\u202F": r"\,", "\u205F": " ", "\u3000": " ", "\u1680": " ",
 }
 
+# A thin space ("10 000" with U+202F, "10\\,000") set as TeX's \\, on every engine (LuaLaTeX's
+# fonts lack U+202F: it copied out as U+FFFD), copied as a plain space: an invisible
+# zero-width glyph carries it (pdflinks.tex: \\cvactualtext, \\cvinvisible).
+_THIN_SPACE = (r"{\ifdefined\cvactualtext\nobreak\cvactualtext{<20>}{\rlap{\cvinvisible{.}}}\nobreak\,"
+               r"\else\nobreak\,\fi}")
+
 LINK_SCHEMES = ("http", "https", "mailto")  # markup links
 HREF_SCHEMES = ("http", "https", "mailto", "tel")  # href()
 
@@ -431,11 +437,12 @@ def _tokens(text: str, target: Target, report: Report | None, where: str) -> lis
                 # a skin-tone or tag character on its own: show it like any other
                 toks.append(_pdf_token(ch, report, where))
             continue
+        if ch in _PDF_SPACES and len(cl) == 1:
+            tex = _PDF_SPACES[ch]
+            toks.append((ch, _THIN_SPACE if tex == r"\," else tex))
+            continue
         if unicode_target:
             toks.append((cl, cl))
-            continue
-        if ch in _PDF_SPACES and len(cl) == 1:
-            toks.append((ch, _PDF_SPACES[ch]))
             continue
         toks.append(_pdf_token(cl, report, where))
         prev_emoji = cl in _FA_ICONS or unicodedata.category(ch) == "So"
@@ -657,6 +664,9 @@ def _rich(nodes: tuple, target: Target, report: Report | None, where: str) -> st
             formula = "$" + _math(node.nodes, target, report, where) + "$"
             # The copied text of a formula is its Unicode reading ("W±", "n²"): math fonts'
             # glyphs have no reliable Unicode in pdflatex and LuaLaTeX.
+            if target.engine.startswith(("xelatex", "xetex")):  # its pdf:content specials move the text
+                out.append(formula)
+                continue
             text = pdf_string(math_plain(node.nodes))
             # An invisible zero-width glyph on the baseline first: text extraction places the
             # span's text there, not at a raised radical or script.
