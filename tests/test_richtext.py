@@ -1,0 +1,150 @@
+"""BibTeX text as rich text: math, text commands, names and thin spaces, from .bib to PDF and homepage."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ENGINE_MODES, have_system, norm, run_cli
+from cv_builder import homepage, latex
+from cv_builder.bibtex import decode_latex, parse_bib
+from cv_builder.errors import Report
+from cv_builder.richtext import Math, Name, RichText, Span
+
+
+def decode(text: str):
+    value, unknown = decode_latex(text)
+    return value, unknown
+
+
+# ---- decoding: the plain text every string use sees
+
+@pytest.mark.parametrize("source, text", [
+    (r"$\sqrt{s} = 13$ TeV", "√s = 13 TeV"), (r"W$^\pm$W$^\mp$", "W±W∓"), (r"$\mathbb{A}^3$", "𝔸³"),
+    (r"H{$_2$}O", "H₂O"), (r"$O(n^2)$", "O(n²)"), (r"$\ell_1$", "ℓ₁"), (r"5\({}^{\mbox{th}}\)", "5th"),
+    (r"$\frac{a+b}{2}$", "(a+b)/2"), (r"$\alpha$-decay", "α-decay"), (r"costs \$5", "costs $5"),
+    (r"price in $ only", "price in $ only"), (r"\mkbibquote{De Motu Animalium}", "“De Motu Animalium”"),
+    (r"\enquote{a \enquote{b}}", "“a ‘b’”"), (r"well\hyphen known", "well-known"), (r"\textsc{Nasa}", "Nasa"),
+    (r"x\textsuperscript{2}", "x2"), (r"\href{https://a.org}{site}", "site"), (r"\url{https://a.org/x\_y}", "https://a.org/x_y"),
+    (r"10\,000", "10\u202f000"),
+])
+def test_decoded_plain_text(source, text):
+    value, unknown = decode(source)
+    assert value == text and unknown == []
+
+
+def test_unknown_command_keeps_its_argument_never_its_name():
+    value, unknown = decode(r"\foo{bar} and $\input{x}$")
+    assert value == "bar and x" and unknown == ["foo", "input"]
+
+
+def test_warning_names_entry_and_field():
+    report = Report()
+    parse_bib("@article{k1, author={A B}, year=2020, title={A \\foo{b}}, journal={J \\foo{c}}}\n", "x.bib", report)
+    (w,) = report.warnings
+    assert "\\foo" in w.message and "'k1'" in w.message and "field 'title'" in w.message and w.file == "x.bib"
+
+
+def test_structure_and_location():
+    (entry,) = parse_bib("@article{k, author={A B}, year=2020, title={\\emph{E} $x^2$}}\n", "f.bib", Report())
+    title = entry.fields["title"]
+    assert isinstance(title, RichText) and title == "E x²"
+    assert isinstance(title.nodes[0], Span) and isinstance(title.nodes[2], Math)
+    assert title.where.startswith("f.bib:1 ") and "'k'" in title.where
+
+
+# ---- LaTeX: only whitelisted math, everything else escaped
+
+def tex(source: str, target=latex.PDFLATEX, report=None) -> str:
+    return str(latex.escape(decode(source)[0], target, report))
+
+
+def test_math_is_typeset_with_copy_text():
+    out = tex(r"W$^\pm$ and $\sqrt{s}$")
+    assert r"$^{\pm }$" in out and r"$\sqrt{s}$" in out
+    assert latex.pdf_string("±") in out  # the formula copies as ±
+
+
+def test_hostile_math_never_reaches_tex():
+    out = tex(r"$\input{/etc/passwd}\def\x{1}\catcode`\^^5c=12 \write18{rm}$ $a&b#c%d$")
+    for bad in (r"\input", r"\def", r"\catcode", r"\write", "^^"):
+        assert bad not in out
+    assert r"\&" in out and r"\#" in out and r"\%" in out
+
+
+def test_text_commands_render():
+    out = tex(r"\textsc{Small} \emph{it} \textbf{b} \href{https://y.org}{l} x\textsubscript{3}")
+    assert r"\textsc{Small}" in out and r"\textit{it}" in out and r"\textbf{b}" in out
+    assert r"\cvhref{" in out and r"\textsubscript{3}" in out
+    assert "javascript" not in tex(r"\href{javascript:alert(1)}{x}") and "cvhref" not in tex(r"\href{javascript:x}{x}")
+
+
+def test_names_are_tied():
+    assert str(latex.escape(Name("Jean van Dam"), latex.PDFLATEX)) == "Jean~van~Dam"
+
+
+@pytest.mark.parametrize("target", [latex.PDFLATEX, latex.LUALATEX, latex.XELATEX])
+def test_thin_space_is_tex_thin_space_on_every_engine(target):
+    out = str(latex.escape("10\u202f000", target))
+    assert "\u202f" not in out and r"\," in out and r"\cvactualtext{<20>}" in out
+
+
+# ---- homepage
+
+def test_html_and_markdown():
+    value = decode(r"W$^\pm$ in H{$_2$}O, \emph{<b>}")[0]
+    html = homepage.rich_html(value)
+    assert html == "W<sup>±</sup> in H<sub>2</sub>O, <em>&lt;b&gt;</em>"
+    md = homepage.rich_html(value, homepage.md_escape)
+    assert "<sup>±</sup>" in md and "\\<b\\>" in md
+    assert homepage.rich_html(Name("Jane Doe")) == "Jane&nbsp;Doe"
+
+
+# ---- end to end: the PDF's text
+
+BIB = r"""
+@article{phys, author = {Jane Doe and Bob Smith}, journal = {Phys. Rev. D}, year = {2021},
+  title = {Measurement at $\sqrt{s} = 13$ TeV of W$^\pm$W$^\mp$ production}}
+@article{alg, author = {Jane Doe}, journal = {J. Alg.}, year = {2020},
+  title = {Points on $\mathbb{A}^3$, H{$_2$}O in $O(n^2)$ with $\ell_1$}}
+@inproceedings{dblp, author = {Jane Doe}, booktitle = {Proc. 10\,000 Users}, year = {2019},
+  title = {The 5\({}^{\mbox{th}}\) workshop: \mkbibquote{De Motu} \enquote{Physics} \textsc{Small} \emph{em} x\textsuperscript{up} \foo{kept}}}
+"""
+CV = "person: {name: Jane Doe}\npublications: {bib: pubs.bib, owner: [Jane Doe]}\n" \
+     "sections:\n  - {title: Publications, kind: publications}\n"
+
+
+@pytest.mark.parametrize("mode", ENGINE_MODES + ["xelatex"])
+def test_pdf_text_is_clean(mode, tmp_path):
+    if mode == "xelatex" and not have_system("xelatex"):
+        pytest.skip("no xelatex")
+    (tmp_path / "pubs.bib").write_text(BIB, encoding="utf-8")
+    (tmp_path / "cv.yaml").write_text(CV, encoding="utf-8")
+    out = tmp_path / "out" / "cv.pdf"
+    proc = run_cli("--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", mode, "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    assert "field 'title'" in proc.stderr and "\\foo" in proc.stderr
+    text = norm(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout)
+    for bad in ("\\", "{", "}", "^", "_", "mkbibquote", "enquote", "sqrt", "mbox", "foo", "\ufffd", "mathbb"):
+        assert bad not in text, (bad, text)
+    assert "“De Motu” “Physics” Small em xup kept" in text
+    assert "10 000 Users" in text  # the thin space copies as a space
+    squashed = text.replace(" ", "")
+    assert "W±W∓" in squashed and "5th" in squashed
+    if mode != "xelatex":  # formulas copy as their Unicode reading
+        assert "√s = 13" in text and "𝔸³" in text and "H₂O" in squashed and "O(n²)" in text and "ℓ₁" in text
+    # the superscript is a superscript: "up" and "th" are set smaller than the title around them
+    sizes: dict[str, list[float]] = {}
+
+    def visit(t, cm, tm, font, size):
+        scale = abs(tm[0] * cm[0]) or 1
+        if t.strip():
+            sizes.setdefault(t.strip(), []).append(size * scale)
+
+    PdfReader(out).pages[0].extract_text(visitor_text=visit)
+    small = [s for k, ss in sizes.items() if k in ("up", "th") for s in ss]
+    body = [s for k, ss in sizes.items() if "workshop" in k for s in ss]
+    assert small and body and max(small) < min(body), sizes
