@@ -863,6 +863,7 @@ class _Frame:
     #                               applies to the next argument
 
 
+_DOUBLE_SPACE = re.compile(r"  +")
 UNPARSEABLE = ""  # reported instead of a command name when decoding gave up
 
 
@@ -879,8 +880,10 @@ def decode_latex(text: str, keep_braces: bool = False) -> tuple[str, list[str]]:
         nodes, unknown = _decode(text, keep_braces)
     except Exception:  # noqa: BLE001 - decoding must never stop the build
         return re.sub(r"[\\{}$]", "", text), [UNPARSEABLE]
+    if unknown:  # a command left out leaves the spaces around it side by side
+        nodes = tuple(_DOUBLE_SPACE.sub(" ", n) if isinstance(n, str) else n for n in nodes)
     if all(isinstance(n, str) for n in nodes):
-        return "".join(nodes), unknown
+        return "".join(nodes).strip() if unknown else "".join(nodes), unknown
     if keep_braces:
         return richtext.plain(nodes), unknown
     return richtext.RichText.of(nodes), unknown

@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .bibliography import Link, PublicationList
-from .richtext import Func, Group, Link as RichLink, Math, MText, Name, RichText, Script, Span, Sym, math_plain
+from .richtext import Func, Group, Link as RichLink, Math, MText, RichText, Script, Span, Sym, math_plain
 from .richtext.mathtable import FUNCTIONS, SYMBOLS
 
 TEMPLATES = Path(__file__).resolve().parent / "homepage_templates"
@@ -83,11 +83,9 @@ def md_escape(value: object) -> str:
 _TAGS = {"i": "em", "b": "strong", "sc": "span", "tt": "code", "sup": "sup", "sub": "sub"}
 
 
-def rich_html(value: RichText | Name, text: Callable[[str], str] = lambda t: str(escape(t))) -> str:
+def rich_html(value: RichText, text: Callable[[str], str] = lambda t: str(escape(t))) -> str:
     """A decoded field as inline HTML: <em>, <sup>, links, formulas as Unicode with
     <sup>/<sub>. `text` escapes each text run (HTML by default; Markdown passes md_escape)."""
-    if isinstance(value, Name):
-        return "&nbsp;".join(text(word) for word in value.split(" "))
     return _html(value.nodes, text)
 
 
@@ -157,7 +155,7 @@ def _html_env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              bytecode_cache=BYTECODE_CACHE,
-                             finalize=lambda v: Markup(rich_html(v)) if isinstance(v, (RichText, Name)) else v)
+                             finalize=lambda v: Markup(rich_html(v)) if isinstance(v, RichText) else v)
     env.filters["safe_links"] = safe_links
     return env
 
@@ -175,7 +173,7 @@ def _md_env() -> jinja2.Environment:
 def _md_finalize(value: object) -> str:
     if isinstance(value, _Raw):
         return value
-    if isinstance(value, (RichText, Name)):
+    if isinstance(value, RichText):
         return rich_html(value, md_escape)  # Markdown keeps inline HTML: <sup>, <em>, <a>
     return md_escape(value)
 

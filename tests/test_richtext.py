@@ -100,7 +100,6 @@ def test_html_and_markdown():
     assert html == "W<sup>±</sup> in H<sub>2</sub>O, <em>&lt;b&gt;</em>"
     md = homepage.rich_html(value, homepage.md_escape)
     assert "<sup>±</sup>" in md and "\\<b\\>" in md
-    assert homepage.rich_html(Name("Jane Doe")) == "Jane&nbsp;Doe"
 
 
 # ---- end to end: the PDF's text
