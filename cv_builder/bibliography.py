@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .bibtex import BibEntry
-from .errors import Report
-from .richtext import Name
+from .errors import Report, warn_at
+from .richtext import Name, located
 
 
 # --------------------------------------------------------------------------
@@ -471,7 +471,8 @@ class _Context:
         authors, et_al = self.authors(entry)
         return Publication(
             key=entry.key, entry_type=entry.type, category=category_of(entry, self.report),
-            title=f.get("title", ""), authors=authors, et_al=et_al,
+            title=located(f.get("title", ""), f"{entry.file}:{entry.line} entry '{entry.key}', field 'title'"),
+            authors=authors, et_al=et_al,
             venue=venue_of(entry, self.options.venue_style), year=_int(f.get("year")),
             month=_int(f.get("month")), links=self.links(entry), notes=self.notes(entry),
             selected=_truthy(f.get("selected", "")), keywords=_list(f.get("keywords", "")),
@@ -585,8 +586,9 @@ class _Context:
                              first.file, first.line)
         if self.without_owner:
             keys = ", ".join(self.without_owner[:5]) + (", …" if len(self.without_owner) > 5 else "")
-            self.report.warn(f"the CV owner ({'; '.join(self.options.owner)}) is not among the authors "
-                             f"of {len(self.without_owner)} entries: {keys}", path="publications.owner")
+            where = getattr(self.options.owner[0], "where", "") if self.options.owner else ""
+            warn_at(self.report, where, f"the CV owner ({'; '.join(self.options.owner)}) is not among the "
+                                        f"authors of {len(self.without_owner)} entries: {keys}", "publications.owner")
 
 
 def truncate(authors: list[Author], et_al: bool, limit: int | None,

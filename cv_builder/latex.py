@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from .errors import Report
+from .errors import Report, warn_at
 from .richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
 from .richtext.mathtable import FUNCTIONS, SYMBOLS
 
@@ -255,7 +255,6 @@ _THIN_SPACE = (r"{\ifdefined\cvactualtext\nobreak\cvactualtext{<20>}{\rlap{\cvin
 LINK_SCHEMES = ("http", "https", "mailto")  # markup links
 HREF_SCHEMES = ("http", "https", "mailto", "tel")  # href()
 
-_WHERE_RE = re.compile(r"^(?P<file>[^\s]*?):(?P<line>\d+)(?::(?P<col>\d+))?(?::)?(?:\s+(?P<path>.*))?$")
 
 
 # ---------------------------------------------------------------------------
@@ -263,15 +262,7 @@ _WHERE_RE = re.compile(r"^(?P<file>[^\s]*?):(?P<line>\d+)(?::(?P<col>\d+))?(?::)
 # ---------------------------------------------------------------------------
 def _warn(report: Report | None, where: str, message: str) -> None:
     """Report `message` located at `where` ("file:line:col path" or free text)."""
-    if report is None:
-        return
-    m = _WHERE_RE.match(where.strip()) if where else None
-    if m:
-        report.warn(message, file=m["file"], line=int(m["line"]), column=int(m["col"] or 0), path=m["path"] or "")
-    elif where:
-        report.warn(f"{where}: {message}")
-    else:
-        report.warn(message)
+    warn_at(report, where, message)
 
 
 def _u(ch: str) -> str:

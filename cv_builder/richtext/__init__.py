@@ -14,7 +14,7 @@ from typing import Union
 
 from .mathtable import FUNCTIONS, SYMBOLS, plain_script
 
-__all__ = ["RichText", "Name", "Span", "Link", "Math", "Sym", "MText", "Script", "Func", "Group",
+__all__ = ["RichText", "Name", "located", "Span", "Link", "Math", "Sym", "MText", "Script", "Func", "Group",
            "plain", "math_plain", "STYLES"]
 
 # Formatting a Span may carry: italic, bold, small caps, monospace, superscript, subscript.
@@ -102,6 +102,17 @@ class Name(str):
     """A person's name as printed: its parts never break across lines."""
 
     where = ""
+
+
+def located(text: str, where: str) -> str:
+    """`text` that names `where` in the warnings about it (a .bib title's file, line, entry, field)."""
+    if not text:
+        return text
+    if isinstance(text, RichText):
+        if not text.where:
+            text.where = where
+        return text
+    return RichText.of((str(text),), where)
 
 
 def plain(nodes: tuple) -> str:
