@@ -652,17 +652,11 @@ def _rich(nodes: tuple, target: Target, report: Report | None, where: str) -> st
         elif isinstance(node, Link):
             out.append(href(node.url, Latex(_rich(node.children, target, report, where)), target, report, where))
         elif isinstance(node, Math):
-            formula = "$" + _math(node.nodes, target, report, where) + "$"
-            # The copied text of a formula is its Unicode reading ("W±", "n²"): math fonts'
-            # glyphs have no reliable Unicode in pdflatex and LuaLaTeX.
-            if target.engine.startswith(("xelatex", "xetex")):  # its pdf:content specials move the text
-                out.append(formula)
-                continue
-            text = pdf_string(math_plain(node.nodes))
-            # An invisible zero-width glyph on the baseline first: text extraction places the
-            # span's text there, not at a raised radical or script.
-            out.append(r"{\ifdefined\cvactualtext\cvactualtext{" + text + r"}{\rlap{\cvinvisible{.}}" + formula
-                       + r"}\else" + formula + r"\fi}")
+            # \cvmath (math.tex) sets it and makes it copy as its Unicode reading ("W±", "n²"):
+            # math fonts' glyphs have no reliable Unicode in pdflatex and LuaLaTeX.
+            formula = _math(node.nodes, target, report, where)
+            out.append(r"{\ifdefined\cvmath\cvmath{" + pdf_string(math_plain(node.nodes)) + "}{" + formula
+                       + r"}\else$" + formula + r"$\fi}")
     return "".join(out)
 
 
