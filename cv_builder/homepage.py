@@ -120,12 +120,8 @@ def _math_html(nodes: tuple, text: Callable[[str], str]) -> str:
             tag = "sup" if node.kind == "^" else "sub"
             out.append(f"<{tag}>{_math_html(node.body, text)}</{tag}>")
         elif isinstance(node, Func) and node.name in FUNCTIONS and len(node.args) == FUNCTIONS[node.name].arity:
-            out.append(text(FUNCTIONS[node.name].plain(*(_plain_math(a) for a in node.args))))
+            out.append(text(FUNCTIONS[node.name].plain(*(math_plain(a) for a in node.args))))
     return "".join(out)
-
-
-def _plain_math(nodes: tuple) -> str:
-    return math_plain(nodes)
 
 
 def md_url(url: str) -> str:

@@ -683,12 +683,16 @@ def _math(nodes: tuple, target: Target, report: Report | None, where: str) -> st
     return "".join(out)
 
 
-def _name(text: Name, target: Target, report: Report | None, where: str) -> Latex:
+def _name(text: str, target: Target, report: Report | None, where: str) -> Latex:
     """A name whose words never break across lines (ties between them); a right-to-left
     name stays one run, set right to left as a whole."""
-    if any(_rtl(c) for c in text):
-        return escape(str(text), target, report, where)
-    return Latex("~".join(escape(word, target, report, where) for word in str(text).split(" ")))
+    text = str(text)
+    same = _as_plain(text)
+    if same is not None:  # the common case: ASCII that escaping leaves as it is
+        return Latex(text.replace(" ", "~"))
+    if not text.isascii() and any(_rtl(c) for c in text):
+        return escape(text, target, report, where)
+    return Latex("~".join(escape(word, target, report, where) for word in text.split(" ")))
 
 
 # Texts that needed the character-by-character path and gave no warning, by target: names
