@@ -912,7 +912,7 @@ def _decode(text: str, keep_braces: bool) -> tuple[tuple, list[str]]:
         if kind in (1, 2):
             name = match.group(1)
             if name in _URL_COMMANDS:
-                pos = _url_command(stack, name, text, pos)
+                pos = _url_command(stack, name, text, pos, unknown)
             else:
                 _command(stack, name, bool(match.group(2)), unknown)
             continue
@@ -988,7 +988,7 @@ def _math(stack: list[_Frame], source: str, unknown: list[str]) -> None:
         _emit_node(stack[-1], richtext.Math(nodes))
 
 
-def _url_command(stack: list[_Frame], name: str, text: str, pos: int) -> int:
+def _url_command(stack: list[_Frame], name: str, text: str, pos: int, unknown: list[str]) -> int:
     """\\url{u} and \\href{u}{label}: a link (its URL read verbatim); returns where decoding goes on."""
     url, pos = _verbatim_argument(text, pos)
     if url is None:
@@ -1004,6 +1004,7 @@ def _url_command(stack: list[_Frame], name: str, text: str, pos: int) -> int:
         _emit_node(frame, richtext.Link(url, (url,)))
         return pos
     label, more = _decode(text[text.index("{", pos) + 1:label_end], False)
+    unknown.extend(more)
     _emit_node(frame, richtext.Link(url, label or (url,)))
     return label_end + 1
 

@@ -146,3 +146,41 @@ def test_pdf_text_is_clean(mode, tmp_path):
     small = [s for k, ss in sizes.items() if k in ("up", "th") for s in ss]
     body = [s for k, ss in sizes.items() if "workshop" in k for s in ss]
     assert small and body and max(small) < min(body), sizes
+
+
+# ---- whatever the formula, TeX gets whitelisted, balanced math that compiles
+
+NASTY = [r"$x^2'$", r"$x^a^b$", r"$x_a_b$", r"$x^2\degree$", r"$f'^2$", r"$\frac12$", r"$\sqrt$",
+         r"$\left(\frac{a}{b}\right)$", r"$\mathbb{R}^n$", r"$^^5c$", r"$\text{if } x$", r"$a & b # c % d ~ e$",
+         r"$\unknown{y}$", r"$é \alpha$", r"$\$5$", r"$\{x\}$", r"$x''$", r"$\hat{}$", r"$\mathcal{L}_{\text{CE}}$",
+         r"\(\ell_1\)", r"$$E=mc^2$$", r"$5\%$", r"${}^{12}$C", r"$\lesssim \gtrsim \varnothing$", r"$a\mod b$",
+         r"$\le\ge\neq$", r"$\sum_{i=1}^n i$", r"$[0,1]$", r"$\sqrt[3]{x}$", r"$x^{\frac{1}{2}}_{\mathrm{max}}$",
+         r"$\mathfrak{g}$", r"$\bm{x}\boldsymbol{y}$", r"$\operatorname{arg\,max}$", r"${{{{x}}}}$", r"$}{$"]
+FORBIDDEN = (r"\input", r"\def", r"\catcode", r"\write", r"\openin", r"\csname", r"\unknown", "^^")
+
+
+@pytest.mark.parametrize("source", NASTY)
+def test_formula_output_is_whitelisted(source):
+    out = tex(source)
+    assert not any(bad in out for bad in FORBIDDEN), out
+    depth = 0
+    for i, c in enumerate(out):  # braces balance (an escaped \{ is not a brace)
+        if c in "{}" and out[i - 1] != "\\":
+            depth += 1 if c == "{" else -1
+            assert depth >= 0, out
+    assert depth == 0, out
+
+
+@pytest.mark.skipif(not have_system("pdflatex"), reason="no pdflatex")
+def test_every_nasty_formula_compiles(tmp_path):
+    bib = "".join(f"@article{{k{i}, author = {{Jane Doe}}, journal = {{J}}, year = {{2020}}, title = {{T{i} {s}}}}}\n"
+                  for i, s in enumerate(NASTY[:-1]))  # the last one's braces do not balance in a .bib
+    (tmp_path / "pubs.bib").write_text(bib, encoding="utf-8")
+    (tmp_path / "cv.yaml").write_text(CV, encoding="utf-8")
+    out = tmp_path / "out" / "cv.pdf"
+    proc = run_cli("--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", "pdflatex", "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    assert "\\unknown in entry 'k12', field 'title'" in proc.stderr
+    text = norm(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout)
+    assert "T0 x²'" in text and "T20 E=mc²" in text and "T24 a mod b" in text and "T26 ∑ᵢ₌₁ⁿ i" in text
+    assert "^" not in text and "\\" not in text

@@ -9,6 +9,7 @@ whitelist below; a node naming anything else is printed as text.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
@@ -16,6 +17,8 @@ from .mathtable import FUNCTIONS, SYMBOLS, plain_script
 
 __all__ = ["RichText", "Name", "located", "Span", "Link", "Math", "Sym", "MText", "Script", "Func", "Group",
            "plain", "math_plain", "STYLES"]
+
+_SPACES = re.compile(r"  +")
 
 # Formatting a Span may carry: italic, bold, small caps, monospace, superscript, subscript.
 STYLES = ("i", "b", "sc", "tt", "sup", "sub")
@@ -133,7 +136,10 @@ def math_plain(nodes: tuple) -> str:
     out: list[str] = []
     for node in nodes:
         if isinstance(node, Sym):
-            out.append(SYMBOLS[node.name][1] if node.name in SYMBOLS else node.name)
+            text = SYMBOLS[node.name][1] if node.name in SYMBOLS else node.name
+            if len(text) > 1 and text.isalpha() and out and out[-1][-1:].isalnum():
+                text = " " + text  # an operator name after a letter: "a mod b", not "amod b"
+            out.append(text)
         elif isinstance(node, MText):
             out.append(node.text)
         elif isinstance(node, Group):
@@ -142,4 +148,4 @@ def math_plain(nodes: tuple) -> str:
             out.append(plain_script(node.kind, math_plain(node.body)))
         elif isinstance(node, Func) and node.name in FUNCTIONS and len(node.args) == FUNCTIONS[node.name].arity:
             out.append(FUNCTIONS[node.name].plain(*(math_plain(a) for a in node.args)))
-    return "".join(out)
+    return _SPACES.sub(" ", "".join(out))  # TeX ignores spaces in math: "\\text{if } x" has one

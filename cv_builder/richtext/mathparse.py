@@ -53,6 +53,8 @@ class _Parser:
                 nodes.append(Script(tok, body))
                 scripts.add(tok)
                 continue
+            if tok == "'" and "^" in scripts:  # x^2' would be a double superscript: ' is ^{\prime}
+                nodes.append(Group(()))
             before = len(nodes)
             i = self.one(i, depth, nodes)
             if len(nodes) != before:

@@ -49,7 +49,7 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "[": ("{[}", "["), "]": ("{]}", "]"),
     **{"\\" + n: ("\\" + n + " ", t) for n, t in zip(_GREEK, _GREEK_TEXT)},
     **{"\\" + n: ("\\" + n + " ", t) for n, t in _NAMED.items()},
-    "\\mod": (r"\bmod ", "mod"), "\\degree": (r"^{\circ}", "°"),
+    "\\mod": (r"\bmod ", "mod"), "\\degree": (r"{}^{\circ}", "°"),
     "\\implies": (r"\Longrightarrow ", "⟹"), "\\iff": (r"\Longleftrightarrow ", "⟺"),
     # amssymb's, with a kernel look-alike where it is not installed
     "\\lesssim": (r"\ifdefined\lesssim\lesssim\else\mathrel{<\!\sim}\fi ", "≲"),
@@ -112,7 +112,7 @@ def _wrap(text: str) -> str:
 
 
 def _combining(mark: str) -> Callable[[str], str]:
-    return lambda text: "".join(c + mark for c in text) if len(text) == 1 else text + mark
+    return lambda text: text + mark if text else ""
 
 
 @dataclass(frozen=True)
