@@ -139,6 +139,11 @@ _PDF_EXACT_RANGES: tuple[tuple[int, int], ...] = (
 # 'ǆ' -> 'dž', '‐' -> '-', '―' -> '—'.  Passed through silently.
 _PDF_NEAR = frozenset("¹²³…‐‑‒―ǄǅǆǇǈǉǊǋǌﬀﬁﬂﬃﬄﬅﬆ")
 
+# Of those, the ones whose PDF text is another text ("…" as ". . .", "²" as "2"): the themes'
+# \cvactualtext makes them copy as themselves (the letter ligatures copy as their letters),
+# invisible glyphs at both ends giving the text the whole width (no space after "…").
+_COPY_AS_ITSELF = frozenset("¹²³…‐‑‒―")
+
 # Set (the glyph looks right) but the PDF text is wrong: 'ș' -> 's,',
 # 'Đ' -> 'Ð', 'ī' -> 'ı̄', 'ḍ' -> 'd.', 'Ų' -> 'U ˛', '₱' -> a control code...
 # Passed through, with a warning that suggests a Unicode engine.
@@ -172,6 +177,7 @@ _PDF_SUBST: dict[str, str] = {
     "√": _M % r"\surd",
     "∫": _M % r"\int",
     "˚": r"\r{}",
+    "′": _M % r"{}^{\prime}", "″": _M % r"{}^{\prime\prime}",
 }
 
 # Emoji and dingbats -> fontawesome5 icons (names checked against
@@ -325,13 +331,16 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
     """
     if len(ch) == 1:
         cp = ord(ch)
+        if ch in _COPY_AS_ITSELF:
+            return (r"{\ifdefined\cvactualtext\cvactualtext{" + pdf_string(ch) + r"}{\rlap{\cvinvisible{.}}" + ch
+                    + r"\llap{\cvinvisible{.}}}\else " + ch + r"\fi}"), None, False
         if _in_exact(cp) or ch in _PDF_NEAR:
             return ch, None, False
         if ch in _PDF_WRONG_TEXT:
             return ch, None, True
         if ch in _PDF_SUBST:
             tex = _PDF_SUBST[ch]
-            return tex, tex, False
+            return _copied_as(ch, tex), tex, False
         if ch in _FA_ICONS:
             icon = "\\" + _FA_ICONS[ch]
             return (r"{\ifdefined" + icon + icon + r"{}\else" + _code_fallback(ch) + r"\fi}",
@@ -344,9 +353,19 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
     base = unicodedata.normalize("NFD", ch)[0]
     if base != ch and base in _PDF_SUBST:  # e.g. Greek with tonos -> plain letter
         tex = _PDF_SUBST[base]
-        return tex, tex, False
+        return _copied_as(base, tex), tex, False
     tex = _code_fallback(ch)
     return tex, "[" + _u(ch) + "]", False
+
+
+def _copied_as(ch: str, tex: str) -> str:
+    """A math-font stand-in (\\ensuremath{\\surd}) that copies out of the PDF as `ch`: big
+    operators and relations from the math fonts have no text, or the wrong one (≠ as "̸=").
+    \\cvmath is the themes' (math.tex); without it the stand-in is set as it is."""
+    if not tex.startswith("\\ensuremath{"):
+        return tex
+    inner = tex[len("\\ensuremath{"):-1]
+    return r"{\ifdefined\cvmath\cvmath{" + pdf_string(ch) + "}{" + inner + r"}\else " + tex + r"\fi}"
 
 
 def _accented(ch: str) -> str | None:
