@@ -202,3 +202,13 @@ def test_typed_symbols_copy_as_themselves(mode, tmp_path):
         expected = expected.replace("x′", "x")
     assert expected in text, text
     assert "\ufffd" not in text
+
+
+def test_homepage_output_stays_safe():
+    value = decode(r"\emph{<script>alert(1)</script>} \href{javascript:alert(1)}{click} $a*b_{<i>}$ \url{https://x.org/?a=1&b=\"}")[0]
+    html = homepage.rich_html(value)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html and "click" in html
+    assert "<sub>&lt;i&gt;</sub>" in html and 'href="https://x.org/?a=1&amp;b=\\&#34;"' in html
+    md = homepage.rich_html(value, homepage.md_escape)
+    assert "a\\*b" in md and "\\<script\\>" in md and "javascript:" not in md
