@@ -1,14 +1,12 @@
 """BibTeX text as rich text: math, text commands, names and thin spaces, from .bib to PDF and homepage."""
 from __future__ import annotations
 
-import re
 import subprocess
-from pathlib import Path
 
 import pytest
+from conftest import ENGINE_MODES, have_system, norm, run_cli
 from pypdf import PdfReader
 
-from conftest import ENGINE_MODES, have_system, norm, run_cli
 from cv_builder import homepage, latex
 from cv_builder.bibtex import decode_latex, parse_bib
 from cv_builder.errors import Report

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from .mathtable import FUNCTIONS, SYMBOLS, plain_script
 
@@ -84,7 +83,7 @@ class Group:
     body: tuple
 
 
-Node = Union[str, Span, Link, Math]
+Node = str | Span | Link | Math
 
 
 class RichText(str):
@@ -94,7 +93,7 @@ class RichText(str):
     where = ""  # "FILE:LINE KEY.FIELD": where warnings about this text point
 
     @classmethod
-    def of(cls, nodes: tuple, where: str = "") -> "RichText":
+    def of(cls, nodes: tuple, where: str = "") -> RichText:
         value = cls(plain(nodes))
         value.nodes = nodes
         value.where = where

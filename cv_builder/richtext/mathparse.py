@@ -7,7 +7,7 @@ reported and dropped, its braced argument kept as a group, so
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from . import Func, Group, MText, Script, Sym
 from .mathtable import BY_TEXT, FUNCTIONS, IGNORED, SYMBOLS, TEXT_ARGUMENT

@@ -8,8 +8,8 @@ amssymb is not installed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Characters set in a formula as themselves (brackets braced: never an optional argument).
 _SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-=()<>,./|'!:;?*@ "
@@ -124,7 +124,10 @@ class Function:
     plain: Callable[..., str]
 
 
-_SAME = lambda text: text  # noqa: E731 - the text of a font switch is its argument's
+def _SAME(text: str) -> str:
+    """The text of a font switch: its argument's."""
+    return text
+
 
 FUNCTIONS: dict[str, Function] = {
     "\\sqrt": Function(1, r"\sqrt{{{0}}}", lambda a: "√" + _wrap(a)),
