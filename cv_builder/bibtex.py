@@ -25,6 +25,7 @@ from pathlib import Path
 from . import richtext
 from .errors import InputError, Problem, Report
 from .richtext import mathparse
+from .richtext.mathtable import FUNCTIONS
 
 # Imported only for a file our scanner leaves to bibtexparser (see split_blocks).
 bibtexparser = model = None
@@ -913,6 +914,8 @@ def _decode(text: str, keep_braces: bool) -> tuple[tuple, list[str]]:
             name = match.group(1)
             if name in _URL_COMMANDS:
                 pos = _url_command(stack, name, text, pos, unknown)
+            elif name == "ensuremath" or "\\" + name in FUNCTIONS:
+                pos = _math_command(stack, name, text, pos, unknown)
             else:
                 _command(stack, name, bool(match.group(2)), unknown)
             continue
@@ -986,6 +989,20 @@ def _math(stack: list[_Frame], source: str, unknown: list[str]) -> None:
     nodes = mathparse.parse_math(source, text_of, unknown)
     if nodes:
         _emit_node(stack[-1], richtext.Math(nodes))
+
+
+def _math_command(stack: list[_Frame], name: str, text: str, pos: int, unknown: list[str]) -> int:
+    """\\ensuremath{x^2} and math commands outside math (\\mathbb{R}): set as a formula."""
+    source, end = ("", pos) if name == "ensuremath" else ("\\" + name, pos)
+    for _ in range(1 if name == "ensuremath" else FUNCTIONS["\\" + name].arity):
+        close = _argument_end(text, end)
+        if close < 0:
+            break
+        argument = text[text.index("{", end) + 1:close]
+        source += argument if name == "ensuremath" else "{" + argument + "}"
+        end = close + 1
+    _math(stack, source, unknown)
+    return end
 
 
 def _url_command(stack: list[_Frame], name: str, text: str, pos: int, unknown: list[str]) -> int:

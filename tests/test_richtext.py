@@ -27,7 +27,9 @@ def decode(text: str):
     (r"price in $ only", "price in $ only"), (r"\mkbibquote{De Motu Animalium}", "“De Motu Animalium”"),
     (r"\enquote{a \enquote{b}}", "“a ‘b’”"), (r"well\hyphen known", "well-known"), (r"\textsc{Nasa}", "Nasa"),
     (r"x\textsuperscript{2}", "x2"), (r"\href{https://a.org}{site}", "site"), (r"\url{https://a.org/x\_y}", "https://a.org/x_y"),
-    (r"10\,000", "10\u202f000"),
+    (r"10\,000", "10\u202f000"), (r"$B^0_s \to \mu^+\mu^-$", "B⁰ₛ → μ⁺μ⁻"), (r"$t\bar{t}$", "tt̄"),
+    (r"$\overline{\rm MS}$ scheme", "MS̅ scheme"), (r"\ensuremath{^{13}}C", "¹³C"), (r"$a\log b$", "a log b"),
+    (r"\mathbb{R}", "ℝ"), (r"$\mathrm{d}\sigma/\mathrm{d}p_\mathrm{T}$", "dσ/dpT"),
 ])
 def test_decoded_plain_text(source, text):
     value, unknown = decode(source)
@@ -153,7 +155,7 @@ NASTY = [r"$x^2'$", r"$x^a^b$", r"$x_a_b$", r"$x^2\degree$", r"$f'^2$", r"$\frac
          r"$\unknown{y}$", r"$é \alpha$", r"$\$5$", r"$\{x\}$", r"$x''$", r"$\hat{}$", r"$\mathcal{L}_{\text{CE}}$",
          r"\(\ell_1\)", r"$$E=mc^2$$", r"$5\%$", r"${}^{12}$C", r"$\lesssim \gtrsim \varnothing$", r"$a\mod b$",
          r"$\le\ge\neq$", r"$\sum_{i=1}^n i$", r"$[0,1]$", r"$\sqrt[3]{x}$", r"$x^{\frac{1}{2}}_{\mathrm{max}}$",
-         r"$\mathfrak{g}$", r"$\bm{x}\boldsymbol{y}$", r"$\operatorname{arg\,max}$", r"${{{{x}}}}$", r"$}{$"]
+         r"$\mathfrak{g}$", r"$\bm{x}\boldsymbol{y}$", r"${\rm GeV}\,\overline{\rm MS}$", r"\ensuremath{^{13}}C", r"$\operatorname{arg\,max}$", r"${{{{x}}}}$", r"$}{$"]
 FORBIDDEN = (r"\input", r"\def", r"\catcode", r"\write", r"\openin", r"\csname", r"\unknown", "^^")
 
 

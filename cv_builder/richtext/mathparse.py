@@ -90,6 +90,8 @@ class _Parser:
         elif tok.startswith("\\") and len(tok) > 1:
             if tok not in IGNORED and tok != "\\\\":
                 self.unknown.append(tok[1:])
+            while i + 1 < len(self.tokens) and self.tokens[i + 1][0] == " ":
+                i += 1  # {\rm GeV}: the space ends the command's name, it is not a space
         elif tok not in ("$", "^", "_"):
             nodes.append(MText(tok))  # & # % " and characters no symbol stands for
         return i + 1

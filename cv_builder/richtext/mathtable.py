@@ -164,4 +164,6 @@ TEXT_ARGUMENT = frozenset({"\\text", "\\mbox", "\\textrm", "\\textit", "\\textbf
 # Commands that only size or space things: dropped, what follows stays.
 IGNORED = frozenset({"\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
                      "\\Bigl", "\\Bigr", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
-                     "\\nolimits", "\\mathrel", "\\mathbin", "\\mathop", "\\mathord", "\\ensuremath", "\\relax"})
+                     "\\nolimits", "\\mathrel", "\\mathbin", "\\mathop", "\\mathord", "\\ensuremath", "\\relax",
+                     # plain TeX's font switches ({\\rm GeV}): the letters stay, in math italic
+                     "\\rm", "\\bf", "\\it", "\\cal", "\\sf", "\\tt", "\\mit", "\\boldmath"})
