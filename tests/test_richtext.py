@@ -8,6 +8,7 @@ from conftest import ENGINE_MODES, have_system, norm, run_cli
 from pypdf import PdfReader
 
 from cv_builder import homepage, latex
+from cv_builder.bibliography import BibOptions, make_publications
 from cv_builder.bibtex import decode_latex, parse_bib
 from cv_builder.errors import Report
 from cv_builder.richtext import Math, Name, RichText, Span
@@ -212,3 +213,21 @@ def test_homepage_output_stays_safe():
     assert "<sub>&lt;i&gt;</sub>" in html and 'href="https://x.org/?a=1&amp;b=\\&#34;"' in html
     md = homepage.rich_html(value, homepage.md_escape)
     assert "a\\*b" in md and "\\<script\\>" in md and "javascript:" not in md
+
+
+def test_warnings_name_their_file_never_input(tmp_path):
+    """The owner warning points at cv.yaml; a title's escaping warnings at the .bib entry and field."""
+    (tmp_path / "pubs.bib").write_text("@misc{k, author = {Someone Else}, year = {2020}, title = {Ψ \\foo{x}}}\n",
+                                       encoding="utf-8")
+    (tmp_path / "cv.yaml").write_text(CV, encoding="utf-8")
+    proc = run_cli("check", "--data", str(tmp_path / "cv.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    assert "<input>" not in proc.stderr
+    assert "cv.yaml:2:" in proc.stderr and "publications.owner[0]: the CV owner" in proc.stderr
+    assert "pubs.bib:1: unknown LaTeX command \\foo in entry 'k', field 'title'" in proc.stderr
+    report = Report()
+    (entry,) = parse_bib((tmp_path / "pubs.bib").read_text(encoding="utf-8"), "pubs.bib", Report())
+    (pub,) = make_publications([entry], BibOptions(owner=[]), Report())
+    latex.escape(pub.title, latex.PDFLATEX, report, getattr(pub.title, "where", ""))
+    (w,) = report.warnings
+    assert (w.file, w.line, w.path) == ("pubs.bib", 1, "entry 'k', field 'title'") and "'Ψ'" in w.message
