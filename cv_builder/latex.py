@@ -704,7 +704,8 @@ def _math(nodes: tuple, target: Target, report: Report | None, where: str) -> st
 
 def _name(text: str, target: Target, report: Report | None, where: str) -> Latex:
     """A name whose words never break across lines (ties between them); a right-to-left
-    name stays one run, set right to left as a whole."""
+    name stays one run, set right to left as a whole. (Boxing the words against
+    hyphenation too left long author lists no way to fit a justified line.)"""
     text = str(text)
     same = _as_plain(text)
     if same is not None:  # the common case: ASCII that escaping leaves as it is

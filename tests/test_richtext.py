@@ -85,6 +85,7 @@ def test_text_commands_render():
 
 def test_names_are_tied():
     assert str(latex.escape(Name("Jean van Dam"), latex.PDFLATEX)) == "Jean~van~Dam"
+    assert str(latex.escape(Name("Zoë {Mü}ller"), latex.PDFLATEX)) == r"Zoë~\{Mü\}ller"
 
 
 @pytest.mark.parametrize("target", [latex.PDFLATEX, latex.LUALATEX, latex.XELATEX])
@@ -231,3 +232,28 @@ def test_warnings_name_their_file_never_input(tmp_path):
     latex.escape(pub.title, latex.PDFLATEX, report, getattr(pub.title, "where", ""))
     (w,) = report.warnings
     assert (w.file, w.line, w.path) == ("pubs.bib", 1, "entry 'k', field 'title'") and "'Ψ'" in w.message
+
+
+@pytest.mark.skipif(not have_system("pdflatex"), reason="no pdflatex")
+@pytest.mark.parametrize("theme", ["classic", "modern", "compact"])
+def test_names_never_break_across_lines(theme, tmp_path):
+    names = [f"{given} {family}" for given, family in zip(
+        "Alexandra Bartholomew Constantine Dorothea Evangeline Frederick Gwendolyn Humphrey Isadora "
+        "Jeremiah Katherine Leopold Maximilian Nathaniel Octavia Penelope Quentin Rosalind".split(),
+        "Vanderbilt Montgomery Fitzgerald Whitmore Kensington Hawthorne Pemberton Ashworth Blackwood "
+        "Carrington Donaldson Ellsworth Farnsworth Gallagher Harrington Livingston Middleton Northcott".split())]
+    bib = f"@misc{{k, author = {{{' and '.join(names)}}}, year = {{2020}}, title = {{Many authors}}}}\n"
+    (tmp_path / "pubs.bib").write_text(bib, encoding="utf-8")
+    (tmp_path / "cv.yaml").write_text(CV.replace("owner: [Jane Doe]", "owner: [Quentin Middleton]"),
+                                      encoding="utf-8")
+    out = tmp_path / "out" / "cv.pdf"
+    proc = run_cli("--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", "pdflatex", "--theme", theme,
+                   "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    assert "Overfull" not in proc.stderr
+    lines = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout.splitlines()
+    wrapped = [line for line in lines if "Alexandra" in line or "Rosalind" in line]
+    assert len(wrapped) == 2 or theme == "compact"  # the list takes several lines
+    for name in names:  # given and family name on one line (a long given name may be hyphenated)
+        given, family = name.split(" ")
+        assert any(f"{given[-2:]} {family}" in line for line in lines), name
