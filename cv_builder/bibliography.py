@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .bibtex import BibEntry, crossref_parents, status_of
-from .errors import Report
+from .errors import Report, warn_at
+from .richtext import Name, located
 
 
 # --------------------------------------------------------------------------
@@ -363,9 +364,9 @@ def display_name(author: Author, fmt: str = "full", order: str = "given-family")
     given = initials(author.given) if fmt == "initials" else author.given
     family = " ".join(p for p in (author.von, author.family) if p)
     if order == "family-given":
-        return ", ".join(p for p in (family, author.jr, given) if p)
+        return Name(", ".join(p for p in (family, author.jr, given) if p))
     text = " ".join(p for p in (given, family) if p)
-    return f"{text}, {author.jr}" if author.jr else text
+    return Name(f"{text}, {author.jr}" if author.jr else text)  # Name: never broken across lines
 
 
 def initials(given: str) -> str:
@@ -506,7 +507,8 @@ class _Context:
         authors, et_al = self.authors(entry)
         return Publication(
             key=entry.key, entry_type=entry.type, category=category_of(entry, self.report),
-            title=f.get("title", ""), authors=authors, et_al=et_al,
+            title=located(f.get("title", ""), f"{entry.file}:{entry.line} entry '{entry.key}', field 'title'"),
+            authors=authors, et_al=et_al,
             venue=venue_of(entry, self.options.venue_style), year=_int(f.get("year")),
             month=_int(f.get("month")), links=self.links(entry), notes=self.notes(entry),
             selected=_truthy(f.get("selected", "")), keywords=_list(f.get("keywords", "")),
@@ -634,28 +636,19 @@ class _Context:
             self.report.warn(f"{name} = {{{first.fields[name]}}} in entry '{first.key}'{more} is {why}",
                              first.file, first.line)
         owner = "; ".join(self.options.owner)
-        at = self.owner_location()
+        where = getattr(self.options.owner[0], "where", "") if self.options.owner else ""
         if self.without_owner:
             n = len(self.without_owner)
-            self.report.warn(f"the CV owner ({owner}) is not among the authors of {n} "
-                             f"entr{'y' if n == 1 else 'ies'}: {', '.join(self.without_owner)} (add the "
-                             f"spelling used there to publications.owner, or remove the entries that are "
-                             f"not yours)", *at)
+            warn_at(self.report, where, f"the CV owner ({owner}) is not among the authors of {n} "
+                    f"entr{'y' if n == 1 else 'ies'}: {', '.join(self.without_owner)} (add the "
+                    f"spelling used there to publications.owner, or remove the entries that are "
+                    f"not yours)", "publications.owner")
         if self.others_without_owner:
             n = len(self.others_without_owner)
-            self.report.warn(f"{n} entr{'y' if n == 1 else 'ies'} list{'s' if n == 1 else ''} authors up to "
-                             f"'and others' without the CV owner ({owner}): "
-                             f"{', '.join(self.others_without_owner)} (Google Scholar cuts long author lists; "
-                             f"write the author list out up to your name so it is shown and bold)", *at)
-
-
-    def owner_location(self) -> tuple[str, int, int, str]:
-        """(file, line, column, path) of publications.owner in cv.yaml, when the model knows it."""
-        where = getattr(self.options.owner[0], "where", "") if self.options.owner else ""
-        match = re.match(r"(.+):(\d+):(\d+): (\S+)$", where)
-        if not match:
-            return "", 0, 0, "publications.owner"
-        return match.group(1), int(match.group(2)), int(match.group(3)), "publications.owner"
+            warn_at(self.report, where, f"{n} entr{'y' if n == 1 else 'ies'} list{'s' if n == 1 else ''} authors "
+                    f"up to 'and others' without the CV owner ({owner}): "
+                    f"{', '.join(self.others_without_owner)} (Google Scholar cuts long author lists; "
+                    f"write the author list out up to your name so it is shown and bold)", "publications.owner")
 
 
 def truncate(authors: list[Author], et_al: bool, limit: int | None,

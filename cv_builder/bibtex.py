@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from . import richtext
 from .errors import InputError, Problem, Report
+from .richtext import mathparse
+from .richtext.mathtable import FUNCTIONS
 
 # Imported only for a file our scanner leaves to bibtexparser (see split_blocks).
 bibtexparser = model = None
@@ -178,7 +181,7 @@ class _ParseState:
         self.entries: list[BibEntry] = []
         self.by_key: dict[str, BibEntry] = {}  # casefolded key -> its first entry
         self.problems: list[Problem] = []
-        self.unknown_commands: dict[str, tuple[str, int, int]] = {}  # name -> (key, line, count)
+        self.unknown_commands: dict[str, tuple[str, int, int, str]] = {}  # name -> (key, line, count, field)
 
     def problem(self, message: str, line: int, hint: str = "") -> None:
         self.problems.append(Problem(message, self.file, line, hint=hint))
@@ -333,22 +336,24 @@ class _ParseState:
             return _decode_simple(value)
         text, unknown = decode_latex(value, keep_braces)
         for command in unknown:
-            first_key, first_line, count = self.unknown_commands.get(command, (key, line, 0))
-            self.unknown_commands[command] = (first_key, first_line, count + 1)
+            first_key, first_line, count, first_field = self.unknown_commands.get(command, (key, line, 0, name))
+            self.unknown_commands[command] = (first_key, first_line, count + 1, first_field)
+        if isinstance(text, richtext.RichText):
+            text.where = f"{self.file}:{line} entry '{key}', field '{name}'"
         return text
 
     def flush_warnings(self) -> None:
         for line, message in sorted(self.entry_warnings, key=lambda w: w[0]):  # stable: an entry's in order
             self.report.warn(message, self.file, line)
         # One warning per unknown command, not per use: Report.warn is linear.
-        for command, (key, line, count) in self.unknown_commands.items():
+        for command, (key, line, count, name) in self.unknown_commands.items():
             more = f" (and {count - 1} more uses)" if count > 1 else ""
             if command == UNPARSEABLE:
-                self.report.warn(f"could not read the LaTeX in entry '{key}'{more}; "
+                self.report.warn(f"could not read the LaTeX in entry '{key}', field '{name}'{more}; "
                                  f"its backslashes and braces were dropped", self.file, line)
             else:
-                self.report.warn(f"unknown LaTeX command \\{command} in entry '{key}'{more}; "
-                                 f"kept as the plain text '{command}'", self.file, line)
+                self.report.warn(f"unknown LaTeX command \\{command} in entry '{key}', field '{name}'{more}; "
+                                 f"left out, the text of its argument kept", self.file, line)
 
     def check_required(self, entries: list[BibEntry]) -> None:
         """An entry without a title cannot be listed (the bibliography stage leaves it
@@ -1000,31 +1005,40 @@ _SYMBOLS = {
     "texttrademark": "™", "pounds": "£", "euro": "€", "texteuro": "€",
     "textdegree": "°", "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX",
     "LaTeXe": "LaTeX2e", "textperiodcentered": "·", "textbullet": "•",
-    "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "space": " ",
+    "quad": " ", "qquad": " ", "enspace": " ", "thinspace": "\u202f", "space": " ",
+    "hyphen": "-", "slash": "/", "textnbhyphen": "\u2011", "nobreakspace": "\u00a0",
     "textvisiblespace": " ", "newline": " ", "par": " ", "and": " and ",
 }
 _CONTROL_SYMBOLS = {
     "&": "&", "%": "%", "_": "_", "#": "#", "$": "$", "{": "{", "}": "}",
-    " ": " ", ",": " ", ";": " ", ":": " ", ">": " ", "\\": " ", "-": "",
+    " ": " ", ",": "\u202f", ";": " ", ":": " ", ">": " ", "\\": " ", "-": "",
     "/": "", "@": "", "!": "", "*": "",
 }
-# Formatting that only changes looks: the command goes, its argument stays.
+# Formatting commands: their argument in a style (richtext.STYLES).
+_STYLE_COMMANDS = {
+    "textbf": "b", "mkbibbold": "b", "textit": "i", "emph": "i", "mkbibemph": "i", "mkbibitalic": "i",
+    "textsl": "i", "textsc": "sc", "texttt": "tt", "textsuperscript": "sup", "mkbibsuperscript": "sup",
+    "textsubscript": "sub",
+}
+# Declarations: the rest of the group in a style ({\em x}, {\bfseries x}).
+_DECLARATIONS = {
+    "em": "i", "it": "i", "itshape": "i", "sl": "i", "slshape": "i", "bf": "b", "bfseries": "b",
+    "sc": "sc", "scshape": "sc", "tt": "tt", "ttfamily": "tt",
+}
+_QUOTE_COMMANDS = frozenset({"enquote", "mkbibquote", "textquote", "mkbibparens"})
+# Commands that only change looks we do not show: the command goes, its argument stays.
 _TRANSPARENT = frozenset("""
-textbf textit emph texttt textsc textrm textsf textup textmd textsl textnormal
-mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr boldsymbol
-mbox hbox text url em bf it sc tt rm sf sl up md normalfont relax protect
-nocase NoCaseChange textsuperscript textsubscript uppercase lowercase
-MakeUppercase MakeLowercase MakeTextUppercase MakeTextLowercase tiny scriptsize
-footnotesize small normalsize large Large LARGE huge Huge ensuremath scshape
-itshape bfseries upshape mdseries slshape rmfamily sffamily ttfamily xspace
-unskip ignorespaces allowbreak linebreak nolinebreak newblock nobreak
-left right bgroup egroup displaystyle textstyle
+textrm textsf textup textmd textnormal mbox hbox text em rm sf up md normalfont relax protect
+nocase NoCaseChange uppercase lowercase MakeUppercase MakeLowercase MakeTextUppercase
+MakeTextLowercase mkbibacro tiny scriptsize footnotesize small normalsize large Large LARGE huge Huge
+upshape mdseries rmfamily sffamily xspace unskip ignorespaces allowbreak linebreak nolinebreak
+newblock nobreak bgroup egroup ensuremath
 """.split())
 # Commands whose (first) argument is not text: dropped with it.
 _DROP_ARGUMENT = frozenset("""
-href textcolor color noopsort label hspace vspace cite citep citet ref
-footnote footnotemark thanks
+textcolor color noopsort label hspace vspace cite citep citet ref footnote footnotemark thanks
 """.split())
+_URL_COMMANDS = frozenset({"url", "href"})
 
 _LATEX_TOKEN = re.compile(r"""
     \\([A-Za-z]+)\*?([ \t\n]*)  # 1 control word, 2 the spaces after it
@@ -1038,28 +1052,40 @@ _LATEX_TOKEN = re.compile(r"""
 
 @dataclass
 class _Frame:
-    """A brace group being decoded (bibtex.py's TeX-to-Unicode decoder)."""
+    """A brace group being decoded (bibtex.py's TeX-to-rich-text decoder)."""
 
-    parts: list
-    role: str = ""  # "" plain group, "accent", "drop", "special" (group starting with a command)
-    accent: str = ""
-    pending: tuple | None = None  # ("accent", mark) or ("drop",): applies to the next argument
+    parts: list  # str and richtext nodes
+    role: str = ""  # "" plain group, "accent", "drop", "special" (group starting with a command),
+    #                 "style", "quote", "decl" (a declaration's implicit group, closed with its parent)
+    accent: str = ""  # the combining mark ("accent"), the style ("style", "decl")
+    pending: tuple | None = None  # ("accent", mark), ("style", style), ("drop",), ("quote",):
+    #                               applies to the next argument
 
 
+_DOUBLE_SPACE = re.compile(r"  +")
 UNPARSEABLE = ""  # reported instead of a command name when decoding gave up
 
 
 def decode_latex(text: str, keep_braces: bool = False) -> tuple[str, list[str]]:
-    """LaTeX text -> plain Unicode, and the names of commands we did not know.
+    """LaTeX text -> Unicode, and the names of commands we did not know.
 
-    Never raises: on any surprise the text is returned with the LaTeX
-    characters removed.  With keep_braces, groups other than special
-    characters like `{\\"o}` keep their braces (for name splitting).
+    The text is a `richtext.RichText` (a str with its structure) when it has
+    math, formatting or links, else a plain str.  Never raises: on any surprise
+    the text is returned with the LaTeX characters removed.  With keep_braces,
+    groups other than special characters like `{\\"o}` keep their braces (for
+    name splitting) and the text is always plain.
     """
     try:
-        return _decode(text, keep_braces)
+        nodes, unknown = _decode(text, keep_braces)
     except Exception:  # noqa: BLE001 - decoding must never stop the build
         return re.sub(r"[\\{}$]", "", text), [UNPARSEABLE]
+    if unknown:  # a command left out leaves the spaces around it side by side
+        nodes = tuple(_DOUBLE_SPACE.sub(" ", n) if isinstance(n, str) else n for n in nodes)
+    if all(isinstance(n, str) for n in nodes):
+        return "".join(nodes).strip() if unknown else "".join(nodes), unknown
+    if keep_braces:
+        return richtext.plain(nodes), unknown
+    return richtext.RichText.of(nodes), unknown
 
 
 def _decode_simple(text: str) -> str:
@@ -1071,32 +1097,56 @@ def _decode_simple(text: str) -> str:
     return text.replace("~", "\u00a0").replace("{", "").replace("}", "")
 
 
-def _decode(text: str, keep_braces: bool) -> tuple[str, list[str]]:
+def _decode(text: str, keep_braces: bool) -> tuple[tuple, list[str]]:
     stack = [_Frame([])]
     unknown: list[str] = []
-    for match in _LATEX_TOKEN.finditer(text):
+    pos, end = 0, len(text)
+    while pos < end:
+        match = _LATEX_TOKEN.match(text, pos)
+        if match is None:  # cannot happen: the last alternative takes any character
+            break
+        pos = match.end()
         kind = match.lastindex
         frame = stack[-1]
         if kind in (1, 2):
-            _command(stack, match.group(1), bool(match.group(2)), unknown)
+            name = match.group(1)
+            if name in _URL_COMMANDS:
+                pos = _url_command(stack, name, text, pos, unknown)
+            elif name == "ensuremath" or "\\" + name in FUNCTIONS:
+                pos = _math_command(stack, name, text, pos, unknown)
+            else:
+                _command(stack, name, bool(match.group(2)), unknown)
             continue
         value = match.group(kind)
         if kind == 3:
+            if value in "([":  # \( ... \) and \[ ... \]
+                close = text.find("\\" + (")" if value == "(" else "]"), pos)
+                close = end if close < 0 else close
+                _math(stack, text[pos:close], unknown)
+                pos = close + 2
+                continue
             _mark_special(stack)
             if value in _ACCENTS:
                 frame.pending = ("accent", _ACCENTS[value])
             else:
                 _emit(frame, _CONTROL_SYMBOLS.get(value, value))
         elif value == "{":
-            role = frame.pending[0] if frame.pending else ""
-            accent = frame.pending[1] if role == "accent" else ""
+            pending = frame.pending or ("",)
             frame.pending = None
-            stack.append(_Frame([], role, accent))
+            stack.append(_Frame([], pending[0], pending[1] if len(pending) > 1 else ""))
         elif value == "}":
+            _close_declarations(stack, keep_braces)
             if len(stack) > 1:
                 _close_group(stack, keep_braces)
         elif value == "$":
-            continue  # math shift: the content is decoded like text
+            close = _math_end(text, pos)
+            if close < 0:
+                _emit(frame, "$")  # a lone dollar sign is a dollar sign
+                continue
+            display = text.startswith("$$", pos - 1)
+            start = pos + 1 if display else pos
+            _math(stack, text[start:close], unknown)
+            pos = close + (2 if display else 1)
         elif value == "~":
             _emit(frame, "\u00a0")
         elif kind == 5:
@@ -1107,7 +1157,97 @@ def _decode(text: str, keep_braces: bool) -> tuple[str, list[str]]:
             _emit(frame, value)
     while len(stack) > 1:  # unbalanced input: close what is open
         _close_group(stack, keep_braces)
-    return "".join(stack[0].parts), unknown
+    _close_declarations(stack, keep_braces)
+    return _merge(stack[0].parts), unknown
+
+
+def _math_end(text: str, pos: int) -> int:
+    """Where the formula opened by the `$` before `pos` ends (the closing `$` or `$$`), or -1."""
+    display = text.startswith("$", pos)
+    i = pos + 1 if display else pos
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "$":
+            if display and not text.startswith("$$", i):
+                return -1
+            return i
+        i += 1
+    return -1
+
+
+def _math(stack: list[_Frame], source: str, unknown: list[str]) -> None:
+    def text_of(src: str) -> str:
+        nodes, inner_unknown = _decode(src, False)
+        unknown.extend(inner_unknown)
+        return richtext.plain(nodes)
+
+    nodes = mathparse.parse_math(source, text_of, unknown)
+    if nodes:
+        _emit_node(stack[-1], richtext.Math(nodes))
+
+
+def _math_command(stack: list[_Frame], name: str, text: str, pos: int, unknown: list[str]) -> int:
+    """\\ensuremath{x^2} and math commands outside math (\\mathbb{R}): set as a formula."""
+    source, end = ("", pos) if name == "ensuremath" else ("\\" + name, pos)
+    for _ in range(1 if name == "ensuremath" else FUNCTIONS["\\" + name].arity):
+        close = _argument_end(text, end)
+        if close < 0:
+            break
+        argument = text[text.index("{", end) + 1:close]
+        source += argument if name == "ensuremath" else "{" + argument + "}"
+        end = close + 1
+    _math(stack, source, unknown)
+    return end
+
+
+def _url_command(stack: list[_Frame], name: str, text: str, pos: int, unknown: list[str]) -> int:
+    """\\url{u} and \\href{u}{label}: a link (its URL read verbatim); returns where decoding goes on."""
+    url, pos = _verbatim_argument(text, pos)
+    if url is None:
+        return pos
+    url = _URL_ESCAPE.sub(r"\1", url).strip()
+    frame = stack[-1]
+    _mark_special(stack)
+    if name == "url":
+        _emit_node(frame, richtext.Link(url, (url,)))
+        return pos
+    label_end = _argument_end(text, pos)
+    if label_end < 0:
+        _emit_node(frame, richtext.Link(url, (url,)))
+        return pos
+    label, more = _decode(text[text.index("{", pos) + 1:label_end], False)
+    unknown.extend(more)
+    _emit_node(frame, richtext.Link(url, label or (url,)))
+    return label_end + 1
+
+
+def _verbatim_argument(text: str, pos: int) -> tuple[str | None, int]:
+    """The raw text of the braced argument at `pos` (after spaces), and the position after it."""
+    close = _argument_end(text, pos)
+    if close < 0:
+        return None, pos
+    return text[text.index("{", pos) + 1:close], close + 1
+
+
+def _argument_end(text: str, pos: int) -> int:
+    """The index of the `}` closing the braced argument starting at `pos` (after spaces), or -1."""
+    while pos < len(text) and text[pos] in " \t\n":
+        pos += 1
+    if not text.startswith("{", pos):
+        return -1
+    depth = 0
+    for i in range(pos, len(text)):
+        c = text[i]
+        if c == "{" and text[i - 1:i] != "\\":
+            depth += 1
+        elif c == "}" and text[i - 1:i] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 def _mark_special(stack: list[_Frame]) -> None:
@@ -1123,6 +1263,12 @@ def _command(stack: list[_Frame], name: str, spaced: bool, unknown: list[str]) -
     frame = stack[-1]
     if name in _ACCENTS:
         frame.pending = ("accent", _ACCENTS[name])
+    elif name in _STYLE_COMMANDS:
+        frame.pending = ("style", _STYLE_COMMANDS[name])
+    elif name in _QUOTE_COMMANDS:
+        frame.pending = ("quote",)
+    elif name in _DECLARATIONS:
+        stack.append(_Frame([], "decl", _DECLARATIONS[name]))
     elif name in _DROP_ARGUMENT:
         frame.pending = ("drop",)
     elif name in _TRANSPARENT:
@@ -1130,11 +1276,11 @@ def _command(stack: list[_Frame], name: str, spaced: bool, unknown: list[str]) -
     else:
         symbol = _SYMBOLS.get(name) or _latexcodec_symbol(name)
         if symbol is None:
-            unknown.append(name)
-            symbol = name
+            unknown.append(name)  # its argument, if any, is kept as a group: the text stays
+            return
         # TeX eats the space after a command; keep it after words (\\LaTeX rocks),
         # not after letters (Stra\\ss e).
-        if spaced and (len(symbol) > 1 or not symbol.isalpha()):
+        if spaced and (len(symbol) > 1 or not (symbol.isalpha() or symbol in "-/\u2011")):
             symbol += " "
         _emit(frame, symbol)
 
@@ -1156,32 +1302,71 @@ def _latexcodec_symbol(name: str) -> str | None:
 
 def _emit(frame: _Frame, text: str) -> None:
     if frame.pending and text:
-        if text[0].isspace() and frame.pending[0] == "accent":
+        if text[0].isspace() and frame.pending[0] in ("accent", "style"):
             text = text.lstrip()  # `\' e`: TeX skips spaces before an argument
             if not text:
                 return
-        kind = frame.pending[0]
-        mark = frame.pending[1] if kind == "accent" else ""
+        pending = frame.pending
         frame.pending = None
         head, text = text[0], text[1:]
-        if kind == "accent":
-            frame.parts.append(_accented(head, mark))
+        if pending[0] == "accent":
+            frame.parts.append(_accented(head, pending[1]))
+        elif pending[0] == "style":
+            frame.parts.append(richtext.Span(pending[1], (head,)))
+        elif pending[0] == "quote":
+            frame.parts.append("“" + head + "”")
     if text:
         frame.parts.append(text)
+
+
+def _emit_node(frame: _Frame, node: object) -> None:
+    if frame.pending and frame.pending[0] == "style":
+        node = richtext.Span(frame.pending[1], (node,))
+    frame.pending = None
+    frame.parts.append(node)
+
+
+def _close_declarations(stack: list[_Frame], keep_braces: bool) -> None:
+    while len(stack) > 1 and stack[-1].role == "decl":
+        _close_group(stack, keep_braces)
 
 
 def _close_group(stack: list[_Frame], keep_braces: bool) -> None:
     frame = stack.pop()
     parent = stack[-1]
-    content = "".join(frame.parts)
-    if frame.role == "drop":
+    parts = _merge(frame.parts)
+    if frame.role == "drop" or not parts:
+        return
+    if frame.role in ("style", "decl"):
+        parent.parts.append(richtext.Span(frame.accent, parts))
+        return
+    if frame.role == "quote":
+        depth = sum(f.role == "quote" for f in stack)  # a quotation inside one takes single marks
+        open_, close = ("‘", "’") if depth % 2 else ("“", "”")
+        parent.parts.extend((open_, *parts, close))
         return
     if frame.role == "accent":
-        content = _accented(content, frame.accent) if content else ""
-    elif keep_braces and frame.role != "special" and content:
-        content = "{" + content + "}"
-    if content:
-        parent.parts.append(content)
+        content = richtext.plain(parts)
+        parent.parts.append(_accented(content, frame.accent) if content else "")
+        return
+    if keep_braces and frame.role != "special":
+        parent.parts.extend(("{", *parts, "}"))
+        return
+    parent.parts.extend(parts)
+
+
+def _merge(parts: list) -> tuple:
+    """Adjacent strings joined, empty ones dropped."""
+    out: list = []
+    for part in parts:
+        if isinstance(part, str):
+            if not part:
+                continue
+            if out and isinstance(out[-1], str):
+                out[-1] += part
+                continue
+        out.append(part)
+    return tuple(out)
 
 
 def _accented(text: str, mark: str) -> str:

@@ -5,6 +5,8 @@ CLI can print all of them at once, each pointing at FILE:LINE:COL.
 """
 from __future__ import annotations
 
+import re
+
 # Exit codes, documented in the README.
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -127,3 +129,21 @@ class Report(Record):
         w = Warning_(message, file, line, column, path)
         if not any(str(x) == str(w) for x in self.warnings):
             self.warnings.append(w)
+
+
+_WHERE = re.compile(r"^(?P<file>[^\s]*?):(?P<line>\d+)(?::(?P<col>\d+))?(?::)?(?:\s+(?P<path>.*))?$")
+
+
+def warn_at(report: Report | None, where: str, message: str, path: str = "") -> None:
+    """Report `message` located at `where` ("file:line:col path", a value's `where`, or free text);
+    `path` names the field when `where` does not."""
+    if report is None:
+        return
+    m = _WHERE.match(where.strip()) if where else None
+    if m:
+        report.warn(message, file=m["file"], line=int(m["line"]), column=int(m["col"] or 0),
+                    path=m["path"] or path)
+    elif where:
+        report.warn(f"{where}: {message}", path=path)
+    else:
+        report.warn(message, path=path)

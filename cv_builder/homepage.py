@@ -15,10 +15,14 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .bibliography import Link, PublicationList
+from .richtext import Func, Group, Link as RichLink, Math, MText, RichText, Script, Span, Sym, math_plain
+from .richtext.mathtable import FUNCTIONS, SYMBOLS
 
 TEMPLATES = Path(__file__).resolve().parent / "homepage_templates"
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -74,6 +78,52 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+# --- rich text (decoded .bib fields) -----------------------------------------
+
+_TAGS = {"i": "em", "b": "strong", "sc": "span", "tt": "code", "sup": "sup", "sub": "sub"}
+
+
+def rich_html(value: RichText, text: Callable[[str], str] = lambda t: str(escape(t))) -> str:
+    """A decoded field as inline HTML: <em>, <sup>, links, formulas as Unicode with
+    <sup>/<sub>. `text` escapes each text run (HTML by default; Markdown passes md_escape)."""
+    return _html(value.nodes, text)
+
+
+def _html(nodes: tuple, text: Callable[[str], str]) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(text(node))
+        elif isinstance(node, Span):
+            tag = _TAGS.get(node.style, "span")
+            style = ' style="font-variant:small-caps"' if node.style == "sc" else ""
+            out.append(f"<{tag}{style}>{_html(node.children, text)}</{tag}>")
+        elif isinstance(node, RichLink):
+            inner = _html(node.children, text)
+            safe = urllib.parse.urlsplit(node.url).scheme.lower() in SAFE_SCHEMES
+            out.append(f'<a href="{escape(node.url)}">{inner}</a>' if safe else inner)
+        elif isinstance(node, Math):
+            out.append(_math_html(node.nodes, text))
+    return "".join(out)
+
+
+def _math_html(nodes: tuple, text: Callable[[str], str]) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Sym):
+            out.append(text(SYMBOLS[node.name][1] if node.name in SYMBOLS else node.name))
+        elif isinstance(node, MText):
+            out.append(text(node.text))
+        elif isinstance(node, Group):
+            out.append(_math_html(node.body, text))
+        elif isinstance(node, Script):
+            tag = "sup" if node.kind == "^" else "sub"
+            out.append(f"<{tag}>{_math_html(node.body, text)}</{tag}>")
+        elif isinstance(node, Func) and node.name in FUNCTIONS and len(node.args) == FUNCTIONS[node.name].arity:
+            out.append(text(FUNCTIONS[node.name].plain(*(math_plain(a) for a in node.args))))
+    return "".join(out)
+
+
 def md_url(url: str) -> str:
     """A URL safe inside a Markdown link's (...): spaces, parentheses and brackets percent-encoded."""
     return urllib.parse.quote(str(url), safe=":/?#@!$&'*+,;=%-._~")
@@ -100,7 +150,8 @@ def use_bytecode_cache(cache: jinja2.BytecodeCache | None) -> None:
 def _html_env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=BYTECODE_CACHE)
+                             bytecode_cache=BYTECODE_CACHE,
+                             finalize=lambda v: Markup(rich_html(v)) if isinstance(v, RichText) else v)
     env.filters["safe_links"] = safe_links
     return env
 
@@ -109,10 +160,18 @@ def _md_env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              bytecode_cache=BYTECODE_CACHE,
-                             finalize=lambda v: v if isinstance(v, _Raw) else md_escape(v))
+                             finalize=_md_finalize)
     env.filters["safe_links"] = safe_links
     env.filters["md_url"] = lambda url: _Raw(md_url(url))
     return env
+
+
+def _md_finalize(value: object) -> str:
+    if isinstance(value, _Raw):
+        return value
+    if isinstance(value, RichText):
+        return rich_html(value, md_escape)  # Markdown keeps inline HTML: <sup>, <em>, <a>
+    return md_escape(value)
 
 
 class _Raw(str):

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from .errors import Report
+from .errors import Report, warn_at
+from .richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
+from .richtext.mathtable import FUNCTIONS, SYMBOLS
 
 __all__ = [
     "Latex",
@@ -137,6 +139,11 @@ _PDF_EXACT_RANGES: tuple[tuple[int, int], ...] = (
 # 'ǆ' -> 'dž', '‐' -> '-', '―' -> '—'.  Passed through silently.
 _PDF_NEAR = frozenset("¹²³…‐‑‒―ǄǅǆǇǈǉǊǋǌﬀﬁﬂﬃﬄﬅﬆ")
 
+# Of those, the ones whose PDF text is another text ("…" as ". . .", "²" as "2"): the themes'
+# \cvactualtext makes them copy as themselves (the letter ligatures copy as their letters),
+# invisible glyphs at both ends giving the text the whole width (no space after "…").
+_COPY_AS_ITSELF = frozenset("¹²³…‐‑‒―")
+
 # Set (the glyph looks right) but the PDF text is wrong: 'ș' -> 's,',
 # 'Đ' -> 'Ð', 'ī' -> 'ı̄', 'ḍ' -> 'd.', 'Ų' -> 'U ˛', '₱' -> a control code...
 # Passed through, with a warning that suggests a Unicode engine.
@@ -170,6 +177,7 @@ _PDF_SUBST: dict[str, str] = {
     "√": _M % r"\surd",
     "∫": _M % r"\int",
     "˚": r"\r{}",
+    "′": _M % r"{}^{\prime}", "″": _M % r"{}^{\prime\prime}",
 }
 
 # Emoji and dingbats -> fontawesome5 icons (names checked against
@@ -244,10 +252,15 @@ _PDF_SPACES = {
     "\u202F": r"\,", "\u205F": " ", "\u3000": " ", "\u1680": " ",
 }
 
+# A thin space ("10 000" with U+202F, "10\\,000") set as TeX's \\, on every engine (LuaLaTeX's
+# fonts lack U+202F: it copied out as U+FFFD), copied as a plain space: an invisible
+# zero-width glyph carries it (pdflinks.tex: \\cvactualtext, \\cvinvisible).
+_THIN_SPACE = (r"{\ifdefined\cvactualtext\nobreak\cvactualtext{<20>}{\rlap{\cvinvisible{.}}}\nobreak\,"
+               r"\else\nobreak\,\fi}")
+
 LINK_SCHEMES = ("http", "https", "mailto")  # markup links
 HREF_SCHEMES = ("http", "https", "mailto", "tel")  # href()
 
-_WHERE_RE = re.compile(r"^(?P<file>[^\s]*?):(?P<line>\d+)(?::(?P<col>\d+))?(?::)?(?:\s+(?P<path>.*))?$")
 
 
 # ---------------------------------------------------------------------------
@@ -255,15 +268,7 @@ _WHERE_RE = re.compile(r"^(?P<file>[^\s]*?):(?P<line>\d+)(?::(?P<col>\d+))?(?::)
 # ---------------------------------------------------------------------------
 def _warn(report: Report | None, where: str, message: str) -> None:
     """Report `message` located at `where` ("file:line:col path" or free text)."""
-    if report is None:
-        return
-    m = _WHERE_RE.match(where.strip()) if where else None
-    if m:
-        report.warn(message, file=m["file"], line=int(m["line"]), column=int(m["col"] or 0), path=m["path"] or "")
-    elif where:
-        report.warn(f"{where}: {message}")
-    else:
-        report.warn(message)
+    warn_at(report, where, message)
 
 
 def _u(ch: str) -> str:
@@ -326,13 +331,16 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
     """
     if len(ch) == 1:
         cp = ord(ch)
+        if ch in _COPY_AS_ITSELF:
+            return (r"{\ifdefined\cvactualtext\cvactualtext{" + pdf_string(ch) + r"}{\rlap{\cvinvisible{.}}" + ch
+                    + r"\llap{\cvinvisible{.}}}\else " + ch + r"\fi}"), None, False
         if _in_exact(cp) or ch in _PDF_NEAR:
             return ch, None, False
         if ch in _PDF_WRONG_TEXT:
             return ch, None, True
         if ch in _PDF_SUBST:
             tex = _PDF_SUBST[ch]
-            return tex, tex, False
+            return _copied_as(ch, tex), tex, False
         if ch in _FA_ICONS:
             icon = "\\" + _FA_ICONS[ch]
             return (r"{\ifdefined" + icon + icon + r"{}\else" + _code_fallback(ch) + r"\fi}",
@@ -345,9 +353,19 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
     base = unicodedata.normalize("NFD", ch)[0]
     if base != ch and base in _PDF_SUBST:  # e.g. Greek with tonos -> plain letter
         tex = _PDF_SUBST[base]
-        return tex, tex, False
+        return _copied_as(base, tex), tex, False
     tex = _code_fallback(ch)
     return tex, "[" + _u(ch) + "]", False
+
+
+def _copied_as(ch: str, tex: str) -> str:
+    """A math-font stand-in (\\ensuremath{\\surd}) that copies out of the PDF as `ch`: big
+    operators and relations from the math fonts have no text, or the wrong one (≠ as "̸=").
+    \\cvmath is the themes' (math.tex); without it the stand-in is set as it is."""
+    if not tex.startswith("\\ensuremath{"):
+        return tex
+    inner = tex[len("\\ensuremath{"):-1]
+    return r"{\ifdefined\cvmath\cvmath{" + pdf_string(ch) + "}{" + inner + r"}\else " + tex + r"\fi}"
 
 
 def _accented(ch: str) -> str | None:
@@ -429,11 +447,12 @@ def _tokens(text: str, target: Target, report: Report | None, where: str) -> lis
                 # a skin-tone or tag character on its own: show it like any other
                 toks.append(_pdf_token(ch, report, where))
             continue
+        if ch in _PDF_SPACES and len(cl) == 1:
+            tex = _PDF_SPACES[ch]
+            toks.append((ch, _THIN_SPACE if tex == r"\," else tex))
+            continue
         if unicode_target:
             toks.append((cl, cl))
-            continue
-        if ch in _PDF_SPACES and len(cl) == 1:
-            toks.append((ch, _PDF_SPACES[ch]))
             continue
         toks.append(_pdf_token(cl, report, where))
         prev_emoji = cl in _FA_ICONS or unicodedata.category(ch) == "So"
@@ -610,6 +629,10 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
         return text
     if text is None:
         return Latex("")
+    if isinstance(text, RichText):
+        return Latex(_rich(text.nodes, target, report, where or text.where))
+    if isinstance(text, Name):
+        return _name(text, target, report, where)
     text = str(text)
     same = _as_plain(text)
     if same is not None:
@@ -626,6 +649,70 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
     elif len(_ESCAPED) < 8192:
         _ESCAPED[(text, target)] = out
     return out
+
+
+# ---------------------------------------------------------------------------
+# Rich text (decoded .bib fields): formatting, links and whitelisted math
+# ---------------------------------------------------------------------------
+_STYLE_TEX = {"i": r"\textit{", "b": r"\textbf{", "sc": r"\textsc{", "tt": r"\texttt{",
+              "sup": r"\textsuperscript{", "sub": r"\textsubscript{"}
+
+
+def _rich(nodes: tuple, target: Target, report: Report | None, where: str) -> str:
+    """Rich text nodes as LaTeX: text escaped, styles and links as text commands, math
+    rebuilt from the whitelist (richtext.mathtable), never copied from the .bib."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(escape(node, target, report, where))
+        elif isinstance(node, Span):
+            inner = _rich(node.children, target, report, where)
+            out.append(_STYLE_TEX[node.style] + inner + "}" if node.style in _STYLE_TEX else "{" + inner + "}")
+        elif isinstance(node, Link):
+            out.append(href(node.url, Latex(_rich(node.children, target, report, where)), target, report, where))
+        elif isinstance(node, Math):
+            # \cvmath (math.tex) sets it and makes it copy as its Unicode reading ("W±", "n²"):
+            # math fonts' glyphs have no reliable Unicode in pdflatex and LuaLaTeX.
+            formula = _math(node.nodes, target, report, where)
+            out.append(r"{\ifdefined\cvmath\cvmath{" + pdf_string(math_plain(node.nodes)) + "}{" + formula
+                       + r"}\else$" + formula + r"$\fi}")
+    return "".join(out)
+
+
+def _math(nodes: tuple, target: Target, report: Report | None, where: str) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Sym):
+            entry = SYMBOLS.get(node.name)
+            out.append(entry[0] if entry else r"\textrm{" + escape(node.name, target, report, where) + "}")
+        elif isinstance(node, MText):
+            out.append(r"\textrm{" + escape(node.text, target, report, where) + "}")
+        elif isinstance(node, Group):
+            out.append("{" + _math(node.body, target, report, where) + "}")
+        elif isinstance(node, Script):
+            inner = "{" + _math(node.body, target, report, where) + "}"
+            out.append((node.kind if node.kind in ("^", "_") else "") + inner)
+        elif isinstance(node, Func):
+            args = [_math(a, target, report, where) for a in node.args]
+            function = FUNCTIONS.get(node.name)
+            if function is not None and len(args) == function.arity:
+                out.append(function.latex.format(*args))
+            else:
+                out.append("{" + "".join(args) + "}")
+    return "".join(out)
+
+
+def _name(text: str, target: Target, report: Report | None, where: str) -> Latex:
+    """A name whose words never break across lines (ties between them); a right-to-left
+    name stays one run, set right to left as a whole. (Boxing the words against
+    hyphenation too left long author lists no way to fit a justified line.)"""
+    text = str(text)
+    same = _as_plain(text)
+    if same is not None:  # the common case: ASCII that escaping leaves as it is
+        return Latex(text.replace(" ", "~"))
+    if not text.isascii() and any(_rtl(c) for c in text):
+        return escape(text, target, report, where)
+    return Latex("~".join(escape(word, target, report, where) for word in text.split(" ")))
 
 
 # Texts that needed the character-by-character path and gave no warning, by target: names

@@ -213,8 +213,11 @@ def test_injection_in_every_field_is_typeset_as_text(mode, tmp_path):
         assert "pdflatex cannot set '＼' (U+FF3C)" in proc.stderr
     for s in shown:
         assert squash(s.replace("'", "’")) in flat, s
-    # the .bib's markup is BibTeX's: its commands come out as their text, never run
-    assert "input" in flat and "write18" in flat
+    # the .bib's markup is BibTeX's: an unknown command is left out (never run, its name never
+    # glued to the text), its argument's text kept, with a warning naming the entry and field
+    assert "/etc/passwd" in flat and "touch/tmp/cvpwn" in flat
+    assert "\\input in entry 'a1', field 'title'" in proc.stderr
+    assert "\\write in entry 'a1', field 'author'" in proc.stderr
     assert "https://example.org/x?q=%5Cimmediate%5Cwrite18%7Btouch%20/tmp/cvpwn%7D" in pdf.uris
 
 
