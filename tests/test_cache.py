@@ -675,3 +675,122 @@ def test_fallback_subsets_are_made_again_for_another_uharfbuzz(tmp_path, monkeyp
     (tmp_path / "_harfbuzz.so").write_bytes(b"11.0.1")  # an upgrade
     os.utime(tmp_path / "_harfbuzz.so", ns=(1, 2))
     assert before and subset._harfbuzz_version() != before
+
+
+# --- the cache's bounds (cache.trim, after every successful build) --------------------------
+
+DAY = 86400
+
+
+def _plant(folder: Path, names: list[str], age_days: float = 1.0, size: int = 10) -> list[Path]:
+    """Files in `folder`, the first the oldest (one minute apart), the last `age_days` old."""
+    import os
+    import time
+
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i, name in enumerate(names):
+        path = folder / name
+        if name.endswith("/"):
+            path = folder / name.rstrip("/")
+            path.mkdir()
+            (path / "cv.aux").write_bytes(b"a" * size)
+        else:
+            path.write_bytes(b"x" * size)
+        when = time.time() - age_days * DAY - (len(names) - i) * 60
+        os.utime(path, (when, when))
+        made.append(path)
+    return made
+
+
+def _names(folder: Path, pattern: str = "*") -> set[str]:
+    return {p.name for p in folder.glob(pattern)}
+
+
+def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
+    from cv_builder import cache
+
+    c = tmp_path / ".cache"
+    pdfs = _plant(c / "pdf", [f"p{i:02d}.pdf" for i in range(45)])
+    for pdf in pdfs:
+        pdf.with_suffix(".json").write_text("{}")
+    noop = _plant(c / "noop", [f"n{i:02d}.json" for i in range(70)])
+    fmts = _plant(c / "fmt", [f"f{i}.fmt" for i in range(6)])
+    failed = _plant(c / "fmt", [f"f{i:02d}.failed" for i in range(20)])
+    subsets = _plant(c / "fonts", [f"cvsub-NotoSerifCJK-Regular-{i:020d}.otf" for i in range(20)])
+    maps = _plant(c / "fonts", [f"pdftex-{i:024d}.map" for i in range(10)])
+    bibs = _plant(c / "bib", [f"b{i:02d}.json" for i in range(10)])
+    jinja = _plant(c / "jinja", [f"j{i:03d}.cache" for i in range(205)])
+    engines = _plant(c / "engines", [f"e{i:02d}.json" for i in range(20)])
+    work = []
+    for i in range(10):  # a build directory and the files named after it, used in this order
+        work.append(_plant(c / "work", [f"w{i:02d}/", f"w{i:02d}.lock", f"w{i:02d}.fmt", f"w{i:02d}.fonts"],
+                           age_days=1 - i / 100))
+    cache.trim(c)
+    assert _names(c / "pdf", "*.pdf") == {p.name for p in pdfs[-40:]}
+    assert _names(c / "pdf", "*.json") == {p.with_suffix(".json").name for p in pdfs[-40:]}  # a PDF's digest goes with it
+    assert _names(c / "noop") == {p.name for p in noop[-64:]}
+    assert _names(c / "fmt") == {p.name for p in fmts[-cache.KEEP_FORMATS:] + failed[-16:]}
+    assert _names(c / "fonts") == {p.name for p in subsets[-16:] + maps[-8:]}
+    assert _names(c / "bib") == {p.name for p in bibs[-8:]}
+    assert _names(c / "jinja") == {p.name for p in jinja[-200:]}
+    assert _names(c / "engines") == {p.name for p in engines[-16:]}
+    assert _names(c / "work") == {p.name for group in work[-8:] for p in group}
+    cache.trim(c)  # within the bounds: nothing more goes
+    assert len(list(c.rglob("*"))) == len(set(c.rglob("*")))
+    assert len(_names(c / "pdf")) == 80 and len(_names(c / "work")) == 32
+
+
+def test_trim_drops_what_was_unused_for_30_days(tmp_path):
+    """Old entries go, however few; compiled templates and engine versions (written once,
+    read by every build) are bounded by count only."""
+    from cv_builder import cache
+
+    c = tmp_path / ".cache"
+    old = (_plant(c / "pdf", ["old.pdf"], age_days=31) + _plant(c / "fmt", ["old.fmt"], age_days=31)
+           + _plant(c / "work", ["old/", "old.lock", "old.fmt"], age_days=31)
+           + _plant(c / "noop", ["old.json"], age_days=31) + _plant(c / "bib", ["old.json"], age_days=31)
+           + _plant(c / "fonts", ["cvsub-X-00000000000000000000.otf", "pdftex-old.map"], age_days=31))
+    recent = (_plant(c / "pdf", ["new.pdf"], age_days=29) + _plant(c / "fmt", ["new.fmt"], age_days=29)
+              + _plant(c / "jinja", ["old.cache"], age_days=400) + _plant(c / "engines", ["old.json"], age_days=400))
+    cache.trim(c)
+    assert [p for p in old if p.exists()] == []
+    assert all(p.exists() for p in recent)
+
+
+def test_trim_caps_the_total_size_least_recently_used_first(tmp_path, monkeypatch):
+    from cv_builder import cache
+
+    monkeypatch.setattr(cache, "MAX_BYTES", 10_000)
+    c = tmp_path / ".cache"
+    pdfs = _plant(c / "pdf", [f"p{i}.pdf" for i in range(6)], size=2_000)  # 12 kB, newest last
+    fmts = _plant(c / "fmt", ["a.fmt", "b.fmt"], age_days=2, size=3_000)  # older than every PDF
+    cache.trim(c)
+    left = [p for p in pdfs + fmts if p.exists()]
+    assert sum(p.stat().st_size for p in left) <= 10_000
+    assert fmts[0] not in left and fmts[1] in left  # the older format went; the newest of a kind stays
+    assert pdfs[-1] in left and pdfs[0] not in left
+
+
+def test_trim_leaves_a_build_directory_another_build_holds(tmp_path):
+    from cv_builder import cache
+    from cv_builder.publish import locked
+
+    c = tmp_path / ".cache"
+    groups = [_plant(c / "work", [f"w{i}/", f"w{i}.lock"], age_days=40 - i) for i in range(3)]
+    with locked(groups[0][1], wait=False):  # the oldest is in use
+        cache.trim(c)
+    assert all(p.exists() for p in groups[0]) and not any(p.exists() for g in groups[1:] for p in g)
+
+
+def test_a_build_trims_the_cache(project):
+    """The next successful build applies the bounds; its own entries stay and it is right."""
+    data, out = project
+    c = out.parent / ".cache"
+    stale = _plant(c / "pdf", [f"s{i:02d}.pdf" for i in range(50)], age_days=2)
+    _plant(c / "work", ["old/", "old.lock"], age_days=40)
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    build(data, out)
+    assert "Ph.D.Candidate" in text(out)
+    assert len(list((c / "pdf").glob("*.pdf"))) == 40 and not stale[0].exists()
+    assert not (c / "work" / "old").exists() and list((c / "work").glob("*/cv.aux"))
