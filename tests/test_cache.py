@@ -794,3 +794,63 @@ def test_a_build_trims_the_cache(project):
     assert "Ph.D.Candidate" in text(out)
     assert len(list((c / "pdf").glob("*.pdf"))) == 40 and not stale[0].exists()
     assert not (c / "work" / "old").exists() and list((c / "work").glob("*/cv.aux"))
+
+
+def test_tidy_luatex_cache_removes_only_our_old_subsets(tmp_path, monkeypatch):
+    """luaotfload's cache (named in the log, the line wrapped as LuaTeX wraps it) loses our
+    oldest cvsub-* entries beyond KEEP_IN_LUATEX; the fonts this build used and every other
+    font's entry stay."""
+    from cv_builder import subset
+
+    monkeypatch.setattr(subset, "KEEP_IN_LUATEX", 2)
+    names = tmp_path / "texmf-var" / "luatex-cache" / "generic" / "names"
+    names.mkdir(parents=True)
+    otl, hb = names.parent / "fonts" / "otl", names.parent / "fonts" / "hb"
+    keys = [f"{i:020x}" for i in range(5)]
+    ours = []
+    for i, key in enumerate(keys):  # oldest first
+        ours.append(_plant(otl, [f"cvsub-notoserifcjk-regular-{key}.lua", f"cvsub-notoserifcjk-regular-{key}.luc"],
+                           age_days=5 - i))
+    used = _plant(otl, ["cvsub-notosansmath-regular-aaaaaaaaaaaaaaaaaaaa.luc"], age_days=30)
+    emoji = _plant(hb, ["cvsub-NotoColorEmoji-bbbbbbbbbbbbbbbbbbbb.ttf:1:nil"], age_days=30)
+    others = (_plant(otl, ["notoserif-regular.lua", "lmroman10-regular.luc", "cvsub-mine.lua"], age_days=60)
+              + _plant(hb, [":usr:share:fonts:truetype:noto:NotoColorEmoji.ttf:1:nil"], age_days=60))
+    line = f'luaotfload | conf : Root cache directory is "{names}".'
+    log = "This is LuaHBTeX\n" + "\n".join(line[i:i + 79] for i in range(0, len(line), 79)) + "\nmore\n"
+    subset.tidy_luatex_cache(log, ["cvsub-NotoSansMath-Regular-aaaaaaaaaaaaaaaaaaaa.otf"])
+    assert [p.exists() for group in ours for p in group] == [False] * 6 + [True] * 4
+    assert all(p.exists() for p in used + others)
+    assert not emoji[0].exists()  # ours, old, not used by this build
+    subset.tidy_luatex_cache("no luaotfload line", [])  # no cache named: nothing happens
+    assert all(p.exists() for p in used + others)
+
+
+@pytest.mark.skipif(not have_system("lualatex"), reason="no system lualatex")
+def test_new_character_sets_do_not_grow_luatex_font_cache(tmp_path, monkeypatch):
+    """Each new character set makes new subset fonts, which luaotfload caches by name; after
+    each build only KEEP_IN_LUATEX of ours beside the build's own stay in its cache."""
+    pytest.importorskip("uharfbuzz", reason="uharfbuzz not installed")
+    from cv_builder import build as builder, subset
+
+    monkeypatch.setattr(subset, "KEEP_IN_LUATEX", 1)
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    made: list[set[str]] = []
+    fonts = None
+    for chars in ("天地玄黄", "宇宙洪荒", "日月盈昃"):
+        edit(data, "jiqizhixin: 机器之心" if not made else f"jiqizhixin: {last}", f"jiqizhixin: {chars}")
+        last = chars
+        builder.run_build(builder.Options(data=data, output=out, engine="lualatex"))
+        assert chars in PDF(out).pdftotext()
+        used = set(re.findall(r"(cvsub-[\w-]+-[0-9a-f]{20})", out.with_suffix(".tex").read_text(encoding="utf-8")))
+        made.append({u.lower() for u in used})
+        log = next((out.parent / ".cache" / "work").glob("*/cv.log")).read_text(encoding="utf-8", errors="replace")
+        root = re.search(r'Root cache directory is "([^"]+)"', log.replace("\n", ""))
+        assert root, "luaotfload names its cache in the log"
+        fonts = Path(root.group(1)).parent / "fonts"
+    cached = {m.group(1).lower() for folder in ("otl", "hb") for p in (fonts / folder).glob("cvsub-*")
+              if (m := re.match(r"(cvsub-.+-[0-9a-f]{20})", p.name, re.I))}
+    assert made[-1] <= cached  # this build's subsets are cached
+    assert not (made[0] - made[-1]) & cached  # the first character set's CJK subset is gone
+    # Other processes may add entries meanwhile; ours are at most KEEP_IN_LUATEX beside the last build's.
+    assert len(cached - made[-1]) <= subset.KEEP_IN_LUATEX + 2
