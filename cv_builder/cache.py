@@ -15,7 +15,8 @@ Each layer is keyed by a hash of everything that can change its result:
 - fonts/: pdflatex font maps (fontmap.py) and LuaLaTeX subset fonts (subset.py).
 - bib/: parsed .bib files, so an edit of the YAML alone does not reparse them.
 
-Every entry is written atomically and checked on read (a PDF's digest is
+Every folder is bounded by count, age and, all together, size (trim(), after each
+successful build). Every entry is written atomically and checked on read (a PDF's digest is
 stored beside it), so a torn or corrupt entry is ignored and rebuilt. Work
 directories and formats are built under a per-key flock, so concurrent builds
 never share a half-written state.
