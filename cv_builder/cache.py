@@ -52,11 +52,12 @@ MAX_BYTES = 512 * 2**20
 BOUNDS = (  # folder, entries, keep, aged
     ("noop", "*.json", 64, True),
     ("pdf", "*.pdf", 40, True),  # with its .json
-    ("work", "*", 8, True),  # a build directory with its .lock, .fmt and .fonts
+    ("work", "*", 16, True),  # a build directory with its .lock, .fmt and .fonts (an output, an engine)
     ("fmt", "*.fmt", KEEP_FORMATS, True),
     ("fmt", "*.failed", 16, True),
     ("fonts", "cvsub-*", 16, True),
     ("fonts", "pdftex-*.map", 8, True),
+    ("fonts", "pending-*", 8, True),  # left by a killed font-map job
     ("bib", "*.json", 8, True),
     ("jinja", "*.cache", 200, False),
     ("engines", "*.json", 16, False),

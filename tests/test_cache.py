@@ -710,35 +710,42 @@ def _names(folder: Path, pattern: str = "*") -> set[str]:
 def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
     from cv_builder import cache
 
+    keep = {(folder, pattern): n for folder, pattern, n, _ in cache.BOUNDS}
     c = tmp_path / ".cache"
-    pdfs = _plant(c / "pdf", [f"p{i:02d}.pdf" for i in range(45)])
+
+    def plant(folder: str, pattern: str, name) -> list[Path]:
+        return _plant(c / folder, [name(i) for i in range(keep[folder, pattern] + 3)])
+
+    pdfs = plant("pdf", "*.pdf", lambda i: f"p{i:02d}.pdf")
     for pdf in pdfs:
         pdf.with_suffix(".json").write_text("{}")
-    noop = _plant(c / "noop", [f"n{i:02d}.json" for i in range(70)])
-    fmts = _plant(c / "fmt", [f"f{i}.fmt" for i in range(6)])
-    failed = _plant(c / "fmt", [f"f{i:02d}.failed" for i in range(20)])
-    subsets = _plant(c / "fonts", [f"cvsub-NotoSerifCJK-Regular-{i:020d}.otf" for i in range(20)])
-    maps = _plant(c / "fonts", [f"pdftex-{i:024d}.map" for i in range(10)])
-    bibs = _plant(c / "bib", [f"b{i:02d}.json" for i in range(10)])
-    jinja = _plant(c / "jinja", [f"j{i:03d}.cache" for i in range(205)])
-    engines = _plant(c / "engines", [f"e{i:02d}.json" for i in range(20)])
+    noop = plant("noop", "*.json", lambda i: f"n{i:02d}.json")
+    fmts = plant("fmt", "*.fmt", lambda i: f"f{i}.fmt")
+    failed = plant("fmt", "*.failed", lambda i: f"f{i:02d}.failed")
+    subsets = plant("fonts", "cvsub-*", lambda i: f"cvsub-NotoSerifCJK-Regular-{i:020d}.otf")
+    maps = plant("fonts", "pdftex-*.map", lambda i: f"pdftex-{i:024d}.map")
+    bibs = plant("bib", "*.json", lambda i: f"b{i:02d}.json")
+    jinja = plant("jinja", "*.cache", lambda i: f"j{i:03d}.cache")
+    engines = plant("engines", "*.json", lambda i: f"e{i:02d}.json")
     work = []
-    for i in range(10):  # a build directory and the files named after it, used in this order
+    for i in range(keep["work", "*"] + 3):  # a build directory and the files named after it, used in this order
         work.append(_plant(c / "work", [f"w{i:02d}/", f"w{i:02d}.lock", f"w{i:02d}.fmt", f"w{i:02d}.fonts"],
-                           age_days=1 - i / 100))
+                           age_days=1 - i / 1000))
     cache.trim(c)
+    assert keep["pdf", "*.pdf"] == 40 and cache.KEEP_FORMATS == 4  # as the README says
     assert _names(c / "pdf", "*.pdf") == {p.name for p in pdfs[-40:]}
     assert _names(c / "pdf", "*.json") == {p.with_suffix(".json").name for p in pdfs[-40:]}  # a PDF's digest goes with it
-    assert _names(c / "noop") == {p.name for p in noop[-64:]}
-    assert _names(c / "fmt") == {p.name for p in fmts[-cache.KEEP_FORMATS:] + failed[-16:]}
-    assert _names(c / "fonts") == {p.name for p in subsets[-16:] + maps[-8:]}
-    assert _names(c / "bib") == {p.name for p in bibs[-8:]}
-    assert _names(c / "jinja") == {p.name for p in jinja[-200:]}
-    assert _names(c / "engines") == {p.name for p in engines[-16:]}
-    assert _names(c / "work") == {p.name for group in work[-8:] for p in group}
+    assert _names(c / "noop") == {p.name for p in noop[-keep["noop", "*.json"]:]}
+    assert _names(c / "fmt") == {p.name for p in fmts[-4:] + failed[-keep["fmt", "*.failed"]:]}
+    assert _names(c / "fonts") == {p.name for p in subsets[-keep["fonts", "cvsub-*"]:]
+                                   + maps[-keep["fonts", "pdftex-*.map"]:]}
+    assert _names(c / "bib") == {p.name for p in bibs[-keep["bib", "*.json"]:]}
+    assert _names(c / "jinja") == {p.name for p in jinja[-keep["jinja", "*.cache"]:]}
+    assert _names(c / "engines") == {p.name for p in engines[-keep["engines", "*.json"]:]}
+    assert _names(c / "work") == {p.name for group in work[-keep["work", "*"]:] for p in group}
+    before = sorted(c.rglob("*"))
     cache.trim(c)  # within the bounds: nothing more goes
-    assert len(list(c.rglob("*"))) == len(set(c.rglob("*")))
-    assert len(_names(c / "pdf")) == 80 and len(_names(c / "work")) == 32
+    assert sorted(c.rglob("*")) == before
 
 
 def test_trim_drops_what_was_unused_for_30_days(tmp_path):
