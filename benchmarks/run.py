@@ -12,8 +12,9 @@ and, alternately with those, the floor: the bare engine on a one-line document
 the same run hold on a busy machine. Each build is timed twice: until the command
 returns, and until every process it started has ended (a cold build leaves its
 preamble format and font map being made in the background); nothing else starts
-before that, so no step shares the CPU with the last one's leftovers. Prints medians, ratios, peak memory (the Python
-process and, separately, its children: the TeX engine) and the issue's targets.
+before that, so no step shares the CPU with the last one's leftovers. Prints medians,
+ratios, peak memory (the Python process and, separately, its children: the TeX engine)
+and the issue's targets.
 
     python benchmarks/run.py              # 5 repetitions, everything
     python benchmarks/run.py --quick      # 1 repetition, default CV and 100 publications

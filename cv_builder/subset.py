@@ -23,7 +23,7 @@ KEEP_WITH = "\u200d\ufe0e\ufe0f"  # joiners and variation selectors: emoji seque
 KEEP_IN_LUATEX = 16
 _CACHE_ROOT = re.compile(r'luaotfload \| conf : Root cache directory is "([^"]+)"')
 # Ours only: otl/cvsub-notoserifcjk-regular-<key>.lua/.luc, hb/cvsub-NotoColorEmoji-<key>.ttf:1:nil
-_OURS = re.compile(r"^(cvsub-.+-[0-9a-f]{20})(?:\.lua|\.luc|\.(?:otf|ttf):\d+:.*)$", re.I)
+_OURS = re.compile(r"^(cvsub-.+-[0-9a-f]{20})(?:\.lua|\.luc|\.(?:otf|ttf):\d+:.*)$", re.IGNORECASE)
 
 
 def fallbacks(entries: list[str], text: str, directory: Path) -> tuple[list[str], dict[str, Path]]:
@@ -133,9 +133,10 @@ def tidy_luatex_cache(log: str, used: list[str]) -> None:
         with contextlib.suppress(OSError):
             for entry in os.scandir(folder):
                 ours = _OURS.match(entry.name)
-                if ours and ours.group(1).lower() not in keep:
+                name = ours.group(1).lower() if ours else None
+                if name and name not in keep:
                     with contextlib.suppress(OSError):
-                        entries.setdefault(ours.group(1).lower(), []).append((entry.stat().st_mtime, Path(entry.path)))
+                        entries.setdefault(name, []).append((entry.stat().st_mtime, Path(entry.path)))
     newest = sorted(entries.values(), key=lambda files: max(t for t, _ in files), reverse=True)
     for files in newest[KEEP_IN_LUATEX:]:
         for _, path in files:

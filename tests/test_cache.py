@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -734,7 +735,8 @@ def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
     cache.trim(c)
     assert keep["pdf", "*.pdf"] == 40 and cache.KEEP_FORMATS == 4  # as the README says
     assert _names(c / "pdf", "*.pdf") == {p.name for p in pdfs[-40:]}
-    assert _names(c / "pdf", "*.json") == {p.with_suffix(".json").name for p in pdfs[-40:]}  # a PDF's digest goes with it
+    # a PDF's digest goes with it
+    assert _names(c / "pdf", "*.json") == {p.with_suffix(".json").name for p in pdfs[-40:]}
     assert _names(c / "noop") == {p.name for p in noop[-keep["noop", "*.json"]:]}
     assert _names(c / "fmt") == {p.name for p in fmts[-4:] + failed[-keep["fmt", "*.failed"]:]}
     assert _names(c / "fonts") == {p.name for p in subsets[-keep["fonts", "cvsub-*"]:]
@@ -837,16 +839,17 @@ def test_new_character_sets_do_not_grow_luatex_font_cache(tmp_path, monkeypatch)
     """Each new character set makes new subset fonts, which luaotfload caches by name; after
     each build only KEEP_IN_LUATEX of ours beside the build's own stay in its cache."""
     pytest.importorskip("uharfbuzz", reason="uharfbuzz not installed")
-    from cv_builder import build as builder, subset
+    from cv_builder import build as builder
+    from cv_builder import subset
 
     monkeypatch.setattr(subset, "KEEP_IN_LUATEX", 1)
     data = copy_data(tmp_path)
     out = tmp_path / "output" / "cv.pdf"
     made: list[set[str]] = []
     fonts = None
-    for chars in ("天地玄黄", "宇宙洪荒", "日月盈昃"):
-        edit(data, "jiqizhixin: 机器之心" if not made else f"jiqizhixin: {last}", f"jiqizhixin: {chars}")
-        last = chars
+    sets = ["机器之心", "天地玄黄", "宇宙洪荒", "日月盈昃"]
+    for before, chars in pairwise(sets):
+        edit(data, f"jiqizhixin: {before}", f"jiqizhixin: {chars}")
         builder.run_build(builder.Options(data=data, output=out, engine="lualatex"))
         assert chars in PDF(out).pdftotext()
         used = set(re.findall(r"(cvsub-[\w-]+-[0-9a-f]{20})", out.with_suffix(".tex").read_text(encoding="utf-8")))
@@ -856,7 +859,7 @@ def test_new_character_sets_do_not_grow_luatex_font_cache(tmp_path, monkeypatch)
         assert root, "luaotfload names its cache in the log"
         fonts = Path(root.group(1)).parent / "fonts"
     cached = {m.group(1).lower() for folder in ("otl", "hb") for p in (fonts / folder).glob("cvsub-*")
-              if (m := re.match(r"(cvsub-.+-[0-9a-f]{20})", p.name, re.I))}
+              if (m := re.match(r"(cvsub-.+-[0-9a-f]{20})", p.name, re.IGNORECASE))}
     assert made[-1] <= cached  # this build's subsets are cached
     assert not (made[0] - made[-1]) & cached  # the first character set's CJK subset is gone
     # Other processes may add entries meanwhile; ours are at most KEEP_IN_LUATEX beside the last build's.
