@@ -9,8 +9,12 @@ runs it (`python -m cv_builder ...` in a fresh process):
   no-op  - nothing changed (and checks the PDF was not rewritten)
 and, alternately with those, the floor: the bare engine on a one-line document
 (`article` for pdflatex, `article` + fontspec for lualatex). Ratios to the floor of
-the same run hold on a busy machine. Prints medians, ratios, peak memory (the Python
-process and, separately, its children: the TeX engine) and the issue's targets.
+the same run hold on a busy machine. Each build is timed twice: until the command
+returns, and until every process it started has ended (a cold build leaves its
+preamble format and font map being made in the background); nothing else starts
+before that, so no step shares the CPU with the last one's leftovers. Prints medians,
+ratios, peak memory (the Python process and, separately, its children: the TeX engine)
+and the issue's targets.
 
     python benchmarks/run.py              # 5 repetitions, everything
     python benchmarks/run.py --quick      # 1 repetition, default CV and 100 publications
@@ -19,6 +23,7 @@ process and, separately, its children: the TeX engine) and the issue's targets.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import random
@@ -146,11 +151,13 @@ def build(data: Path, out: Path, mode: str) -> dict:
     r = subprocess.run([sys.executable, "-c", CHILD, "--data", str(data), "-o", str(out), "--engine", mode],
                        cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     took = time.perf_counter() - start
+    idle, left = wait_idle(start, out)
     if r.returncode != 0 or not r.stdout.strip():
         sys.exit(f"build failed ({mode}, {data}):\n{r.stderr[-2000:]}")
     stats = json.loads(r.stdout.strip().splitlines()[-1])
     stages = {m.group(1): int(m.group(2)) / 1000 for m in re.finditer(r"^(\S+)\s+(\d+) ms", r.stderr, re.M)}
-    return {"wall": took, "self_mib": stats["self_kib"] / 1024, "children_mib": stats["children_kib"] / 1024,
+    return {"wall": took, "idle": idle, "left": left, "self_mib": stats["self_kib"] / 1024,
+            "children_mib": stats["children_kib"] / 1024,
             "python": stages.get("load+model", 0) + stages.get("render", 0),
             "passes": _passes(r.stderr)}
 
@@ -160,14 +167,53 @@ def _passes(stderr: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def settle(out: Path) -> None:
-    """Wait for what a cold build leaves running in the background (its format, made beside
-    it, in place about 0.3 s after the build ends; the cut-down font map): it would slow
-    the floor measured next and leave the "warm" build a half-warm cache."""
-    cache = out.parent / ".cache"
-    deadline = time.monotonic() + 60
-    while (list(cache.glob("fmt/fmt-*")) or list(cache.glob("fonts/pending-*"))) and time.monotonic() < deadline:
-        time.sleep(0.01)
+PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+
+
+def adopt_orphans() -> bool:
+    """Become the child subreaper of everything this benchmark starts (Linux): a background
+    job a build leaves (the format dump, the font map: own sessions, their parent gone) is
+    then re-parented to us instead of init, so waitpid() sees exactly when the last one ends."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+ADOPTING = False  # set by main(): adopt_orphans() worked
+
+
+def wait_idle(start: float, out: Path, limit: float = 120.0) -> tuple[float, int]:
+    """(seconds from `start` until every process the build started has ended, how many were
+    still running after `limit`). Nothing else runs meanwhile: the next step (a floor, a
+    build) never shares the CPU with the last build's background work."""
+    deadline = time.monotonic() + limit
+    if not ADOPTING:  # no subreaper: the marker files the background jobs leave while they run
+        cache = out.parent / ".cache"
+        while list(cache.glob("fmt/fmt-*")) or list(cache.glob("fonts/pending-*")):
+            if time.monotonic() > deadline:
+                return time.perf_counter() - start, 1
+            time.sleep(0.002)
+        return time.perf_counter() - start, 0
+    last = time.perf_counter()  # the build itself was reaped by subprocess.run
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:  # no child left: an orphan's own children are ours once it ends
+            return last - start, 0
+        if pid:
+            last = time.perf_counter()
+        elif time.monotonic() > deadline:
+            return time.perf_counter() - start, _children()
+        else:
+            time.sleep(0.002)
+
+
+def _children() -> int:
+    try:
+        return len(Path(f"/proc/self/task/{os.getpid()}/children").read_text().split())
+    except OSError:
+        return -1
 
 
 def toggle(data: Path, i: int) -> None:
@@ -188,7 +234,6 @@ def measure(mode: str, kind: str, binary: str, size: str, reps: int, tmp: Path) 
         out = where / "output" / "cv.pdf"
         floors.append(floor(kind, binary, tmp))
         rows["cold"].append(build(data, out, mode))
-        settle(out)
         yardsticks.append(yardstick())
         floors.append(floor(kind, binary, tmp))
         toggle(data, rep)
@@ -202,7 +247,9 @@ def measure(mode: str, kind: str, binary: str, size: str, reps: int, tmp: Path) 
     result = {"floor": f, "rewritten": rewritten, "yardstick": statistics.median(yardsticks)}
     for case, runs in rows.items():
         med = statistics.median(r["wall"] for r in runs)
-        result[case] = {"median": med, "ratio": med / f, "self_mib": max(r["self_mib"] for r in runs),
+        idle = statistics.median(r["idle"] for r in runs)
+        result[case] = {"median": med, "ratio": med / f, "idle": idle, "idle_ratio": idle / f,
+                        "left": sum(r["left"] for r in runs), "self_mib": max(r["self_mib"] for r in runs),
                         "children_mib": max(r["children_mib"] for r in runs),
                         "python": statistics.median(r["python"] for r in runs),
                         "passes": statistics.median(r["passes"] for r in runs)}
@@ -234,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     if not wanted:
         print("no TeX engine found", file=sys.stderr)
         return 1
+    global ADOPTING
+    ADOPTING = adopt_orphans()
     results = {}
     # As after a user's first run: bytecode written (PYTHONDONTWRITEBYTECODE would otherwise
     # make every child compile cv_builder's modules from source).
@@ -248,8 +297,8 @@ def main(argv: list[str] | None = None) -> int:
                 results[(mode, size)] = measure(mode, kind, binary, size, reps, Path(tmp))
                 r = results[(mode, size)]
                 print(f"  floor {r['floor']:.2f} s; " + ", ".join(
-                    f"{case} {r[case]['median']:.2f} s ({r[case]['ratio']:.2f}x)" for case in ("cold", "warm", "no-op")),
-                    file=sys.stderr, flush=True)
+                    f"{case} {r[case]['median']:.2f} s ({r[case]['ratio']:.2f}x), idle {r[case]['idle']:.2f} s"
+                    for case in ("cold", "warm", "no-op")), file=sys.stderr, flush=True)
     report(results, reps)
     if args.json:
         args.json.write_text(json.dumps({f"{m}/{s}": r for (m, s), r in results.items()}, indent=1))
@@ -257,14 +306,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(results: dict, reps: int) -> None:
-    print(f"\nMedians of {reps} run(s); ratio = time / the engine's floor in the same run.")
-    print(f"{'engine':<9} {'input':<8} {'floor':>6} | {'case':<6} {'median':>7} {'ratio':>6} {'passes':>6} "
-          f"{'load→render':>11} {'py MiB':>7} {'TeX MiB':>8}")
+    print(f"\nMedians of {reps} run(s); ratio = time / the engine's floor in the same run. return: until the"
+          f" command returned; idle: until every process it started had ended ("
+          + ("waited for as their subreaper" if ADOPTING else "the background jobs' marker files") + ").")
+    print(f"{'engine':<9} {'input':<8} {'floor':>6} | {'case':<6} {'return':>7} {'ratio':>6} {'idle':>6} "
+          f"{'ratio':>6} {'passes':>6} {'load→render':>11} {'py MiB':>7} {'TeX MiB':>8}")
     for (mode, size), r in results.items():
         for case in ("cold", "warm", "no-op"):
             c = r[case]
             print(f"{mode:<9} {size:<8} {r['floor']:6.2f} | {case:<6} {c['median']:7.2f} {c['ratio']:6.2f} "
-                  f"{c['passes']:6.0f} {c['python']:11.2f} {c['self_mib']:7.1f} {c['children_mib']:8.1f}")
+                  f"{c['idle']:6.2f} {c['idle_ratio']:6.2f} {c['passes']:6.0f} {c['python']:11.2f} "
+                  f"{c['self_mib']:7.1f} {c['children_mib']:8.1f}")
+    left = sum(r[case]["left"] for r in results.values() for case in ("cold", "warm", "no-op"))
+    if left:
+        print(f"WARNING: {left} background process(es) still ran 120 s after a build; later timings shared the CPU")
     print("\nTargets")
     for label, mode, size, case, limit in TARGETS:
         r = results.get((mode, size))

@@ -339,6 +339,8 @@ def _run_build(opts: Options) -> Result:
             shutil.rmtree(scratch, ignore_errors=True)
     t = timer.stage("engine", t, f"{eng.label}, {run.passes} pass{'es' if run.passes != 1 else ''}, {run.pages} pages"
                        + (", started ahead" if run.ahead else ""))
+    if font_files and run.log:  # the engine ran: luaotfload may have cached new subsets in LuaTeX's font cache
+        subset.tidy_luatex_cache(run.log, list(font_files))
     check_pages(run.pages, opts.max_pages)
 
     outputs = output_files(opts, rendered.tex, pdf)

@@ -15,7 +15,8 @@ Each layer is keyed by a hash of everything that can change its result:
 - fonts/: pdflatex font maps (fontmap.py) and LuaLaTeX subset fonts (subset.py).
 - bib/: parsed .bib files, so an edit of the YAML alone does not reparse them.
 
-Every entry is written atomically and checked on read (a PDF's digest is
+Every folder is bounded by count, age and, all together, size (trim(), after each
+successful build). Every entry is written atomically and checked on read (a PDF's digest is
 stored beside it), so a torn or corrupt entry is ignored and rebuilt. Work
 directories and formats are built under a per-key flock, so concurrent builds
 never share a half-written state.
@@ -30,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from . import commands, fontmap
@@ -40,6 +42,26 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 ENV_KEYS = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
 KEEP = (".aux", ".out", ".toc", ".lof", ".lot", ".nav", ".snm")  # what a warm build reuses
 KEEP_FORMATS = 4  # fmt/ holds at most this many (a new date or name in the preamble makes another)
+# What trim() leaves after every successful build: per kind, the newest `keep` entries, none
+# older than MAX_AGE, and all kinds together at most MAX_BYTES (least recently used go first).
+# An entry's mtime is its last use for pdf/, work/, fmt/, noop/ and bib/ (touched when used),
+# its making for fonts/ (a subset's mtime is part of luaotfload's cache key: not touched), jinja/
+# and engines/ (small, read every build: no age limit).
+MAX_AGE = 30 * 86400
+MAX_BYTES = 512 * 2**20
+BOUNDS = (  # folder, entries, keep, aged
+    ("noop", "*.json", 64, True),
+    ("pdf", "*.pdf", 40, True),  # with its .json
+    ("work", "*", 16, True),  # a build directory with its .lock, .fmt and .fonts (an output, an engine)
+    ("fmt", "*.fmt", KEEP_FORMATS, True),
+    ("fmt", "*.failed", 16, True),
+    ("fonts", "cvsub-*", 16, True),
+    ("fonts", "pdftex-*.map", 8, True),
+    ("fonts", "pending-*", 8, True),  # left by a killed font-map job
+    ("bib", "*.json", 8, True),
+    ("jinja", "*.cache", 200, False),
+    ("engines", "*.json", 16, False),
+)
 
 
 def root(output: Path) -> Path:
@@ -266,6 +288,7 @@ def record_build(key: str, output: Path, deps: list[Path], template_dir, engine_
     (while the engine ran); an edit after that shows in the next build's check.
     """
     cache = root(output)
+    trim(cache)
     if state is None:
         state = input_state(deps, template_dir, engine_name, engine_path, cache)
     if seen and (any(state["deps"].get(p, d) != d for p, d in seen.items() if p != "templates")
@@ -328,6 +351,8 @@ def parsed_bib(output: Path, path: Path, display: str, report, parse):
                        for e in cached["entries"]]
             for w in cached["warnings"]:
                 report.warn(*w)
+            with contextlib.suppress(OSError):
+                os.utime(entry)  # its last use: trim() keeps the recently used
             return entries
     own = Report()
     entries = parse(own)
@@ -345,9 +370,7 @@ def write_pending() -> None:
     """Write the entries a successful build collected (a failed build leaves output/ as it was)."""
     while _PENDING:
         path, obj = _PENDING.popitem()
-        with contextlib.suppress(OSError):
-            write_json(path, obj)
-            prune(path.parent, keep=8, pattern="*.json")
+        write_json(path, obj)
 
 
 def template_bytecode(output: Path):
@@ -385,6 +408,8 @@ def load_pdf(cache: Path, key: str) -> tuple[bytes, dict] | None:
         return None
     if hashlib.sha256(data).hexdigest() != meta.get("sha256") or not data.startswith(b"%PDF"):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(cache / "pdf" / f"{key[:32]}.pdf")  # its last use: trim() keeps the recently used
     return data, meta
 
 
@@ -403,6 +428,72 @@ def prune(directory: Path, keep: int = 40, pattern: str = "*.pdf") -> None:
             old.unlink(missing_ok=True)
             if old.suffix == ".pdf":
                 old.with_suffix(".json").unlink(missing_ok=True)
+
+
+def trim(cache: Path) -> None:
+    """Bound the cache (BOUNDS, MAX_AGE, MAX_BYTES). A build directory another build holds
+    (its .lock) is left alone; anything else removed is only made again when needed."""
+    now = time.time()
+    total = 0  # bytes left
+    kept: list[tuple[float, int, list[Path]]] = []  # (last use, bytes, paths): what may still go for MAX_BYTES
+    for folder, pattern, keep, aged in BOUNDS:
+        for i, (used, size, paths) in enumerate(_entries(cache / folder, pattern)):
+            if (i >= keep or (aged and now - used > MAX_AGE)) and _remove(paths):
+                continue
+            total += size
+            if i:  # the newest of each kind stays whatever the size: the build that just ran uses it
+                kept.append((used, size, paths))
+    for used, size, paths in sorted(kept, key=lambda e: e[0]):
+        if total <= MAX_BYTES:
+            break
+        if _remove(paths):
+            total -= size
+
+
+def _entries(folder: Path, pattern: str) -> list[tuple[float, int, list[Path]]]:
+    """(last use, bytes, paths) of each entry matching `pattern`, newest first. In work/ an entry
+    is a build directory and the files named after it (name.lock, name.fmt, name.fonts)."""
+    groups: dict[str, list[Path]] = {}
+    with contextlib.suppress(OSError):
+        for path in folder.glob(pattern):
+            name = path.name.split(".", 1)[0] if folder.name == "work" else path.name
+            groups.setdefault(name, []).append(path)
+            if path.suffix == ".pdf":
+                groups[name].append(path.with_suffix(".json"))
+    found = []
+    for paths in groups.values():
+        used, size = 0.0, 0
+        for path in paths:
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                used = max(used, st.st_mtime)
+                size += _tree_size(path) if path.is_dir() else st.st_size
+        found.append((used, size, paths))
+    return sorted(found, key=lambda e: e[0], reverse=True)
+
+
+def _tree_size(folder: Path) -> int:
+    total = 0
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def _remove(paths: list[Path]) -> bool:
+    """Delete one entry; a build directory only under its lock, not while a build holds it."""
+    lock = next((p for p in paths if p.suffix == ".lock"), None)
+    with contextlib.ExitStack() as stack:
+        if lock is not None:
+            try:
+                stack.enter_context(locked(lock, wait=False))
+            except BlockingIOError:
+                return False
+        for path in sorted(paths, key=lambda p: p == lock):  # the lock last, while it is held
+            with contextlib.suppress(OSError):
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    return True
 
 
 # --- layer 3: a warm build directory and a precompiled preamble ---------------------
@@ -570,8 +661,6 @@ class FormatBuild:
 
 def _remove_stale(directory: Path, pattern: str, seconds: float) -> None:
     """Folders matching `pattern` not touched for `seconds` (a running build's are recent)."""
-    import time
-
     with contextlib.suppress(OSError):
         for old in directory.glob(pattern):
             with contextlib.suppress(OSError):
@@ -855,5 +944,4 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         with contextlib.suppress(OSError):  # the next build starts its engine early with this preamble's format
             _atomic(_last_format(work), str(candidate or "").encode("utf-8"))
     store_pdf(cache, key, data, {"pages": result.pages, "warnings": result.warnings, "passes": result.passes})
-    prune(cache / "pdf")
     return data, result

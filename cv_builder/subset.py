@@ -12,11 +12,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from .engine import FONT_DIRS, fallback_ranges
 
 KEEP_WITH = "\u200d\ufe0e\ufe0f"  # joiners and variation selectors: emoji sequences need them
+# luaotfload keeps every font it loads, by file name, in LuaTeX's own cache: each new
+# character set's subsets add entries there (tidy_luatex_cache keeps this many others).
+KEEP_IN_LUATEX = 16
+_CACHE_ROOT = re.compile(r'luaotfload \| conf : Root cache directory is "([^"]+)"')
+# Ours only: otl/cvsub-notoserifcjk-regular-<key>.lua/.luc, hb/cvsub-NotoColorEmoji-<key>.ttf:1:nil
+_OURS = re.compile(r"^(cvsub-.+-[0-9a-f]{20})(?:\.lua|\.luc|\.(?:otf|ttf):\d+:.*)$", re.IGNORECASE)
 
 
 def fallbacks(entries: list[str], text: str, directory: Path) -> tuple[list[str], dict[str, Path]]:
@@ -110,3 +117,28 @@ def cut(source: Path, chars: str, dropped: tuple[str, ...] = ()) -> bytes:
     if made is None:
         raise ValueError(f"HarfBuzz could not subset {source}")
     return made.blob.data
+
+
+def tidy_luatex_cache(log: str, used: list[str]) -> None:
+    """Remove our old subsets' entries from luaotfload's font cache (found in the LuaLaTeX
+    `log`): those of the fonts named `used` (this build's) and the KEEP_IN_LUATEX newest
+    others stay; nothing but cvsub-* entries is touched."""
+    found = _CACHE_ROOT.search(log.replace("\n", ""))  # the log wraps lines at 79 characters
+    if not found or Path(found.group(1)).name != "names":
+        return
+    fonts = Path(found.group(1)).parent / "fonts"
+    keep = {Path(name).stem.lower() for name in used}
+    entries: dict[str, list[tuple[float, Path]]] = {}
+    for folder in (fonts / "otl", fonts / "hb"):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                ours = _OURS.match(entry.name)
+                name = ours.group(1).lower() if ours else None
+                if name and name not in keep:
+                    with contextlib.suppress(OSError):
+                        entries.setdefault(name, []).append((entry.stat().st_mtime, Path(entry.path)))
+    newest = sorted(entries.values(), key=lambda files: max(t for t, _ in files), reverse=True)
+    for files in newest[KEEP_IN_LUATEX:]:
+        for _, path in files:
+            with contextlib.suppress(OSError):
+                path.unlink()

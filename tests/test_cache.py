@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -677,3 +678,191 @@ def test_fallback_subsets_are_made_again_for_another_uharfbuzz(tmp_path, monkeyp
     (tmp_path / "_harfbuzz.so").write_bytes(b"11.0.1")  # an upgrade
     os.utime(tmp_path / "_harfbuzz.so", ns=(1, 2))
     assert before and subset._harfbuzz_version() != before
+
+
+# --- the cache's bounds (cache.trim, after every successful build) --------------------------
+
+DAY = 86400
+
+
+def _plant(folder: Path, names: list[str], age_days: float = 1.0, size: int = 10) -> list[Path]:
+    """Files in `folder`, the first the oldest (one minute apart), the last `age_days` old."""
+    import os
+    import time
+
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i, name in enumerate(names):
+        path = folder / name
+        if name.endswith("/"):
+            path = folder / name.rstrip("/")
+            path.mkdir()
+            (path / "cv.aux").write_bytes(b"a" * size)
+        else:
+            path.write_bytes(b"x" * size)
+        when = time.time() - age_days * DAY - (len(names) - i) * 60
+        os.utime(path, (when, when))
+        made.append(path)
+    return made
+
+
+def _names(folder: Path, pattern: str = "*") -> set[str]:
+    return {p.name for p in folder.glob(pattern)}
+
+
+def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
+    from cv_builder import cache
+
+    keep = {(folder, pattern): n for folder, pattern, n, _ in cache.BOUNDS}
+    c = tmp_path / ".cache"
+
+    def plant(folder: str, pattern: str, name) -> list[Path]:
+        return _plant(c / folder, [name(i) for i in range(keep[folder, pattern] + 3)])
+
+    pdfs = plant("pdf", "*.pdf", lambda i: f"p{i:02d}.pdf")
+    for pdf in pdfs:
+        pdf.with_suffix(".json").write_text("{}")
+    noop = plant("noop", "*.json", lambda i: f"n{i:02d}.json")
+    fmts = plant("fmt", "*.fmt", lambda i: f"f{i}.fmt")
+    failed = plant("fmt", "*.failed", lambda i: f"f{i:02d}.failed")
+    subsets = plant("fonts", "cvsub-*", lambda i: f"cvsub-NotoSerifCJK-Regular-{i:020d}.otf")
+    maps = plant("fonts", "pdftex-*.map", lambda i: f"pdftex-{i:024d}.map")
+    bibs = plant("bib", "*.json", lambda i: f"b{i:02d}.json")
+    jinja = plant("jinja", "*.cache", lambda i: f"j{i:03d}.cache")
+    engines = plant("engines", "*.json", lambda i: f"e{i:02d}.json")
+    work = []
+    for i in range(keep["work", "*"] + 3):  # a build directory and the files named after it, used in this order
+        work.append(_plant(c / "work", [f"w{i:02d}/", f"w{i:02d}.lock", f"w{i:02d}.fmt", f"w{i:02d}.fonts"],
+                           age_days=1 - i / 1000))
+    cache.trim(c)
+    assert keep["pdf", "*.pdf"] == 40 and cache.KEEP_FORMATS == 4  # as the README says
+    assert _names(c / "pdf", "*.pdf") == {p.name for p in pdfs[-40:]}
+    # a PDF's digest goes with it
+    assert _names(c / "pdf", "*.json") == {p.with_suffix(".json").name for p in pdfs[-40:]}
+    assert _names(c / "noop") == {p.name for p in noop[-keep["noop", "*.json"]:]}
+    assert _names(c / "fmt") == {p.name for p in fmts[-4:] + failed[-keep["fmt", "*.failed"]:]}
+    assert _names(c / "fonts") == {p.name for p in subsets[-keep["fonts", "cvsub-*"]:]
+                                   + maps[-keep["fonts", "pdftex-*.map"]:]}
+    assert _names(c / "bib") == {p.name for p in bibs[-keep["bib", "*.json"]:]}
+    assert _names(c / "jinja") == {p.name for p in jinja[-keep["jinja", "*.cache"]:]}
+    assert _names(c / "engines") == {p.name for p in engines[-keep["engines", "*.json"]:]}
+    assert _names(c / "work") == {p.name for group in work[-keep["work", "*"]:] for p in group}
+    before = sorted(c.rglob("*"))
+    cache.trim(c)  # within the bounds: nothing more goes
+    assert sorted(c.rglob("*")) == before
+
+
+def test_trim_drops_what_was_unused_for_30_days(tmp_path):
+    """Old entries go, however few; compiled templates and engine versions (written once,
+    read by every build) are bounded by count only."""
+    from cv_builder import cache
+
+    c = tmp_path / ".cache"
+    old = (_plant(c / "pdf", ["old.pdf"], age_days=31) + _plant(c / "fmt", ["old.fmt"], age_days=31)
+           + _plant(c / "work", ["old/", "old.lock", "old.fmt"], age_days=31)
+           + _plant(c / "noop", ["old.json"], age_days=31) + _plant(c / "bib", ["old.json"], age_days=31)
+           + _plant(c / "fonts", ["cvsub-X-00000000000000000000.otf", "pdftex-old.map"], age_days=31))
+    recent = (_plant(c / "pdf", ["new.pdf"], age_days=29) + _plant(c / "fmt", ["new.fmt"], age_days=29)
+              + _plant(c / "jinja", ["old.cache"], age_days=400) + _plant(c / "engines", ["old.json"], age_days=400))
+    cache.trim(c)
+    assert [p for p in old if p.exists()] == []
+    assert all(p.exists() for p in recent)
+
+
+def test_trim_caps_the_total_size_least_recently_used_first(tmp_path, monkeypatch):
+    from cv_builder import cache
+
+    monkeypatch.setattr(cache, "MAX_BYTES", 10_000)
+    c = tmp_path / ".cache"
+    pdfs = _plant(c / "pdf", [f"p{i}.pdf" for i in range(6)], size=2_000)  # 12 kB, newest last
+    fmts = _plant(c / "fmt", ["a.fmt", "b.fmt"], age_days=2, size=3_000)  # older than every PDF
+    cache.trim(c)
+    left = [p for p in pdfs + fmts if p.exists()]
+    assert sum(p.stat().st_size for p in left) <= 10_000
+    assert fmts[0] not in left and fmts[1] in left  # the older format went; the newest of a kind stays
+    assert pdfs[-1] in left and pdfs[0] not in left
+
+
+def test_trim_leaves_a_build_directory_another_build_holds(tmp_path):
+    from cv_builder import cache
+    from cv_builder.publish import locked
+
+    c = tmp_path / ".cache"
+    groups = [_plant(c / "work", [f"w{i}/", f"w{i}.lock"], age_days=40 - i) for i in range(3)]
+    with locked(groups[0][1], wait=False):  # the oldest is in use
+        cache.trim(c)
+    assert all(p.exists() for p in groups[0]) and not any(p.exists() for g in groups[1:] for p in g)
+
+
+def test_a_build_trims_the_cache(project):
+    """The next successful build applies the bounds; its own entries stay and it is right."""
+    data, out = project
+    c = out.parent / ".cache"
+    stale = _plant(c / "pdf", [f"s{i:02d}.pdf" for i in range(50)], age_days=2)
+    _plant(c / "work", ["old/", "old.lock"], age_days=40)
+    edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
+    build(data, out)
+    assert "Ph.D.Candidate" in text(out)
+    assert len(list((c / "pdf").glob("*.pdf"))) == 40 and not stale[0].exists()
+    assert not (c / "work" / "old").exists() and list((c / "work").glob("*/cv.aux"))
+
+
+def test_tidy_luatex_cache_removes_only_our_old_subsets(tmp_path, monkeypatch):
+    """luaotfload's cache (named in the log, the line wrapped as LuaTeX wraps it) loses our
+    oldest cvsub-* entries beyond KEEP_IN_LUATEX; the fonts this build used and every other
+    font's entry stay."""
+    from cv_builder import subset
+
+    monkeypatch.setattr(subset, "KEEP_IN_LUATEX", 2)
+    names = tmp_path / "texmf-var" / "luatex-cache" / "generic" / "names"
+    names.mkdir(parents=True)
+    otl, hb = names.parent / "fonts" / "otl", names.parent / "fonts" / "hb"
+    keys = [f"{i:020x}" for i in range(5)]
+    ours = []
+    for i, key in enumerate(keys):  # oldest first
+        ours.append(_plant(otl, [f"cvsub-notoserifcjk-regular-{key}.lua", f"cvsub-notoserifcjk-regular-{key}.luc"],
+                           age_days=5 - i))
+    used = _plant(otl, ["cvsub-notosansmath-regular-aaaaaaaaaaaaaaaaaaaa.luc"], age_days=30)
+    emoji = _plant(hb, ["cvsub-NotoColorEmoji-bbbbbbbbbbbbbbbbbbbb.ttf:1:nil"], age_days=30)
+    others = (_plant(otl, ["notoserif-regular.lua", "lmroman10-regular.luc", "cvsub-mine.lua"], age_days=60)
+              + _plant(hb, [":usr:share:fonts:truetype:noto:NotoColorEmoji.ttf:1:nil"], age_days=60))
+    line = f'luaotfload | conf : Root cache directory is "{names}".'
+    log = "This is LuaHBTeX\n" + "\n".join(line[i:i + 79] for i in range(0, len(line), 79)) + "\nmore\n"
+    subset.tidy_luatex_cache(log, ["cvsub-NotoSansMath-Regular-aaaaaaaaaaaaaaaaaaaa.otf"])
+    assert [p.exists() for group in ours for p in group] == [False] * 6 + [True] * 4
+    assert all(p.exists() for p in used + others)
+    assert not emoji[0].exists()  # ours, old, not used by this build
+    subset.tidy_luatex_cache("no luaotfload line", [])  # no cache named: nothing happens
+    assert all(p.exists() for p in used + others)
+
+
+@pytest.mark.skipif(not have_system("lualatex"), reason="no system lualatex")
+def test_new_character_sets_do_not_grow_luatex_font_cache(tmp_path, monkeypatch):
+    """Each new character set makes new subset fonts, which luaotfload caches by name; after
+    each build only KEEP_IN_LUATEX of ours beside the build's own stay in its cache."""
+    pytest.importorskip("uharfbuzz", reason="uharfbuzz not installed")
+    from cv_builder import build as builder
+    from cv_builder import subset
+
+    monkeypatch.setattr(subset, "KEEP_IN_LUATEX", 1)
+    data = copy_data(tmp_path)
+    out = tmp_path / "output" / "cv.pdf"
+    made: list[set[str]] = []
+    fonts = None
+    sets = ["机器之心", "天地玄黄", "宇宙洪荒", "日月盈昃"]
+    for before, chars in pairwise(sets):
+        edit(data, f"jiqizhixin: {before}", f"jiqizhixin: {chars}")
+        builder.run_build(builder.Options(data=data, output=out, engine="lualatex"))
+        assert chars in PDF(out).pdftotext()
+        used = set(re.findall(r"(cvsub-[\w-]+-[0-9a-f]{20})", out.with_suffix(".tex").read_text(encoding="utf-8")))
+        made.append({u.lower() for u in used})
+        log = next((out.parent / ".cache" / "work").glob("*/cv.log")).read_text(encoding="utf-8", errors="replace")
+        root = re.search(r'Root cache directory is "([^"]+)"', log.replace("\n", ""))
+        assert root, "luaotfload names its cache in the log"
+        fonts = Path(root.group(1)).parent / "fonts"
+    cached = {m.group(1).lower() for folder in ("otl", "hb") for p in (fonts / folder).glob("cvsub-*")
+              if (m := re.match(r"(cvsub-.+-[0-9a-f]{20})", p.name, re.IGNORECASE))}
+    assert made[-1] <= cached  # this build's subsets are cached
+    assert not (made[0] - made[-1]) & cached  # the first character set's CJK subset is gone
+    # Other processes may add entries meanwhile; ours are at most KEEP_IN_LUATEX beside the last build's.
+    assert len(cached - made[-1]) <= subset.KEEP_IN_LUATEX + 2
