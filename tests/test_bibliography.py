@@ -714,5 +714,5 @@ def test_missing_owner_warning_points_at_the_owner_in_cv_yaml():
     report = Report()
     make_publications([bib(key="k", author="Other, Person")], options, report)
     (warning,) = report.warnings
-    assert str(warning).startswith("data/cv.yaml:5:11: publications.owner: the CV owner (Heming Xia) is not "
+    assert str(warning).startswith("data/cv.yaml:5:11: publications.owner[0]: the CV owner (Heming Xia) is not "
                                    "among the authors of 1 entry: k")
