@@ -197,7 +197,10 @@ _CATEGORY_ALIASES = {
     "incollection": "book", "chapter": "book", "misc": "other",
 }
 NOTE_MAX = 40  # longer `note`s are prose, not badges
-NAME_MARKS = "*†‡§¶"
+# al-folio's author marks (its bib.liquid strips * † ^ ¶ from a family name before matching);
+# `^` prints as ‡, since a raised caret reads as TeX syntax.
+NAME_MARKS = "*†‡§¶^"
+_CARET_SHOWN = "‡"
 _NAME_MARK_RE = re.compile("[" + re.escape(NAME_MARKS) + "]")
 
 
@@ -246,7 +249,7 @@ def _name_parts(text: str) -> tuple[str, str, str, str, tuple[str, ...], bool]:
     text, marks = _take_marks(text.replace("\u00a0", " ").strip())
     if _is_single_group(text):
         return "", " ".join(text[1:-1].split()), "", "", tuple(marks), True
-    parts = _split_depth0(text, ",")
+    parts = [p for p in _split_depth0(text, ",") if p.strip()] or [""]  # "Yuan*, Zhihang," has a stray comma
     if len(parts) == 1:
         given, von, family = _first_von_last(_words(parts[0]))
         jr: list[str] = []
@@ -262,13 +265,13 @@ def _take_marks(text: str) -> tuple[str, list[str]]:
     if not _NAME_MARK_RE.search(text):
         return text, []
     kept, marks, depth = [], [], 0
-    for char in text:
+    for i, char in enumerate(text):
         depth += (char == "{") - (char == "}")
         if depth == 0 and char in NAME_MARKS:
+            if char == "^" and text[i + 1:i + 2] and text[i + 1] in NAME_MARKS.replace("^", ""):
+                continue  # Xia$^*$ decodes to Xia^*: TeX's superscript, not a mark
             if char not in marks:
                 marks.append(char)
-            if kept and kept[-1] == "^":  # Xia$^*$ decodes to Xia^*
-                kept.pop()
             continue
         kept.append(char)
     return "".join(kept).strip(), marks
@@ -537,7 +540,7 @@ class _Context:
     def add_marks(self, entry: BibEntry, authors: list[Author]) -> None:
         # al-folio's `Xia*` uses the author-list symbols; map them to the configured ones.
         name_symbol = {"*": self.symbol_of.get(EQUAL_CONTRIBUTION, "*"),
-                       "†": self.symbol_of.get(CORRESPONDING, "†")}
+                       "†": self.symbol_of.get(CORRESPONDING, "†"), "^": _CARET_SHOWN}
         for author in authors:
             author.marks = [name_symbol.get(m, m) for m in author.marks]
         for name, symbol in self.symbol_of.items():

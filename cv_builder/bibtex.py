@@ -1064,6 +1064,22 @@ class _Frame:
 
 _DOUBLE_SPACE = re.compile(r"  +")
 UNPARSEABLE = ""  # reported instead of a command name when decoding gave up
+# DBLP exports a title's formula as escaped text: {\textdollar}{\textbackslash}mathrm\{AC\}{\textdollar}.
+# A dollar-delimited run holding escaped TeX syntax is read as the formula it was (through the same
+# whitelist as any formula); dollars around plain text stay dollars.
+_DBLP_MATH = re.compile(r"\{\\textdollar\}(.+?)\{\\textdollar\}", re.S)
+_DBLP_CHARS = {"{\\textbackslash}": "\\", "\\{": "{", "\\}": "}", "{\\^{}}": "^", "{\\_}": "_", "\\_": "_"}
+_DBLP_ESCAPE = re.compile("|".join(re.escape(k) for k in _DBLP_CHARS))
+
+
+def _dblp_math(text: str) -> str:
+    def formula(m: re.Match) -> str:
+        inner = m.group(1)
+        if not any(k in inner for k in ("{\\textbackslash}", "{\\^{}}", "{\\_}", "\\_")):
+            return m.group(0)
+        return "$" + _DBLP_ESCAPE.sub(lambda k: _DBLP_CHARS[k.group(0)], inner) + "$"
+
+    return _DBLP_MATH.sub(formula, text)
 
 
 def decode_latex(text: str, keep_braces: bool = False) -> tuple[str, list[str]]:
@@ -1075,6 +1091,8 @@ def decode_latex(text: str, keep_braces: bool = False) -> tuple[str, list[str]]:
     groups other than special characters like `{\\"o}` keep their braces (for
     name splitting) and the text is always plain.
     """
+    if "textdollar" in text:
+        text = _dblp_math(text)
     try:
         nodes, unknown = _decode(text, keep_braces)
     except Exception:  # noqa: BLE001 - decoding must never stop the build

@@ -716,3 +716,14 @@ def test_missing_owner_warning_points_at_the_owner_in_cv_yaml():
     (warning,) = report.warnings
     assert str(warning).startswith("data/cv.yaml:5:11: publications.owner[0]: the CV owner (Heming Xia) is not "
                                    "among the authors of 1 entry: k")
+
+
+def test_alfolio_caret_mark_and_a_stray_comma_after_a_name():
+    # al-folio's marks after a family name include ^ (its bib.liquid strips * † ^ ¶); a raised caret
+    # would read as TeX, so it prints as ‡. "Yuan*, Zhihang, and ..." has a stray comma: not a Jr part.
+    pubs = make_publications([bib(key="k", author="Lee^, Yong Jae and Yuan*, Zhihang, and Xia^*, Heming")],
+                             BibOptions(owner=["Heming Xia"]), Report())
+    lee, yuan, xia = pubs[0].authors
+    assert (lee.text, lee.marks) == ("Yong Jae Lee", ["‡"])
+    assert (yuan.text, yuan.marks) == ("Zhihang Yuan", ["*"])
+    assert (xia.text, xia.marks, xia.owner) == ("Heming Xia", ["*"], True)

@@ -257,3 +257,16 @@ def test_names_never_break_across_lines(theme, tmp_path):
     for name in names:  # given and family name on one line (a long given name may be hyphenated)
         given, family = name.split(" ")
         assert any(f"{given[-2:]} {family}" in line for line in lines), name
+
+
+def test_dblp_escaped_formula_is_read_as_the_formula():
+    # DBLP writes a title's $\mathrm{AC}^0[\oplus]$ as escaped text; it is set as math, through the whitelist.
+    title = (r"Theorem for {\textdollar}{\textbackslash}mathrm\{AC\}{\^{}}0[{\textbackslash}oplus]{\textdollar}"
+             r" via the Coin Problem")
+    text, unknown = decode_latex(title)
+    assert str(text) == "Theorem for AC⁰[⊕] via the Coin Problem" and unknown == []
+    assert any(isinstance(n, Math) for n in text.nodes)
+    # dollars around plain text stay dollars; an escaped command outside the whitelist stays out
+    assert decode_latex(r"costs {\textdollar}5 and {\textdollar}10")[0] == "costs $5 and $10"
+    evil, unknown = decode_latex(r"{\textdollar}{\textbackslash}input\{/etc/passwd\}{\textdollar}")
+    assert "input" in unknown and "\\" not in str(evil)
