@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .errors import InputError, Problem, Report
 
@@ -87,7 +87,8 @@ def _read_text(path: Path, display: str) -> str:
     except FileNotFoundError:
         raise InputError([Problem(
             f"BibTeX file not found: {display} (this path is set by `publications.bib` in cv.yaml)",
-            display, hint="fix `publications.bib` in cv.yaml; a relative path is read from the folder of cv.yaml")]) from None
+            display,
+            hint="fix `publications.bib` in cv.yaml; a relative path is read from the folder of cv.yaml")]) from None
     except OSError as exc:
         raise InputError([Problem(f"cannot read BibTeX file {display}: {exc.strerror}", display)]) from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -193,7 +194,7 @@ class _ParseState:
     def handle_block(self, block: model.Block, previous: model.Block | None) -> None:
         kinds = self.kinds
         if type(block) is kinds.Entry or isinstance(block, kinds.Entry):
-            self.add_entry(block)
+            self.add_entry(cast("model.Entry", block))
         elif isinstance(block, kinds.Preamble):
             self.report.warn("@preamble is ignored (the CV is typeset without it)", self.file, _line(block))
         elif isinstance(block, kinds.DuplicateFieldKeyBlock):
@@ -619,7 +620,7 @@ def _comma_list(part: str) -> list[str] | None:
     if (len(pieces) >= 3 or trailing and len(pieces) == 2) and all(w >= 2 for w in words):
         return pieces  # "Jane Doe, Ulugbek Kamilov, ..."
     if len(pieces) >= 4 and len(pieces) % 2 == 0 and all(w == 1 for w in words[::2]):
-        return [f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2])]  # "Doe, J., Roe, K."
+        return [f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2], strict=True)]  # "Doe, J., Roe, K."
     if len(pieces) >= 4:
         return pieces
     return None
