@@ -5,10 +5,11 @@ comments); its splitter recovers from broken entries and says where they
 are, and it marks duplicate keys and fields.  The rest is ours, in one pass
 over the blocks: `@string` macros and `#` concatenation, month names, dates,
 crossref inheritance and LaTeX decoding.  bibtexparser's own middlewares are
-not used for these: its string interpolation neither concatenates with `#`
-nor reports undefined macros nor bounds the expansion (a hostile file could
-grow to gigabytes), its month middleware knows no "Jan." or "01", and its
-LaTeX decoding (pylatexenc) drops commands silently instead of warning.
+not used for these: its string interpolation replaces only a value that is
+a macro's name alone (no `#` concatenation, no word about an undefined
+macro; ours also bounds the expansion, see MAX_VALUE), its month middleware
+keeps "Jan." or "Spring" as they are without a word, and its LaTeX decoding
+(pylatexenc) drops unknown commands silently where we warn.
 
 Output is data, never LaTeX: the `latex` stage escapes every field later.
 Name-list fields (author, editor) keep their braces, because braces decide
