@@ -1,12 +1,15 @@
 """Load stage for .bib files: BibTeX text into plain-Unicode `BibEntry`s.
 
-The file is split into bibtexparser v2 blocks: a small scanner of ours does
-it for well-formed files (bibtexparser's splitter alone would take most of
-the time budget), and bibtexparser.parse_string does it for anything else,
-because it recovers from broken entries and tells us where they are.
-Everything after that is ours: `@string` macros and `#` concatenation, month
-names, crossref inheritance and LaTeX decoding.  bibtexparser's middlewares
-are not used: they neither concatenate with `#` nor report undefined macros.
+bibtexparser v2 splits the file into blocks (entries, @string, @preamble,
+comments); its splitter recovers from broken entries and says where they
+are, and it marks duplicate keys and fields.  The rest is ours, in one pass
+over the blocks: `@string` macros and `#` concatenation, month names, dates,
+crossref inheritance and LaTeX decoding.  bibtexparser's own middlewares are
+not used for these: its string interpolation replaces only a value that is
+a macro's name alone (no `#` concatenation, no word about an undefined
+macro; ours also bounds the expansion, see MAX_VALUE), its month middleware
+keeps "Jan." or "Spring" as they are without a word, and its LaTeX decoding
+(pylatexenc) drops unknown commands silently where we warn.
 
 Output is data, never LaTeX: the `latex` stage escapes every field later.
 Name-list fields (author, editor) keep their braces, because braces decide
@@ -22,15 +25,16 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, cast
 
 from . import richtext
 from .errors import InputError, Problem, Report
 from .richtext import mathparse
 from .richtext.mathtable import FUNCTIONS
 
-# Imported only for a file our scanner leaves to bibtexparser (see split_blocks).
-bibtexparser = model = None
-
+if TYPE_CHECKING:
+    from bibtexparser import model
 
 
 @dataclass
@@ -87,7 +91,8 @@ def _read_text(path: Path, display: str) -> str:
     except FileNotFoundError:
         raise InputError([Problem(
             f"BibTeX file not found: {display} (this path is set by `publications.bib` in cv.yaml)",
-            display, hint="fix `publications.bib` in cv.yaml; a relative path is read from the folder of cv.yaml")]) from None
+            display,
+            hint="fix `publications.bib` in cv.yaml; a relative path is read from the folder of cv.yaml")]) from None
     except OSError as exc:
         raise InputError([Problem(f"cannot read BibTeX file {display}: {exc.strerror}", display)]) from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -106,15 +111,6 @@ def _read_text(path: Path, display: str) -> str:
 # Parsing
 
 
-def _import_parser() -> None:
-    global bibtexparser, model
-    if model is None:
-        import bibtexparser as parser
-        from bibtexparser import model as blocks
-
-        bibtexparser, model = parser, blocks
-
-
 def parse_bib(text: str, file: str, report: Report, strict: bool = False) -> list[BibEntry]:
     """Parse BibTeX text; raises InputError with every problem found.
 
@@ -122,7 +118,20 @@ def parse_bib(text: str, file: str, report: Report, strict: bool = False) -> lis
     and is listed as well as it can be; with strict it is an error instead."""
     if not text.strip():
         return []
-    blocks, kinds = split_blocks(text)
+    # Imported here, not at the top: bibtexparser costs ~25 ms to import, which a build
+    # that reads the parsed .bib from the cache (cache.parsed_bib) never pays.
+    import logging
+
+    import bibtexparser
+
+    log = logging.getLogger("bibtexparser")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # it logs each broken block; we report them as Problems
+    try:
+        blocks = bibtexparser.parse_string(text, parse_stack=[]).blocks
+    finally:
+        log.setLevel(level)
+    kinds = bibtexparser.model
     state = _ParseState(file, report, kinds, strict)
     for block in blocks:  # @string first: entries may use macros defined later
         if type(block) is kinds.Entry:  # the common case; ABC isinstance() is slow
@@ -143,35 +152,13 @@ def parse_bib(text: str, file: str, report: Report, strict: bool = False) -> lis
     return entries
 
 
-def split_blocks(text: str) -> tuple[list, type]:
-    """(blocks, the namespace of their classes): the file as bibtexparser blocks, or
-    blocks of the same shape (`_Blocks`).  bibtexparser's splitter costs about 0.2 ms
-    per entry, most of the time budget for a 1,000-entry CV, so a well-formed file
-    goes through our small scanner, without even importing bibtexparser (~25 ms);
-    anything it does not understand goes to bibtexparser, which recovers from errors
-    and locates them."""
-    blocks = _fast_split(text)
-    if blocks is not None:
-        return blocks, _Blocks
-    _import_parser()
-    import logging  # here: a well-formed file never needs it (~7 ms to import)
-
-    log = logging.getLogger("bibtexparser")
-    level = log.level
-    log.setLevel(logging.CRITICAL)  # it logs each broken block; we report them as Problems
-    try:
-        return bibtexparser.parse_string(text, parse_stack=[]).blocks, model
-    finally:
-        log.setLevel(level)
-
-
 class _ParseState:
     """What one file's blocks add up to: macros, entries, problems."""
 
-    def __init__(self, file: str, report: Report, kinds: type, strict: bool = False):
+    def __init__(self, file: str, report: Report, kinds: ModuleType, strict: bool = False):
         self.file = file
         self.report = report
-        self.kinds = kinds  # bibtexparser.model or _Blocks
+        self.kinds = kinds  # bibtexparser.model: the classes of the blocks
         self.strict = strict
         self.bad_years: dict[int, str] = {}  # entry line -> a year that is no year
         self.entry_warnings: list[tuple[int, str]] = []  # (line, message): warned in file order
@@ -211,7 +198,7 @@ class _ParseState:
     def handle_block(self, block: model.Block, previous: model.Block | None) -> None:
         kinds = self.kinds
         if type(block) is kinds.Entry or isinstance(block, kinds.Entry):
-            self.add_entry(block)
+            self.add_entry(cast("model.Entry", block))
         elif isinstance(block, kinds.Preamble):
             self.report.warn("@preamble is ignored (the CV is typeset without it)", self.file, _line(block))
         elif isinstance(block, kinds.DuplicateFieldKeyBlock):
@@ -534,214 +521,6 @@ def _matching_brace_safe(value: str) -> int:
 
 
 # --------------------------------------------------------------------------
-# The fast path for well-formed files
-
-
-class _NotSimple(Exception):
-    """Something the fast scanner leaves to bibtexparser."""
-
-
-_BLOCK_AT = re.compile(r"@(\w*)[ \t]*([{(])")
-_FIELD_NAME = re.compile(r"\s*([^\s=,{}\"#%'()]+)\s*=\s*")
-_SIMPLE_BRACED = re.compile(r"\{[^{}\\]*\}")
-_SIMPLE_QUOTED = re.compile(r'"[^"{}\\]*"')
-_BARE = re.compile(r"[^\s,#{}\"()=]+")
-_CONCAT = re.compile(r"\s*#\s*")
-_KEY_END = re.compile(r'[{}",=]')
-_NON_SPACE = re.compile(r"\S")
-# One regex for a whole common field (braces nested up to two levels), so the
-# usual field costs a single match.  "Unrolled" loops keep it linear; a
-# backslash escapes the next character, so `\{` is no brace (as in bibtexparser).
-_GROUP0 = r"[^{}\\]*(?:\\.[^{}\\]*)*"
-_GROUP1 = r"\{" + _GROUP0 + r"(?:\{" + _GROUP0 + r"\}" + _GROUP0 + r")*\}"
-_GROUP2 = r"\{" + _GROUP0 + r"(?:" + _GROUP1 + _GROUP0 + r")*\}"
-_QUOTE0 = r'[^"{}\\]*(?:\\.[^"{}\\]*)*'
-_QUOTED = r'"' + _QUOTE0 + r"(?:" + _GROUP1 + _QUOTE0 + r')*"'
-_PIECE = r"(?:" + _GROUP2 + "|" + _QUOTED + r'|[^\s,#{}"()=]+)'
-_WHOLE_FIELD = re.compile(r"\s*([^\s=,{}\"#%'()]+)\s*=\s*(" + _PIECE + r"(?:\s*#\s*" + _PIECE + r")*)\s*[,}]",
-                          re.DOTALL)
-
-
-class _Blocks:
-    """The blocks our scanner makes: the attributes _ParseState reads of
-    bibtexparser.model's classes, without importing it."""
-
-    class Block:
-        raw = None
-        start_line = 0
-
-    class Entry(Block):
-        def __init__(self, entry_type: str, key: str, fields: list, start_line: int):
-            self.entry_type, self.key, self.fields, self.start_line = entry_type, key, fields, start_line
-
-    class Field:
-        def __init__(self, key: str, value: str, start_line: int):
-            self.key, self.value, self.start_line = key, value, start_line
-
-    class String(Block):
-        def __init__(self, key: str, value: str, start_line: int):
-            self.key, self.value, self.start_line = key, value, start_line
-
-    class Preamble(Block):
-        def __init__(self, value: str, start_line: int):
-            self.value, self.start_line = value, start_line
-
-    class ExplicitComment(Block):
-        def __init__(self, comment: str, start_line: int):
-            self.comment, self.start_line = comment, start_line
-
-    class DuplicateFieldKeyBlock(Block):
-        def __init__(self, duplicate_keys: set, ignore_error_block):
-            self.duplicate_keys, self.ignore_error_block = duplicate_keys, ignore_error_block
-            self.start_line = ignore_error_block.start_line
-
-    # Never made by the scanner (it leaves such files to bibtexparser); named for _ParseState.
-    class DuplicateBlockKeyBlock(Block):
-        pass
-
-    class ParsingFailedBlock(Block):
-        pass
-
-    class ImplicitComment(Block):
-        pass
-
-
-def _fast_split(text: str) -> list | None:
-    """Blocks of a well-formed file, as bibtexparser's splitter would give them
-    (0-based lines, raw values); None when the file needs the real parser."""
-    scanner = _Scanner(text)
-    try:
-        return scanner.blocks()
-    except (_NotSimple, IndexError):
-        return None
-
-
-class _Scanner:
-    def __init__(self, text: str):
-        self.text = text
-        self.counted_pos, self.counted_line = 0, 0
-
-    def line_at(self, pos: int) -> int:
-        """0-based line of pos; positions are asked for in increasing order."""
-        self.counted_line += self.text.count("\n", self.counted_pos, pos)
-        self.counted_pos = pos
-        return self.counted_line
-
-    def blocks(self) -> list:
-        text, result, pos = self.text, [], 0
-        while True:
-            match = _BLOCK_AT.search(text, pos)
-            between = text[pos:match.start() if match else len(text)]
-            if "=" in between and result and isinstance(result[-1], _Blocks.Entry) and _STRAY_FIELD.search(between):
-                raise _NotSimple  # text after an entry that looks like fields: let bibtexparser locate it
-            if not match:
-                return result
-            if match.group(2) == "(":
-                raise _NotSimple
-            kind = match.group(1).lower()
-            line = self.line_at(match.start())
-            if kind == "comment":
-                pos = self.skip_group(match.end() - 1)
-                result.append(_Blocks.ExplicitComment(text[match.end():pos - 1].strip(), line))
-            elif kind == "preamble":
-                pos = self.skip_group(match.end() - 1)
-                result.append(_Blocks.Preamble(text[match.end():pos - 1], line))
-            elif kind == "string":
-                pos = self.string(match.end(), line, result)
-            else:
-                pos = self.entry(match.end(), kind, line, result)
-
-    def skip_group(self, pos: int) -> int:
-        """Index after the brace group starting at pos."""
-        simple = _SIMPLE_BRACED.match(self.text, pos)
-        if simple:
-            return simple.end()
-        try:
-            return _matching_brace(self.text, pos) + 1
-        except _ValueError:
-            raise _NotSimple from None
-
-    def value(self, pos: int) -> int:
-        """Index after a value: pieces joined by #."""
-        text = self.text
-        while True:
-            char = text[pos]
-            if char == "{":
-                pos = self.skip_group(pos)
-            elif char == '"':
-                simple = _SIMPLE_QUOTED.match(text, pos)
-                if simple:
-                    pos = simple.end()
-                else:
-                    try:
-                        pos = _closing_quote(text, pos) + 1
-                    except _ValueError:
-                        raise _NotSimple from None
-            else:
-                bare = _BARE.match(text, pos)
-                if not bare:
-                    raise _NotSimple
-                pos = bare.end()
-            concat = _CONCAT.match(text, pos)
-            if not concat:
-                return pos
-            pos = concat.end()
-
-    def next_char(self, pos: int) -> int:
-        match = _NON_SPACE.search(self.text, pos)
-        if not match:
-            raise _NotSimple
-        return match.start()
-
-    def string(self, pos: int, line: int, result: list) -> int:
-        name = _FIELD_NAME.match(self.text, pos)
-        if not name:
-            raise _NotSimple
-        end = self.value(name.end())
-        close = self.next_char(end)
-        if self.text[close] != "}":
-            raise _NotSimple
-        result.append(_Blocks.String(name.group(1), self.text[name.end():end].strip(), line))
-        return close + 1
-
-    def entry(self, pos: int, kind: str, line: int, result: list) -> int:
-        text = self.text
-        key_end = _KEY_END.search(text, pos)
-        if not key_end or key_end.group() not in ",}":
-            raise _NotSimple
-        key = text[pos:key_end.start()].strip()
-        pos = key_end.start()
-        fields: list = []
-        names: set[str] = set()
-        duplicates: set[str] = set()
-        while text[pos] == ",":
-            whole = _WHOLE_FIELD.match(text, pos + 1)
-            if whole:  # the common case: name = value, then "," or "}"
-                name, start, end = whole.group(1), whole.start(2), whole.end(2)
-                pos = whole.end() - 1
-            else:
-                pos = self.next_char(pos + 1)
-                if text[pos] == "}":
-                    break  # trailing comma
-                match = _FIELD_NAME.match(text, pos)
-                if not match:
-                    raise _NotSimple
-                name, start = match.group(1), match.end()
-                end = self.value(start)
-                pos = self.next_char(end)
-            if name in names:
-                duplicates.add(name)
-            names.add(name)
-            equals = text.rindex("=", 0, start)
-            fields.append(_Blocks.Field(name, text[start:end], self.line_at(equals)))
-        if text[pos] != "}":
-            raise _NotSimple
-        entry = _Blocks.Entry(kind, key, fields, line)
-        result.append(_Blocks.DuplicateFieldKeyBlock(duplicates, entry) if duplicates else entry)
-        return pos + 1
-
-
-# --------------------------------------------------------------------------
 # Broken blocks
 
 
@@ -847,7 +626,7 @@ def _comma_list(part: str) -> list[str] | None:
     if (len(pieces) >= 3 or trailing and len(pieces) == 2) and all(w >= 2 for w in words):
         return pieces  # "Jane Doe, Ulugbek Kamilov, ..."
     if len(pieces) >= 4 and len(pieces) % 2 == 0 and all(w == 1 for w in words[::2]):
-        return [f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2])]  # "Doe, J., Roe, K."
+        return [f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2], strict=True)]  # "Doe, J., Roe, K."
     if len(pieces) >= 4:
         return pieces
     return None

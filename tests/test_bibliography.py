@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SEED, needs_seed
 
 from cv_builder.bibliography import (
     BibOptions, LinkSpec, MarkSpec, Publication, SectionOptions, default_links,
@@ -14,8 +15,6 @@ from cv_builder.bibtex import BibEntry, load_bib, parse_bib
 from cv_builder.errors import Report
 
 DATA = Path(__file__).parent / "data"
-SEED = Path("/work/shared/seed/publications.bib")
-needs_seed = pytest.mark.skipif(not SEED.exists(), reason="seed data not available")
 XIA = BibOptions(owner=["Heming Xia"])
 
 

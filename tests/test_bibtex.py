@@ -6,17 +6,13 @@ import sys
 import time
 from pathlib import Path
 
-import bibtexparser
 import pytest
+from conftest import SEED, needs_seed
 
-from cv_builder.bibtex import (
-    BibEntry, _fast_split, decode_latex, load_bib, normalise_month, parse_bib, split_blocks,
-)
+from cv_builder.bibtex import BibEntry, decode_latex, load_bib, normalise_month, parse_bib
 from cv_builder.errors import InputError, Report
 
 DATA = Path(__file__).parent / "data"
-SEED = Path("/work/shared/seed/publications.bib")
-needs_seed = pytest.mark.skipif(not SEED.exists(), reason="seed data not available")
 
 
 def parse(text: str, report: Report | None = None, strict: bool = False) -> list[BibEntry]:
@@ -96,38 +92,22 @@ def test_alfolio_file_loads_with_no_warnings():
     assert entries[6].fields["school"] == "Université de Montréal"
 
 
-@needs_seed
-@pytest.mark.parametrize("path", [SEED, DATA / "alfolio.bib"])
-def test_fast_scanner_gives_the_same_blocks_as_bibtexparser(path):
-    text = path.read_text(encoding="utf-8")
-
-    def signature(blocks):
-        return [(type(b).__name__, b.start_line, getattr(b, "key", None), getattr(b, "value", None),
-                 [(f.key, f.value, f.start_line) for f in getattr(b, "fields", [])])
-                for b in blocks if not isinstance(b, bibtexparser.model.ImplicitComment)]
-
-    fast = _fast_split(text)
-    assert fast is not None
-    assert signature(fast) == signature(bibtexparser.parse_string(text, parse_stack=[]).blocks)
-
-
-def test_broken_files_fall_back_to_bibtexparser():
-    assert _fast_split("@article{a,\n title = {X\n}\n") is None
-    blocks, kinds = split_blocks("@article{a,\n title = {X\n}\n")
-    assert kinds is bibtexparser.model and isinstance(blocks[0], bibtexparser.model.ParsingFailedBlock)
-
-
-def test_well_formed_file_needs_no_bibtexparser(tmp_path):
-    """Our scanner reads a clean .bib without importing bibtexparser (~25 ms of a build)."""
+def test_a_build_with_a_cached_parse_never_imports_bibtexparser(tmp_path):
+    """bibtexparser is imported only to parse (~25 ms): a build whose .bib is unchanged reads
+    the parsed entries from the cache and never imports it."""
     bib = tmp_path / "x.bib"
-    bib.write_text("@string{v = {Proc. X}}\n@inproceedings{a,\n title = {T},\n author = {A. B and C. D},\n"
-                   " booktitle = v,\n year = 2024,\n title = {again}}\n@comment{x}\n", encoding="utf-8")
-    code = ("import sys; from cv_builder.bibtex import load_bib; from cv_builder.errors import Report; "
-            f"r = Report(); e = load_bib({str(bib)!r}, r); "
-            "print(e[0].fields['booktitle'], len(r.warnings), 'bibtexparser' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
-    assert out == ["Proc.", "X", "1", "False"]  # the duplicate title still warned about
+    bib.write_text("@inproceedings{a,\n title = {T},\n author = {A. B and C. D},\n year = 2024,\n"
+                   " title = {again}}\n", encoding="utf-8")
+    code = ("import sys; from pathlib import Path; from cv_builder import cache; "
+            "from cv_builder.bibtex import load_bib; from cv_builder.errors import Report; "
+            f"bib, out = Path({str(bib)!r}), Path({str(tmp_path / 'out' / 'cv.pdf')!r}); r = Report(); "
+            "e = cache.parsed_bib(out, bib, 'x.bib', r, lambda sink: load_bib(bib, sink, 'x.bib')); "
+            "cache.write_pending(); "
+            "print(e[0].fields['title'], len(r.warnings), 'bibtexparser' in sys.modules)")
+    root = Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           cwd=root).stdout.split() for _ in range(2)]
+    assert runs == [["T", "1", "True"], ["T", "1", "False"]]  # the duplicate title still warned about
 
 
 # --------------------------------------------------------------------------
@@ -471,12 +451,11 @@ def test_different_duplicates_are_both_kept():
 
 
 @pytest.mark.parametrize("open_, close", [("{", "}"), ("(", ")")])
-def test_duplicate_keys_on_both_parsing_paths(open_, close):
-    # parentheses send the file to bibtexparser, which reports duplicates its own way
+def test_duplicate_keys_in_braced_and_parenthesised_entries(open_, close):
+    # bibtexparser marks a repeated key (DuplicateBlockKeyBlock); we keep or merge the entry
     text = (f"@article{open_}a, title = {{X}}, author = {{A B}}, year = 2020{close}\n"
             f"@article{open_}a, title = {{Y}}, author = {{A B}}, year = 2020{close}\n"
             f"@article{open_}a, title = {{X}}, author = {{A B}}, year = 2020{close}\n")
-    assert (split_blocks(text)[1] is bibtexparser.model) == (open_ == "(")
     entries, said = warnings(text)
     assert [e.key for e in entries] == ["a", "a-2"]
     assert "both are listed" in said[0] and "identical" in said[1]
