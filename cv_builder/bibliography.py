@@ -468,6 +468,14 @@ def name_matches(author: Author, variant: Author) -> bool:
         return False
     if "".join(t for t, _, _ in mine) == "".join(t for t, _, _ in theirs):
         return True  # "He-Ming" = "Heming"
+    if _given_agree(mine, theirs):
+        return True
+    # "W. Jake Thompson" goes by his middle name: "Jake Thompson" is him, "J. Thompson" is not
+    return any(len(a) > len(b) and a[0][1] and not b[0][1] and _given_agree(a[1:], b)
+               for a, b in ((mine, theirs), (theirs, mine)))
+
+
+def _given_agree(mine: tuple, theirs: tuple) -> bool:
     for (a, a_initial, _), (b, b_initial, _) in zip(mine, theirs):
         if a[0] != b[0] or (not a_initial and not b_initial and a != b):
             return False

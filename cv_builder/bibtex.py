@@ -237,11 +237,10 @@ class _ParseState:
                          hint="write @type{key, field = {value}, ...}")
             return
         fields: dict[str, str] = {}
-        for fld in block.fields:
-            name = fld.key.strip().lower()
+        for name, raw, line0 in self.split_fields(block, key):
             if name in fields:
                 continue  # duplicate field: BibTeX keeps the first
-            value = self.evaluate(fld.value, fld.start_line or 0, key, name)
+            value = self.evaluate(raw, line0, key, name)
             if value is None:
                 self.broken.add(key)  # already reported; do not also say "has no title"
             else:
@@ -257,6 +256,27 @@ class _ParseState:
         else:
             self.by_key[key.casefold()] = entry
         self.entries.append(entry)
+
+    def split_fields(self, block: model.Entry, key: str) -> list[tuple[str, str, int]]:
+        """(name, raw value, 0-based line) of each field. `title = {A} journal = {B}` (a comma left
+        out between two fields, which bibtexparser reads as one value) is read as the two fields
+        the person wrote, with a warning (an error with strict)."""
+        result = []
+        for fld in block.fields:
+            name, raw, line0 = fld.key.strip().lower(), fld.value, fld.start_line or 0
+            while True:
+                pos = _missing_comma_at(raw)
+                if pos is None:
+                    break
+                nxt = _FIELD_START.match(raw, pos)
+                assert nxt is not None  # _missing_comma_at found a field there
+                self.entry_problem(key, f"missing comma between field '{name}' and field '{nxt.group(1)}'",
+                                   "read as two fields", line0 + 1 + raw.count("\n", 0, pos),
+                                   hint="separate fields with commas")
+                result.append((name, raw[:pos], line0))
+                name, raw, line0 = nxt.group(1).lower(), raw[nxt.end():], line0 + raw.count("\n", 0, pos)
+            result.append((name, raw, line0))
+        return result
 
     def duplicate(self, entry: BibEntry, first: BibEntry) -> bool:
         """A key seen before: an identical entry is merged into the first (False: not added);
@@ -459,6 +479,18 @@ def _evaluate(raw: str, macros: dict[str, str], undefined: list[tuple[str, int]]
         if raw[pos] != "#":
             raise _junk_error(raw, pos)
         pos += 1
+
+
+def _missing_comma_at(raw: str) -> int | None:
+    """Where a second `name =` starts right after a complete value (a comma left out), else None."""
+    if "=" not in raw:
+        return None
+    try:
+        _evaluate(raw, {}, [])
+    except _ValueError as err:
+        if _FIELD_START.match(raw, err.pos) and err.message.startswith("missing comma before field"):
+            return err.pos
+    return None
 
 
 def _skip_space(raw: str, pos: int) -> int:

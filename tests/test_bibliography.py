@@ -726,3 +726,12 @@ def test_alfolio_caret_mark_and_a_stray_comma_after_a_name():
     assert (lee.text, lee.marks) == ("Yong Jae Lee", ["‡"])
     assert (yuan.text, yuan.marks) == ("Zhihang Yuan", ["*"])
     assert (xia.text, xia.marks, xia.owner) == ("Heming Xia", ["*"], True)
+
+
+def test_owner_who_goes_by_a_middle_name():
+    owner = [parse_name("Jake Thompson")]
+    assert name_matches(parse_name("Thompson, W. Jake"), owner[0])
+    assert name_matches(parse_name("W. Jake Thompson"), owner[0])
+    assert not name_matches(parse_name("Thompson, W. John"), owner[0])
+    assert not name_matches(parse_name("Thompson, Will"), owner[0])
+    assert not name_matches(parse_name("Thompson, W."), owner[0])

@@ -325,9 +325,14 @@ def test_extra_closing_brace():
 
 
 def test_missing_comma_between_fields():
-    (problem,) = problems("@article{a,\n  title = {X}\n  author = {A B},\n  year = 2020\n}\n")
+    text = "@article{a,\n  title = {X}\n  author = {A B},\n  year = 2020\n}\n"
+    (problem,) = problems(text, strict=True)
     assert problem.line == 3
     assert "missing comma" in problem.message and "'a'" in problem.message and "author" in problem.message
+    # BibTeX goes on; so do we: the two fields the person wrote, and a located warning
+    entries, printed = warnings(text)
+    assert entries[0].fields == {"title": "X", "author": "A B", "year": "2020"}
+    assert printed == ["pubs.bib:3: a: missing comma between field 'title' and field 'author'; read as two fields"]
 
 
 def test_missing_comma_after_key():
