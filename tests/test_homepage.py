@@ -10,8 +10,11 @@ import pytest
 
 from conftest import PDF, copy_data, run_cli
 from cv_builder import homepage, site
-from cv_builder.bibliography import Author, Group, Link, Publication, PublicationList
-from cv_builder.errors import InputError
+from cv_builder.bibliography import (
+    Author, BibOptions, Group, Link, Publication, PublicationList, SectionOptions, make_publications, organise,
+)
+from cv_builder.bibtex import parse_bib
+from cv_builder.errors import InputError, Report
 
 ENGINE = ("--engine", "pdflatex")
 
@@ -288,3 +291,14 @@ def test_max_pages(tmp_path):
     assert "Research Topics" in PDF(out / "cv.pdf").text
     bad = run_cli("--max-pages", "0", cwd=tmp_path)
     assert bad.returncode == 2 and "expected a whole number of pages" in bad.stderr
+
+
+def test_entry_without_authors_leaves_no_empty_line():
+    report = Report()
+    entries = parse_bib("@misc{a, title={A web page}, year=2020}\n", "x.bib", report)
+    pubs = organise(make_publications(entries, BibOptions(owner=["Heming Xia"]), report), SectionOptions(),
+                    BibOptions())
+    md = homepage.publications_md(pubs)
+    assert "- **A web page**<br>\n  *2020*\n" in md and "<br>\n  <br>" not in md
+    html = homepage.publications_html(pubs)
+    assert "cv-pub-authors" not in html and '<em class="cv-pub-venue">2020</em>' in html
