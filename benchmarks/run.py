@@ -2,7 +2,7 @@
 """Benchmark cv_builder against the engine's floor, in one run (see README "Performance").
 
 For every engine present (pdflatex, the embedded TinyTeX pdflatex, lualatex) and every
-input (the default CV, generated 100- and 1,000-publication CVs) it times, as a user
+input (the default CV, generated 100-, 1,000- and 2,000-publication CVs) it times, as a user
 runs it (`python -m cv_builder ...` in a fresh process):
   cold   - empty output/ and cache
   warm   - one field of the YAML edited since the last build (and its background work)
@@ -14,7 +14,7 @@ process and, separately, its children: the TeX engine) and the issue's targets.
 
     python benchmarks/run.py              # 5 repetitions, everything
     python benchmarks/run.py --quick      # 1 repetition, default CV and 100 publications
-    python benchmarks/run.py --reps 9 --engines pdflatex --sizes default,1000
+    python benchmarks/run.py --reps 9 --engines pdflatex --sizes default,1000,2000
 """
 from __future__ import annotations
 
@@ -216,6 +216,7 @@ TARGETS = [
     ("default CV, no-op", "pdflatex", "default", "no-op", 0.6),
     ("default CV, cold, Unicode path (lualatex)", "lualatex", "default", "cold", 1.6),
     ("1,000 publications, cold, pdflatex", "pdflatex", "1000", "cold", 8.0),
+    ("2,000 publications, cold, pdflatex", "pdflatex", "2000", "cold", 10.0),  # issue 19: 119 pages
 ]
 
 
@@ -224,11 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reps", type=int, default=5, help="repetitions per case (medians are reported)")
     p.add_argument("--quick", action="store_true", help="1 repetition, default CV and 100 publications")
     p.add_argument("--engines", default="", help="comma-separated subset of pdflatex,embedded,lualatex")
-    p.add_argument("--sizes", default="", help="comma-separated subset of default,100,1000")
+    p.add_argument("--sizes", default="", help="comma-separated subset of default,100,1000,2000")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the results as JSON")
     args = p.parse_args(argv)
     reps = 1 if args.quick else max(1, args.reps)
-    sizes = [s for s in (args.sizes or ("default,100" if args.quick else "default,100,1000")).split(",") if s]
+    sizes = [s for s in (args.sizes or ("default,100" if args.quick else "default,100,1000,2000")).split(",") if s]
     present = engine_paths()
     wanted = [e for e in (args.engines.split(",") if args.engines else present) if e in present]
     if not wanted:
