@@ -120,8 +120,9 @@ def engine_version(engine: Engine) -> str:
 
 
 # TeX reads a line of input into a buffer of 200,000 characters (texmf.cnf's buf_size); one
-# entry's line grows with its authors (an experiment's thousands), so allow ten times that.
-LINE_BUFFER = 2_000_000
+# entry's line grows with its authors (an experiment's thousands), so allow five times that
+# (XeTeX's buffer, 4 bytes a character, then takes 4 MB).
+LINE_BUFFER = 1_000_000
 
 
 def default_timeout(tex: str) -> float:
