@@ -29,7 +29,7 @@ class Options:
     engine: str = "auto"
     theme: str | None = None
     template_dir: Path | None = None
-    timeout: float = 60.0
+    timeout: float | None = None  # seconds a pass; None: engines.default_timeout
     max_pages: int | None = None  # fail (exit 4) when the PDF is longer
     site: Path | None = None  # an HTML/Markdown page whose marked regions the build fills
     al_folio: Path | None = None  # an al-folio checkout that gets the PDF, _data/resume.json and cv_pdf
@@ -431,11 +431,12 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
     dates come from `when`, its /ID from the source. `meanwhile`: done while the engine runs."""
     env = reproducible.engine_env(when) if when else None
     trailer = reproducible.trailer_id(eng.name, tex)
+    timeout = opts.timeout if opts.timeout is not None else engines.default_timeout(tex)
     if opts.cache:
         from . import cache
 
         opts.early = None  # compile_tex closes it
-        return cache.compile_tex(eng, tex, opts.output, opts.timeout, env=env, files=files, trailer_id=trailer,
+        return cache.compile_tex(eng, tex, opts.output, timeout, env=env, files=files, trailer_id=trailer,
                                  early=early, meanwhile=meanwhile)
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     env = reproducible.engine_env(when) if when else None
@@ -443,7 +444,7 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
         for name, path in (files or {}).items():
             shutil.copyfile(path, build_dir / name)
         (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
-        run = engines.run(eng, build_dir, timeout=opts.timeout, env=env,
+        run = engines.run(eng, build_dir, timeout=timeout, env=env,
                           trailer_id=reproducible.trailer_id(eng.name, tex), meanwhile=meanwhile)
         return run.pdf.read_bytes(), run
     finally:

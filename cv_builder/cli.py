@@ -23,8 +23,9 @@ def _build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theme", default=None, help="theme name (default: design.theme in the YAML)")
     p.add_argument("--template-dir", type=Path, default=None, metavar="DIR",
                    help="your own templates; files here shadow the theme's by name")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="stop the TeX engine after this long (default: 60)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="stop the TeX engine after this long a pass (default: 60, and 30 more "
+                        "per MB of LaTeX past the first, for very long lists)")
     p.add_argument("--max-pages", type=_positive, default=None, metavar="N",
                    help="fail with exit code 4, writing nothing, when the PDF has more than N pages")
     p.add_argument("--site", type=Path, default=None, metavar="FILE",

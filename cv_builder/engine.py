@@ -26,6 +26,8 @@ MAX_PASSES = 4
 MAX_LOG_BYTES = 50 * 1024 * 1024
 MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_OUTPUT_BYTES = 200 * 1024 * 1024  # everything the engine writes in one pass
+TIMEOUT = 60.0  # seconds a pass, by default (--timeout)
+TIMEOUT_PER_MB = 30.0  # and this much more per MB of LaTeX past the first (default_timeout)
 
 
 class Engine(Record):
@@ -117,10 +119,28 @@ def engine_version(engine: Engine) -> str:
     return out.splitlines()[0] if out else "unknown"
 
 
+# TeX reads a line of input into a buffer of 200,000 characters (texmf.cnf's buf_size); one
+# entry's line grows with its authors (an experiment's thousands), so allow five times that
+# (XeTeX's buffer, 4 bytes a character, then takes 4 MB).
+LINE_BUFFER = 1_000_000
+# Pages held for "Page X of Y" (hold_pages.tex) live in TeX's main memory: 5,000,000 words,
+# 1,900,000 of them the format's; 150 dense pages (compact, 1 cm margins) take 2,600,000 on
+# XeTeX. Five million more at each end, low (boxes, glue) and high (characters), for
+# denser ones; memory the run never reaches is never touched. LuaTeX grows its own.
+EXTRA_MEMORY = 5_000_000
+
+
+def default_timeout(tex: str) -> float:
+    """--timeout's default for `tex`: a long list is not an endless loop. 1 MB is about
+    2,000 publications, which LuaLaTeX, the slowest engine, sets in about 5 s a pass."""
+    return TIMEOUT + TIMEOUT_PER_MB * max(0.0, len(tex.encode("utf-8")) / 2**20 - 1)
+
+
 def sandbox_env(extra: dict | None = None) -> dict:
     # TEXMFOUTPUT is never passed on: it widens where openout_any=p lets TeX write.
     env = {k: v for k, v in os.environ.items() if k != "TEXMFOUTPUT"}
-    env.update({"openin_any": "p", "openout_any": "p", "shell_escape": "f"})
+    env.update({"openin_any": "p", "openout_any": "p", "shell_escape": "f", "buf_size": str(LINE_BUFFER),
+                "extra_mem_bot": str(EXTRA_MEMORY), "extra_mem_top": str(EXTRA_MEMORY)})
     if extra:
         env.update(extra)
     return env
@@ -392,8 +412,9 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 # What an .aux says that the next pass could read back: labels, citations, TOC lines.
 # The rest is the same on every run (\relax, hyperref's set-up) or is only read by
-# code that asks for a rerun itself (the kernel's page total, `shipout/lastpage`).
-_AUX_NOISE = re.compile(r"^(?:\\relax ?|\\providecommand\\.*|\\gdef ?\\@abspage@last\{\d+\})$")
+# code that asks for a rerun itself (the kernel's page total, `shipout/lastpage`, and
+# hold_pages.tex's, which a document too long to hold reads).
+_AUX_NOISE = re.compile(r"^(?:\\relax ?|\\providecommand\\.*|\\gdef ?\\@abspage@last\{\d+\}|\\gdef ?\\cv@pagetotal\{[^{}]*\})$")
 _HYPERREF_SETUP = re.compile(r"\\HyperFirstAtBeginDocument\{\\ifx\\hyper@anchor\\@undefined\n.*?\n\\fi\}\n"
                              r"\\global\\let\\hyper@last\\relax ?\n\\gdef\\HyperFirstAtBeginDocument#1\{#1\}\n", re.S)
 _RERUN = re.compile(r"Rerun (?:to|LaTeX)|Label\(s\) may have changed")
@@ -449,6 +470,11 @@ def first_error(log: str) -> tuple[str, int, str]:
 
 def explain_failure(log: str, tex: Path, engine: Engine) -> str:
     file, line, msg = first_error(log)
+    if "Unable to read an entire line" in log or (not msg and _longest_line(tex) >= LINE_BUFFER):
+        # TeX's line buffer; the log has that message mid-line, or (it stops at once) not at all
+        return (f"{engine.name} failed: a line of {tex.name} is longer than the {LINE_BUFFER:,} characters TeX "
+                "reads at once\n    hint: a template writes a long list on one line; end each item's line "
+                "with a line break")
     if not msg:
         tail = "\n".join(log.strip().splitlines()[-8:])
         return f"{engine.name} failed without a clear error; the end of its log:\n{tail}"
@@ -474,6 +500,14 @@ def explain_failure(log: str, tex: Path, engine: Engine) -> str:
         if src:
             text += f"\n  that text comes from {src}"
     return text
+
+
+def _longest_line(tex: Path) -> int:
+    """The longest line of `tex` in bytes (pdfTeX's buffer holds bytes), 0 if unreadable."""
+    try:
+        return max((len(line) for line in tex.read_bytes().splitlines()), default=0)
+    except OSError:
+        return 0
 
 
 _SOURCE_RE = re.compile(r"^%% (\d+): (.+)$")
