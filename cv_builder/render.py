@@ -272,8 +272,12 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
             values = map(jinja2.filters.make_attrgetter(env, attribute), values)
         return _markup(Markup, str(finalize(separator)).join(str(finalize(v)) for v in values))
 
+    def pdf_text(value: Any) -> latex.Latex:
+        # Readable, and read by TeX only as a string (a \cvpdfmeta value): safe for data too.
+        return latex.tex_string("" if value is None else str(value))
+
     env.filters.update(href=href, latex=trusted, safe=trusted, lua_strings=lua_strings, url_text=latex.url_text,
-                       pdfstring=pdf_string, e=as_text, escape=as_text, forceescape=as_text, join=join)
+                       pdfstring=pdf_string, pdftext=pdf_text, e=as_text, escape=as_text, forceescape=as_text, join=join)
     for html_only in ("urlize", "xmlattr", "tojson"):  # they make HTML from data, unescaped for LaTeX
         del env.filters[html_only]
     return env
