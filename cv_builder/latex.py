@@ -731,9 +731,11 @@ def tex_string(text: str) -> Latex:
     other characters (TeX would merge or drop it); a control character is written as
     ``\\^^xx``.
 
-    TeX reads the argument only as a string (\\detokenize, never run; a backslash takes the
-    next character literally), so the PDF holds exactly `text`. An argument has balanced
-    braces, no comment, no parameter and no ``^^`` notation of its own.
+    TeX reads the argument only as a string (never run; in a \\cvpdfmeta value a backslash
+    takes the next character literally, in a URL, which `normalize_url` made ASCII with
+    no space, ``\\ { } ^``, only ``\\%`` and ``\\#`` occur), so the PDF holds exactly `text`.
+    An argument has balanced braces, no comment, no parameter and no ``^^`` notation of
+    its own.
     """
     text = str(text)
     out: list[str] = []
