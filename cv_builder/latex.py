@@ -47,6 +47,7 @@ __all__ = [
     "url_text",
     "normalize_url",
     "pdf_string",
+    "tex_string",
     "unsupported_chars",
     "LINK_SCHEMES",
 ]
@@ -808,10 +809,43 @@ def pdf_string(text: str) -> Latex:
     return Latex("<" + data.hex().upper() + ">")
 
 
+_TEX_STRING_ESCAPED = frozenset("\\{}%#^")
+
+
+def tex_string(text: str) -> Latex:
+    """`text` as the argument of pdflinks.tex's \\cvhref (a URL) or a \\cvpdfmeta value:
+    readable, with a backslash before ``\\ { } % # ^`` and before a space not between two
+    other characters (TeX would merge or drop it); a control character is written as
+    ``\\^^xx``.
+
+    TeX reads the argument only as a string (never run; in a \\cvpdfmeta value a backslash
+    takes the next character literally, in a URL, which `normalize_url` made ASCII with
+    no space, ``\\ { } ^``, only ``\\%`` and ``\\#`` occur), so the PDF holds exactly `text`.
+    An argument has balanced braces, no comment, no parameter and no ``^^`` notation of
+    its own.
+    """
+    text = str(text)
+    out: list[str] = []
+    last = len(text) - 1
+    for i, ch in enumerate(text):
+        if ch in _TEX_STRING_ESCAPED:
+            out.append("\\" + ch)
+        elif ch == " ":
+            inner = 0 < i < last and text[i - 1] != " " and text[i + 1] != " "
+            out.append(" " if inner else "\\ ")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\^^{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return Latex("".join(out))
+
+
 def href(url: str, label: Latex | str | None, target: Target, report: Report | None = None,
          where: str = "") -> Latex:
-    """``\\cvhref{<url in hex>}{label}``; the PDF link opens exactly `url` (see
-    `normalize_url`); the templates' pdflinks.tex defines \\cvhref.
+    """``\\cvhref{url}{label}``; the PDF link opens exactly `url` (see `normalize_url`),
+    written readably (`tex_string`: only ``%`` and ``#`` get a backslash, the rest of
+    what TeX would read as code is percent-encoded); the templates' pdflinks.tex defines
+    \\cvhref.
 
     A `Latex` label is used as is, a `str` label is escaped, None shows the URL
     itself (without ``mailto:``/``tel:``) via `url_text`.  URLs whose scheme is
@@ -832,7 +866,7 @@ def href(url: str, label: Latex | str | None, target: Target, report: Report | N
     if scheme not in HREF_SCHEMES or len(raw) <= len(scheme) + 1:
         _warn(report, where, f"not linking '{raw}': only {', '.join(HREF_SCHEMES)} links are allowed")
         return label_tex
-    return Latex(r"\cvhref{" + pdf_string(normalize_url(raw)) + "}{" + label_tex + "}")
+    return Latex(r"\cvhref{" + tex_string(normalize_url(raw)) + "}{" + label_tex + "}")
 
 
 def url_text(url: str, target: Target | None = None, report: Report | None = None, where: str = "") -> Latex:

@@ -272,8 +272,15 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
             values = map(jinja2.filters.make_attrgetter(env, attribute), values)
         return _markup(Markup, str(finalize(separator)).join(str(finalize(v)) for v in values))
 
+    def pdf_text(value: Any) -> latex.Latex:
+        # Readable, and read by TeX only as a string (a \cvpdfmeta value): safe for data too.
+        out = latex.tex_string("" if value is None else str(value))
+        if printed is not None:  # in order, so the source map does not take it for later text
+            printed.append((str(out), getattr(value, "where", "")))
+        return out
+
     env.filters.update(href=href, latex=trusted, safe=trusted, lua_strings=lua_strings, url_text=latex.url_text,
-                       pdfstring=pdf_string, e=as_text, escape=as_text, forceescape=as_text, join=join)
+                       pdfstring=pdf_string, pdftext=pdf_text, e=as_text, escape=as_text, forceescape=as_text, join=join)
     for html_only in ("urlize", "xmlattr", "tojson"):  # they make HTML from data, unescaped for LaTeX
         del env.filters[html_only]
     return env
@@ -409,9 +416,9 @@ def source_map(tex: str, printed: list[tuple[str, str]]) -> str:
                 r, c = r + 1, 0
             if hit:
                 row, col = hit[0], hit[1] + 1
-                found.setdefault(hit[0] + 1, [])
-                if where not in found[hit[0] + 1]:
-                    found[hit[0] + 1].append(where)
+                here = found.setdefault(hit[0] + 1, []) if where else []  # unlocated: only passed over
+                if where and where not in here:
+                    here.append(where)
                 break
     if not found:
         return ""

@@ -116,6 +116,21 @@ def test_page_count_and_cv_tex_beside_pdf(built):
     assert tex.startswith("\\documentclass")
 
 
+def test_cv_tex_links_and_metadata_read_like_hand_written_latex(built):
+    """cv.tex, ready for Overleaf: a person reads and edits each link and the metadata."""
+    pdf, _, _ = built
+    tex = pdf.path.with_suffix(".tex").read_text(encoding="utf-8")
+    assert r"\cvhref{https://github.com/hemingkx}{github.com/hemingkx}" in tex
+    assert r"\cvhref{https://arxiv.org/abs/2502.12067}{paper}" in tex
+    assert r"\cvhref{https://scholar.google.com/citations?user=6r2ESKkAAAAJ}{Google Scholar}" in tex
+    assert not re.search(r"\\cvhref\{<", tex)  # no hex string
+    assert "\n  title={Heming Xia – Curriculum Vitae},\n  author={Heming Xia},\n" in tex
+    assert re.search(r"\\cvpdfmeta\{\n(  \w+=\{[^\n]*\},\n)+\}", tex)
+    assert pdf.reader.metadata.title == "Heming Xia – Curriculum Vitae"
+    for uri in pdf.uris:  # every link target, as written in cv.tex
+        assert "\\cvhref{" + uri.replace("%", "\\%").replace("#", "\\#") + "}" in tex, uri
+
+
 def test_progress_lines_name_each_stage(built):
     _, proc, _ = built
     for stage in ("load+model", "render", "engine", "publish"):

@@ -34,6 +34,7 @@ from cv_builder.latex import (
     markup,
     normalize_url,
     pdf_string,
+    tex_string,
     unsupported_chars,
     url_text,
 )
@@ -70,8 +71,8 @@ def _pdftotext() -> str:
 
 
 def hexs(uri: str) -> str:
-    """An ASCII URI as the PDF hex string \\cvhref takes."""
-    return "<" + "".join(f"{ord(c):02X}" for c in uri) + ">"
+    """A normalized URI as \\cvhref takes it: readable, with a backslash before % and #."""
+    return uri.replace("%", "\\%").replace("#", "\\#")
 
 
 def link_macros() -> str:
@@ -476,7 +477,8 @@ def test_href_output() -> None:
     out = href("mailto:a_b@x.org", None, PDFLATEX)
     assert out.startswith(r"\cvhref{" + hexs("mailto:a_b@x.org") + r"}{\nobreak{}a\_\allowbreak{}b@\allowbreak{}x.")
     assert hexs("https://x.org/a%20b") in href("https://x.org/a b", "x", PDFLATEX)
-    assert href("https://x.org", "x", PDFLATEX) == r"\cvhref{<68747470733A2F2F782E6F7267>}{x}"
+    assert href("https://x.org", "x", PDFLATEX) == r"\cvhref{https://x.org}{x}"
+    assert href("https://x.org/a b#c%", "x", PDFLATEX) == r"\cvhref{https://x.org/a\%20b\#c\%25}{x}"
 
 
 def test_pdf_string_is_hex_of_the_exact_text() -> None:
@@ -486,6 +488,19 @@ def test_pdf_string_is_hex_of_the_exact_text() -> None:
     assert pdf_string("") == "<>"
     for text in ("\\input{x}", "(a) % #1 ~_&$^", "a\nb"):  # TeX or PDF syntax is only ever hex digits
         assert re.fullmatch(r"<[0-9A-F]*>", pdf_string(text))
+
+
+def test_tex_string_is_readable_and_reversible() -> None:
+    assert tex_string("Ada Example – Curriculum Vitae") == "Ada Example – Curriculum Vitae"
+    assert tex_string("https://x.org/~u/a_b?c=d&e=$f#g") == r"https://x.org/~u/a_b?c=d&e=$f\#g"
+    assert tex_string("\\input{x} 50% #1 ^^5c") == r"\\input\{x\} 50\% \#1 \^\^5c"
+    assert tex_string(" a  b ") == r"\ a\ \ b\ "  # TeX would drop or merge these spaces
+    assert tex_string("a\tb\nc\x7f") == r"a\^^09b\^^0ac\^^7f"
+    # What TeX reads back: a backslash takes the next character (after ^^ notation) literally.
+    for text in ("(a) % #1 ~_&$^ {", "x  y\n", "机 🌟 ü", "}\\{", ""):
+        out = re.sub(r"\\\^\^([0-9a-f]{2})", lambda m: "\\" + chr(int(m[1], 16)), tex_string(text))
+        assert re.sub(r"\\(.)", r"\1", out, flags=re.S) == text
+        assert "%" not in out.replace("\\%", "") and "#" not in out.replace("\\#", "")
 
 
 def test_href_refuses_other_schemes() -> None:
@@ -663,6 +678,32 @@ def test_href_uri_in_pdf(engine_name: str) -> None:
     expected = [normalize_url(u) for u in HREF_URLS for _ in range(3)]
     assert _uris(pdf) == expected
     assert expected[0] == HREF_URLS[0]  # a valid URL is carried exactly
+
+
+META_VALUES = {
+    "title": "Ada's CV (v2) \\input{x} 50% #1 ~ü 机 \U0001F31F",
+    "author": "  two  spaces, (unbalanced ",
+    "subject": "}{\\ ^^5c \\relax $x_1$ & ~",
+    "keywords": "a\tb\nc",
+    "creator": "cv_builder",
+}
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("engine_name", ["pdflatex", "lualatex", "xelatex"])
+def test_pdfmeta_values_reach_the_pdf_exactly(engine_name: str) -> None:
+    """\\cvpdfmeta{title={...}, ...}: readable values, whatever the characters, arrive exactly;
+    a link written the old way (a hex string) still works beside the readable one."""
+    engine = find_pdflatex() if engine_name == "pdflatex" else shutil.which(engine_name)
+    engine = _need(engine, engine_name)
+    pypdf = pytest.importorskip("pypdf")
+    preamble = PREAMBLE_PDF if engine_name == "pdflatex" else PREAMBLE_UNICODE
+    preamble += "\n" + r"\cvpdfmeta{" + ",\n".join(f"{k}={{{tex_string(v)}}}" for k, v in META_VALUES.items()) + "}"
+    body = r"\cvhref{<68747470733A2F2F782E6F7267>}{old} \cvhref{https://x.org/\%41\#b}{new}"
+    pdf, _ = compile_tex(engine, preamble, body)
+    meta = pypdf.PdfReader(str(pdf)).metadata
+    assert {k: meta["/" + k.capitalize()] for k in META_VALUES} == META_VALUES
+    assert _uris(pdf) == ["https://x.org", "https://x.org/%41#b"]
 
 
 @pytest.mark.engine
