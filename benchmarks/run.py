@@ -108,7 +108,7 @@ FLOOR_DOCS = {
 
 def engine_paths() -> dict[str, tuple[str, str]]:
     """Present engines: mode -> (floor document kind, binary)."""
-    from cv_builder.engine import embedded_pdflatex
+    from cv_builder.typeset.engine import embedded_pdflatex
 
     found = {}
     if shutil.which("pdflatex"):

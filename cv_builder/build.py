@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import engine as engines, latex, load, model, publish, render, reproducible
+from .typeset import engine as engines, latex, render
+from .model import load, cv as model
+from .publish import files as publish, reproducible
 # Imported where used (bibliography, bibtex, homepage, preview, site, variants): a first
 # build sends its preamble to the engine started ahead before any of them is needed.
 from .errors import InputError, PageLimitError, Report
+from .paths import display_path
 from .interchange import alfolio, detect, jsonresume_out
 
 
@@ -58,14 +61,6 @@ class Result:
     summary: str = ""  # "data/publications.bib: 212 entries, 209 listed, 3 warnings"
 
 
-def display_path(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when possible."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 class _Timer:
     def __init__(self, progress):
         self.progress = progress
@@ -97,7 +92,7 @@ def load_cv(data: Path, variant: str | None = None, strict: bool = False) -> mod
         cv = model.build(tree, shown)
         if variant is None:
             return cv
-        from . import variants
+        from .model import variants
 
         return variants.apply(cv, variant)
     except InputError as exc:
@@ -106,7 +101,7 @@ def load_cv(data: Path, variant: str | None = None, strict: bool = False) -> mod
 
 def _bib_problems(tree: load.Map, data: Path, strict: bool = False) -> list:
     """The .bib's problems too, when the YAML has some: all problems of a run at once."""
-    from . import bibtex
+    from .bib import reader as bibtex
 
     pubs = tree.items.get("publications")
     bib = pubs.items.get("bib") if isinstance(pubs, load.Map) else None
@@ -126,7 +121,7 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
                       ) -> dict[int, bibliography.PublicationList]:
     """The shown publication sections, organised. `cache_for`: the output whose cache may
     hold the parsed .bib; `strict`: imperfect entries are errors; `stats` gets the summary."""
-    from . import bibliography, bibtex
+    from .bib import publications as bibliography, reader as bibtex
 
     wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
     if not wanted:
@@ -137,7 +132,7 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
     if cache_for is None or strict:  # the cache holds a lenient parse's entries
         entries = bibtex.load_bib(bib_path, report, shown, strict)
     else:
-        from . import cache
+        from .incremental import cache
 
         entries = cache.parsed_bib(cache_for, bib_path, shown, report,
                                    lambda sink: bibtex.load_bib(bib_path, sink, shown))
@@ -163,7 +158,7 @@ def bib_summary(shown: str, entries: list, pubs: list, lists: dict, warnings: in
 
 
 def bib_options(p: model.Publications) -> bibliography.BibOptions:
-    from . import bibliography
+    from .bib import publications as bibliography
 
     options = bibliography.BibOptions(
         owner=list(p.owner), author_format=p.author_format, author_order=p.author_order,
@@ -178,7 +173,7 @@ def bib_options(p: model.Publications) -> bibliography.BibOptions:
 
 
 def section_options(s: model.Section) -> bibliography.SectionOptions:
-    from . import bibliography
+    from .bib import publications as bibliography
 
     f = s.filter
     flt = {}
@@ -228,7 +223,7 @@ def _run_build(opts: Options) -> Result:
         return done
     seen: dict = {}
     if opts.cache:
-        from . import cache
+        from .incremental import cache
 
         seen = cache.snapshot([opts.data], build_key(opts)[1])
     cv = load_cv(opts.data, opts.variant, opts.strict)
@@ -248,7 +243,7 @@ def _run_build(opts: Options) -> Result:
         return got["lists"]
 
     if opts.site:
-        from . import site
+        from .publish import site
 
         site.check(opts.site, display_path(opts.site))  # a page we could not update fails before TeX
     site_plan = None
@@ -262,9 +257,9 @@ def _run_build(opts: Options) -> Result:
     fonts: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
     render.BYTECODE_CACHE = None
     if opts.cache:  # only now: a build that fails on its input leaves output/ as it was
-        from . import cache
+        from .incremental import cache
 
-        render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
+        render.BYTECODE_CACHE = render.template_bytecode(cache.root(opts.output) / "jinja")
 
     def draw(target: latex.Target, name: str, sink: Report, on_head=None) -> render.Rendered:
         chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None
@@ -291,17 +286,17 @@ def _run_build(opts: Options) -> Result:
             probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
             fonts = engines.fallback_fonts(probe.tex)
         if fonts:
-            from . import subset
+            from .typeset import fonts as subset
 
             if opts.cache:
-                from . import cache
+                from .incremental import cache
 
                 where = cache.root(opts.output) / "fonts"
             else:
                 where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
             fonts, font_files = subset.fallbacks(fonts, probe.tex, where)
     def tell_head(head: str) -> None:  # the engine started ahead loads the packages while the rest renders
-        from . import cache
+        from .incremental import cache
 
         cache.begin_early(early, eng, head)
 
@@ -316,7 +311,7 @@ def _run_build(opts: Options) -> Result:
 
     def meanwhile() -> None:  # while the engine runs: what remember() and the homepage need
         if opts.cache:
-            from . import cache
+            from .incremental import cache
 
             key, dirs = build_key(opts)
             later["state"] = cache.input_state(_deps(opts, cv, lists), dirs, eng.name, eng.path,
@@ -353,7 +348,7 @@ def _run_build(opts: Options) -> Result:
                                                                    if opts.site else ""))
     stale: list[Path] = []
     if opts.png:
-        from . import preview
+        from .publish import preview
 
         pngs = preview.pages(pdf, opts.output, opts.png_dpi)
         outputs.update(pngs)
@@ -381,7 +376,7 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
 
 
 def build_key(opts: Options) -> tuple[str, list[Path]]:
-    from . import cache
+    from .incremental import cache
 
     # --al-folio adds to the key (its site files and warnings are not a plain build's); without it
     # the key stays the one the CLI's no-op check computes.
@@ -396,7 +391,7 @@ def unchanged(opts: Options) -> Result | None:
     # --strict: the last build's warnings may be errors now
     if not opts.cache or opts.site or opts.al_folio or opts.strict:
         return None
-    from . import cache
+    from .incremental import cache
 
     key, dirs = build_key(opts)
     hit = cache.unchanged(key, opts.output, dirs)
@@ -414,7 +409,7 @@ def _deps(opts: Options, cv: model.CV, lists: dict) -> list[Path]:
 
 def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict[Path, bytes],
              pages: int, warnings: list[str], seen: dict | None = None, state: dict | None = None) -> None:
-    from . import cache
+    from .incremental import cache
 
     cache.write_pending()
     key, dirs = build_key(opts)
@@ -433,7 +428,7 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
     trailer = reproducible.trailer_id(eng.name, tex)
     timeout = opts.timeout if opts.timeout is not None else engines.default_timeout(tex)
     if opts.cache:
-        from . import cache
+        from .incremental import cache
 
         opts.early = None  # compile_tex closes it
         return cache.compile_tex(eng, tex, opts.output, timeout, env=env, files=files, trailer_id=trailer,
@@ -475,7 +470,7 @@ def check_pages(pages: int, limit: int | None) -> None:
 def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], data: Path,
                   report: Report) -> bibliography.PublicationList | None:
     """The publications section the homepage lists: homepage.section, else the first shown."""
-    from . import bibliography, bibtex
+    from .bib import publications as bibliography, reader as bibtex
 
     wanted = cv.homepage.section
     for i, s in enumerate(cv.sections):
@@ -491,7 +486,7 @@ def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], 
 
 def _homepage():
     """The homepage module, with the build's template cache (imported only once the engine runs)."""
-    from . import homepage
+    from .publish import homepage
 
     homepage.use_bytecode_cache(render.BYTECODE_CACHE)
     return homepage
@@ -502,7 +497,7 @@ def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.Pu
                    made: tuple[str, str] | None = None) -> dict[Path, bytes]:
     """cv.json, the link and publication snippets, and the --site page, published with the PDF.
     `made`: the publications snippets, if made while the engine ran."""
-    from . import site
+    from .publish import site
 
     homepage = _homepage()
     updated = cv.homepage.date_format.render(when.date)
@@ -522,7 +517,7 @@ def check(data: Path, strict: bool = False, stats: dict | None = None) -> list[s
     strict: imperfect .bib entries are errors; `stats` gets the .bib's summary line."""
     report = Report()
     cv, _ = load_model(data, report, strict=strict, stats=stats)
-    from . import themes
+    from .typeset import themes
 
     for design in [cv.design] + [v.design for v in cv.variants.values() if v.design and "theme" in v.design.given]:
         themes.get(design.theme, data.parent, getattr(design.theme, "where", ""))  # as the build would

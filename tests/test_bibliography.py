@@ -7,11 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import SEED, needs_seed
 
-from cv_builder.bibliography import (
-    BibOptions, LinkSpec, MarkSpec, Publication, SectionOptions, default_links,
-    make_publications, name_matches, organise, parse_name, split_authors,
-)
-from cv_builder.bibtex import BibEntry, load_bib, parse_bib
+from cv_builder.bib.publications import BibOptions, LinkSpec, MarkSpec, Publication, SectionOptions, default_links, make_publications, name_matches, organise, parse_name, split_authors
+from cv_builder.bib.reader import BibEntry, load_bib, parse_bib
 from cv_builder.errors import Report
 
 DATA = Path(__file__).parent / "data"
@@ -145,7 +142,7 @@ def test_initials_of_various_given_names():
     ("Sam Crowell", "Sean Crowell", False),
 ])
 def test_name_matches(author, variant, same):
-    from cv_builder.bibtex import decode_latex
+    from cv_builder.bib.reader import decode_latex
     text, _ = decode_latex(author, keep_braces=True)
     assert name_matches(parse_name(text), parse_name(variant)) is same
     assert name_matches(parse_name(variant), parse_name(text)) is same
@@ -707,7 +704,7 @@ def test_not_yet_published_sorts_newest_and_undated_last():
 
 
 def test_missing_owner_warning_points_at_the_owner_in_cv_yaml():
-    from cv_builder.model import Str, located
+    from cv_builder.model.cv import Str, located
 
     options = BibOptions(owner=[located(Str, "Heming Xia", "data/cv.yaml:5:11: publications.owner[0]")])
     report = Report()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED, needs_seed
 
-from cv_builder.bibtex import BibEntry, decode_latex, load_bib, normalise_month, parse_bib
+from cv_builder.bib.reader import BibEntry, decode_latex, load_bib, normalise_month, parse_bib
 from cv_builder.errors import InputError, Report
 
 DATA = Path(__file__).parent / "data"
@@ -98,8 +98,8 @@ def test_a_build_with_a_cached_parse_never_imports_bibtexparser(tmp_path):
     bib = tmp_path / "x.bib"
     bib.write_text("@inproceedings{a,\n title = {T},\n author = {A. B and C. D},\n year = 2024,\n"
                    " title = {again}}\n", encoding="utf-8")
-    code = ("import sys; from pathlib import Path; from cv_builder import cache; "
-            "from cv_builder.bibtex import load_bib; from cv_builder.errors import Report; "
+    code = ("import sys; from pathlib import Path; from cv_builder.incremental import cache; "
+            "from cv_builder.bib.reader import load_bib; from cv_builder.errors import Report; "
             f"bib, out = Path({str(bib)!r}), Path({str(tmp_path / 'out' / 'cv.pdf')!r}); r = Report(); "
             "e = cache.parsed_bib(out, bib, 'x.bib', r, lambda sink: load_bib(bib, sink, 'x.bib')); "
             "cache.write_pending(); "
@@ -561,7 +561,7 @@ def test_string_bomb_stays_within_two_seconds_and_200_mb(tmp_path):
     path = tmp_path / "bomb.bib"
     path.write_text(BOMB, encoding="utf-8")
     code = ("import sys, time\n"
-            "from cv_builder.bibtex import load_bib\n"
+            "from cv_builder.bib.reader import load_bib\n"
             "from cv_builder.errors import InputError, Report\n"
             "start = time.perf_counter()\n"
             "try:\n    load_bib(sys.argv[1], Report())\nexcept InputError as exc:\n    print(exc)\n"

@@ -126,7 +126,7 @@ def _content(pdf: Path) -> bytes:
 
 
 def test_another_theme_shows(project):
-    from cv_builder.render import themes
+    from cv_builder.typeset.themes import descriptions as themes
 
     names = list(themes())
     if len(names) < 2:
@@ -234,7 +234,7 @@ def test_concurrent_builds_of_one_output(tmp_path):
 
 def test_an_input_edited_during_the_build_is_not_taken_as_built(tmp_path):
     """--watch saves can land mid-build: the next build must not call that state a no-op."""
-    from cv_builder import cache
+    from cv_builder.incremental import cache
 
     data = tmp_path / "cv.yaml"
     data.write_text("first")
@@ -339,8 +339,8 @@ def test_format_build_with_and_without_a_shell(shell, tmp_path, monkeypatch):
     uncompressed in place (gzip -d, else Python), and pdflatex runs a document on it."""
     import time
 
-    from cv_builder import cache
-    from cv_builder.engine import sandbox_env
+    from cv_builder.incremental import cache
+    from cv_builder.typeset.engine import sandbox_env
 
     pdflatex = shutil.which("pdflatex")
     if shell is None:
@@ -429,8 +429,8 @@ def test_formats_are_pruned_least_recently_used_first(tmp_path):
     import os
     import time
 
-    from cv_builder import cache
-    from cv_builder.engine import sandbox_env
+    from cv_builder.incremental import cache
+    from cv_builder.typeset.engine import sandbox_env
 
     folder = tmp_path / "fmt"
     folder.mkdir()
@@ -554,8 +554,8 @@ def test_font_map_of_the_last_build_and_a_new_font(microtype, family, words, fon
 def test_a_first_build_finds_the_engine_version_while_it_works(tmp_path, monkeypatch):
     """--version and kpsewhich are started, not waited for, when a first build starts its
     engine; the identity read later is the one found directly, and is remembered."""
-    from cv_builder import cache
-    from cv_builder.engine import find_engine
+    from cv_builder.incremental import cache
+    from cv_builder.typeset.engine import find_engine
 
     eng = find_engine("pdflatex")
     first, second = tmp_path / "a", tmp_path / "b"
@@ -573,7 +573,7 @@ def test_a_first_build_finds_the_engine_version_while_it_works(tmp_path, monkeyp
 def test_the_base_format_is_the_one_kpsewhich_finds_through_ls_r(name):
     """The base format is found on disk along TEXFORMATS (no ls-R: 80 ms of CPU less in a
     first build); it is the file kpsewhich finds the usual way, through ls-R."""
-    from cv_builder import cache
+    from cv_builder.incremental import cache
 
     path = shutil.which(name)
     if not path or not shutil.which("kpsewhich"):
@@ -650,18 +650,19 @@ def test_compiled_templates_of_another_cv_builder_are_not_used(tmp_path):
     Jinja checks the template's source, not the code that compiled it."""
     import jinja2
 
-    from cv_builder import cache
+    from cv_builder.incremental import cache
+    from cv_builder.typeset import render
 
     out = tmp_path / "output" / "cv.pdf"
     old = cache.root(out) / "jinja" / "0123456789ab-5f1c.cache"
     old.parent.mkdir(parents=True)
     old.write_bytes(b"made by another version")
     env = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}),
-                             bytecode_cache=cache.template_bytecode(out))
+                             bytecode_cache=render.template_bytecode(cache.root(out) / "jinja"))
     assert env.get_template("t").render() == "2"
     left = [p.name for p in old.parent.iterdir()]
     assert old.name not in left and len(left) == 1
-    assert left[0].startswith(cache.file_digest(cache.PACKAGE_DIR / "render.py")[:12] + "-")
+    assert left[0].startswith(cache.file_digest(Path(render.__file__))[:12] + "-")
 
 
 def test_fallback_subsets_are_made_again_for_another_uharfbuzz(tmp_path, monkeypatch):
@@ -669,7 +670,7 @@ def test_fallback_subsets_are_made_again_for_another_uharfbuzz(tmp_path, monkeyp
     import os
     from types import SimpleNamespace
 
-    from cv_builder import subset
+    from cv_builder.typeset import fonts as subset
 
     (tmp_path / "__init__.py").write_text("")
     (tmp_path / "_harfbuzz.so").write_bytes(b"10.0")
@@ -711,7 +712,7 @@ def _names(folder: Path, pattern: str = "*") -> set[str]:
 
 
 def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
-    from cv_builder import cache
+    from cv_builder.incremental import cache
 
     keep = {(folder, pattern): n for folder, pattern, n, _ in cache.BOUNDS}
     c = tmp_path / ".cache"
@@ -755,7 +756,7 @@ def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
 def test_trim_drops_what_was_unused_for_30_days(tmp_path):
     """Old entries go, however few; compiled templates and engine versions (written once,
     read by every build) are bounded by count only."""
-    from cv_builder import cache
+    from cv_builder.incremental import cache
 
     c = tmp_path / ".cache"
     old = (_plant(c / "pdf", ["old.pdf"], age_days=31) + _plant(c / "fmt", ["old.fmt"], age_days=31)
@@ -770,7 +771,7 @@ def test_trim_drops_what_was_unused_for_30_days(tmp_path):
 
 
 def test_trim_caps_the_total_size_least_recently_used_first(tmp_path, monkeypatch):
-    from cv_builder import cache
+    from cv_builder.incremental import cache
 
     monkeypatch.setattr(cache, "MAX_BYTES", 10_000)
     c = tmp_path / ".cache"
@@ -784,8 +785,8 @@ def test_trim_caps_the_total_size_least_recently_used_first(tmp_path, monkeypatc
 
 
 def test_trim_leaves_a_build_directory_another_build_holds(tmp_path):
-    from cv_builder import cache
-    from cv_builder.publish import locked
+    from cv_builder.incremental import cache
+    from cv_builder.publish.files import locked
 
     c = tmp_path / ".cache"
     groups = [_plant(c / "work", [f"w{i}/", f"w{i}.lock"], age_days=40 - i) for i in range(3)]
@@ -811,7 +812,7 @@ def test_tidy_luatex_cache_removes_only_our_old_subsets(tmp_path, monkeypatch):
     """luaotfload's cache (named in the log, the line wrapped as LuaTeX wraps it) loses our
     oldest cvsub-* entries beyond KEEP_IN_LUATEX; the fonts this build used and every other
     font's entry stay."""
-    from cv_builder import subset
+    from cv_builder.typeset import fonts as subset
 
     monkeypatch.setattr(subset, "KEEP_IN_LUATEX", 2)
     names = tmp_path / "texmf-var" / "luatex-cache" / "generic" / "names"
@@ -842,7 +843,7 @@ def test_new_character_sets_do_not_grow_luatex_font_cache(tmp_path, monkeypatch)
     each build only KEEP_IN_LUATEX of ours beside the build's own stay in its cache."""
     pytest.importorskip("uharfbuzz", reason="uharfbuzz not installed")
     from cv_builder import build as builder
-    from cv_builder import subset
+    from cv_builder.typeset import fonts as subset
 
     monkeypatch.setattr(subset, "KEEP_IN_LUATEX", 1)
     data = copy_data(tmp_path)

@@ -124,7 +124,7 @@ def test_collector_runs_rarely_during_a_command_and_as_before_after_it(monkeypat
     Python time) and restores them, also when the command fails: an in-process caller keeps its own."""
     import gc
 
-    from cv_builder import cli
+    from cv_builder.cli import main as cli
     from cv_builder.errors import CVError
 
     seen = []

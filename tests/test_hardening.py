@@ -87,7 +87,7 @@ def test_endless_loop_in_a_template_is_stopped(mode, workspace, tmp_path):
 
 @pytest.mark.engine
 def test_a_log_flood_is_capped(tmp_path):
-    from cv_builder import engine as engines
+    from cv_builder.typeset import engine as engines
     from cv_builder.errors import EngineError
 
     eng = engines.find_engine("pdflatex")
@@ -318,7 +318,7 @@ if given is not None:
     _EXAMPLES = int(os.environ.get("CV_HYPOTHESIS_EXAMPLES", "30")) * 10
 
     def _check(text: bytes, tmp: Path) -> None:
-        from cv_builder import load, model
+        from cv_builder.model import load, cv as model
         from cv_builder.errors import InputError
 
         path = tmp / "cv.yaml"

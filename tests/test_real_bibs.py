@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cv_builder.bibliography import BibOptions, make_publications
-from cv_builder.bibtex import load_bib
+from cv_builder.bib.publications import BibOptions, make_publications
+from cv_builder.bib.reader import load_bib
 from cv_builder.errors import InputError, Report
 
 from conftest import PDF, have_system, run_cli

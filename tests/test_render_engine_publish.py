@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from cv_builder import engine as engines
-from cv_builder import latex
+from cv_builder.typeset import engine as engines
+from cv_builder.typeset import latex
 from cv_builder.build import load_model
 from cv_builder.errors import EngineError, Report
-from cv_builder.load import parse_yaml
-from cv_builder.model import build
-from cv_builder.publish import atomic_write, publish
-from cv_builder.render import TemplateError, make_environment, render
+from cv_builder.model.load import parse_yaml
+from cv_builder.model.cv import build
+from cv_builder.publish.files import atomic_write, publish
+from cv_builder.typeset.render import TemplateError, make_environment, render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +96,7 @@ def test_compiled_templates_shared_by_engines_keep_each_engines_escaping(tmp_pat
     (tmp_path / "bc").mkdir()
 
     def rendered(target):
-        import cv_builder.render as r
+        import cv_builder.typeset.render as r
 
         r.BYTECODE_CACHE = shared
         try:
@@ -264,7 +264,7 @@ def test_publish_writes_all_files(tmp_path):
 
 
 def test_publish_is_all_or_nothing_when_one_file_cannot_be_written(tmp_path, monkeypatch):
-    import cv_builder.publish as pub
+    import cv_builder.publish.files as pub
     from cv_builder.errors import CVError
 
     files = {tmp_path / f"f{i}.txt": f"new {i}".encode() for i in range(12)}  # more files than threads
@@ -310,7 +310,7 @@ def test_publish_interrupted_while_staging_leaves_old_files_and_no_temporaries(t
 
 
 def test_split_begin_keeps_line_numbers_and_adds_no_paragraph():
-    from cv_builder.cache import split_begin
+    from cv_builder.incremental.cache import split_begin
 
     body = "%\n%\n\\hypersetup{x}\\begin{document}\nHello\n\\end{document}"
     begin, rest = split_begin(body)

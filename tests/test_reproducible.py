@@ -115,7 +115,7 @@ def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path):
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_with_source_date_epoch_the_commit_is_still_found(tmp_path, monkeypatch):
-    from cv_builder import reproducible
+    from cv_builder.publish import reproducible
 
     (tmp_path / "cv.yaml").write_text("x: 1\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",

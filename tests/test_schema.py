@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from conftest import DATA, ROOT, run_cli
-from cv_builder import model
+from cv_builder.model import cv as model
 from cv_builder.errors import InputError
-from cv_builder.load import Map, Seq, parse_yaml
-from cv_builder.schema import schema, schema_text
+from cv_builder.model.load import Map, Seq, parse_yaml
+from cv_builder.model.schema import schema, schema_text
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (the test extra)")
 hypothesis = pytest.importorskip("hypothesis")

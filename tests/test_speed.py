@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from cv_builder import latex
+from cv_builder.typeset import latex
 from cv_builder.errors import Report
 
 

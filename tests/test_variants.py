@@ -5,9 +5,9 @@ import pytest
 
 from conftest import DATA, ENGINE_MODES, PDF, copy_data, have_embedded, have_system, norm, run_cli, squash
 from cv_builder.errors import InputError
-from cv_builder.load import parse_yaml
-from cv_builder.model import build
-from cv_builder.variants import apply
+from cv_builder.model.load import parse_yaml
+from cv_builder.model.cv import build
+from cv_builder.model.variants import apply
 
 OTHER_SECTIONS = ["Research Interests", "Education", "Experience", "Invited Talks", "Service", "Teaching", "Awards"]
 FAST = "pdflatex" if have_system("pdflatex") else "embedded"

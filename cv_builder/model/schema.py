@@ -17,7 +17,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from . import model
+from . import cv as model
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://github.com/cv-builder/cv_builder/cv.schema.json"
@@ -199,6 +199,6 @@ def write_schema(path: Path) -> None:
     if str(path) == "-":
         sys.stdout.write(text)
         return
-    from .publish import atomic_write
+    from ..publish.files import atomic_write
 
     atomic_write(path, text.encode("utf-8"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 MAX_NODES = 100_000  # after alias expansion; a real CV has a few thousand
 MAX_DEPTH = 64

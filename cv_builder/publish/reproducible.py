@@ -14,8 +14,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from . import commands
-from .errors import Record, UsageError
+from .. import process as commands
+from ..errors import Record, UsageError
 
 
 class SourceDate(Record):

@@ -4,9 +4,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import build, publish, variants
+from .. import build
+from ..publish import files as publish
+from ..model import variants
 from ..errors import CVError, Report
-from . import jsonresume_out, rendercv_out
+from ..paths import display_path
+from ..interchange import jsonresume_out, rendercv_out
 
 
 def default_output(fmt: str, variant: str | None) -> Path:
@@ -23,7 +26,7 @@ def render(data: Path, fmt: str, variant: str | None = None) -> tuple[bytes, lis
     if fmt == "jsonresume":
         body = jsonresume_out.dumps(jsonresume_out.resume(cv, lists, build.source_date(cv, data)))
     else:
-        body = rendercv_out.dumps(rendercv_out.document(cv, lists), build.display_path(data))
+        body = rendercv_out.dumps(rendercv_out.document(cv, lists), display_path(data))
     return body, [str(w) for w in report.warnings]
 
 
@@ -39,5 +42,5 @@ def export(data: Path, fmt: str, output: Path | None, variant: str | None = None
     try:
         publish.atomic_write(target, body)
     except OSError as exc:
-        raise CVError(f"cannot write {build.display_path(target)}: {exc.strerror}") from None
-    return build.display_path(target)
+        raise CVError(f"cannot write {display_path(target)}: {exc.strerror}") from None
+    return display_path(target)

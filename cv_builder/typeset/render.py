@@ -7,7 +7,10 @@ macro/include). A template author cannot forget to escape.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,27 +21,9 @@ import jinja2.compiler
 import jinja2.nodes
 from markupsafe import Markup
 
-from . import latex
-from .errors import CVError, Report
-from .model import CV, Date, DatedEntry, Section, Str, Text, located
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def templates_root() -> Path:
-    """latex_templates/ inside the installed package, else beside it in a checkout."""
-    for candidate in (PACKAGE_DIR / "latex_templates", PACKAGE_DIR.parent / "latex_templates"):
-        if candidate.is_dir():
-            return candidate
-    raise CVError("the built-in templates are missing (latex_templates/); reinstall cv_builder")
-
-
-def themes(data_dir: Path | None = None) -> dict[str, str]:
-    """Theme names (built-in, and the user's beside the data) with their one-line descriptions."""
-    from . import themes as _themes
-
-    return {name: t.description for name, t in _themes.available(data_dir).items()}
-
+from . import latex, themes as _themes
+from ..errors import CVError, Report
+from ..model.cv import CV, Date, DatedEntry, Section, Str, Text, located
 
 class TemplateError(CVError):
     exit_code = 3
@@ -118,7 +103,7 @@ class SectionView:
 
 def section_order(sections: list[Section], design=None) -> list[int]:
     """Indexes in print order: design.section_order first, then the rest in file order."""
-    from .model import find_section
+    from ..model.cv import find_section
 
     first = [find_section(sections, ref) for ref in (design.section_order if design else [])]
     first = list(dict.fromkeys(i for i in first if i is not None))
@@ -126,7 +111,7 @@ def section_order(sections: list[Section], design=None) -> list[int]:
 
 
 def section_views(sections: list[Section], publication_lists: dict[int, Any], design=None) -> list[SectionView]:
-    from .model import find_section
+    from ..model.cv import find_section
 
     titles = {find_section(sections, ref): title for ref, title in (design.section_titles if design else {}).items()}
     views = []
@@ -150,6 +135,21 @@ def section_views(sections: list[Section], publication_lists: dict[int, Any], de
 # Set by a cached build (cache.py): compiled templates are reused across builds; Jinja
 # checks each template's source checksum, so an edited template is recompiled.
 BYTECODE_CACHE: "jinja2.BytecodeCache | None" = None
+
+
+def template_bytecode(directory: Path) -> jinja2.BytecodeCache | None:
+    """Jinja's compiled templates in `directory` (it verifies each by source checksum;
+    the file names carry this module's digest, whose code generator made them)."""
+    try:
+        prefix = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12] + "-"
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in os.listdir(directory):
+            if not name.startswith(prefix):  # made by another version of cv_builder
+                with contextlib.suppress(OSError):
+                    os.unlink(directory / name)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory), prefix + "%s.cache")
 
 
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
@@ -301,8 +301,6 @@ def render(cv: CV, publication_lists: "dict[int, Any] | Callable[[], dict[int, A
            data_dir: Path | None = None, on_head: Callable[[str], None] | None = None) -> Rendered:
     """The CV as LaTeX. `on_head(text)`: called once, while the rest is still being
     rendered, with the text up to the end of the line holding \\begin{document}."""
-    from . import themes as _themes
-
     chosen = _themes.get(theme or cv.design.theme, data_dir, "" if theme else getattr(cv.design.theme, "where", ""))
     design = _themes.with_defaults(cv.design, chosen)
     dirs = _themes.search_path(chosen, template_dir, data_dir)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import CVError
+from ..errors import CVError
+from ..paths import STARTER_DIR
 
-STARTER = Path(__file__).resolve().parent / "starter"
+STARTER = STARTER_DIR
 FILES = ("cv.yaml", "publications.bib")
 
 
@@ -19,7 +20,7 @@ class ExistsError(CVError):
 
 def init(directory: Path) -> list[str]:
     """Write the starter files into `directory`; returns lines to print."""
-    from .schema import schema_text
+    from ..model.schema import schema_text
 
     targets = {directory / name: (STARTER / name).read_text(encoding="utf-8") for name in FILES}
     targets[directory / "cv.schema.json"] = schema_text()

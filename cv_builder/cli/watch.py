@@ -11,14 +11,15 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .errors import EXIT_OK, CVError
+from ..errors import EXIT_OK, CVError
+from ..paths import display_path, templates_root
 
 
 def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError], None]) -> int:
     import watchfiles
 
-    from . import cache
-    from .build import Options, run_build
+    from ..incremental import cache
+    from ..build import Options, run_build
 
     def say(line: str) -> None:
         if not args.quiet:
@@ -33,7 +34,7 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
     output_dir = output.resolve().parent
 
     def build() -> None:
-        from .cli import start_build
+        from .main import start_build
 
         early = None
         try:
@@ -66,11 +67,11 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
 
     try:
         build()
-        paths = {data.resolve().parent, *cache.template_roots()}
+        paths = {data.resolve().parent, templates_root()}
         if args.template_dir:
             paths.add(args.template_dir.resolve())
         paths.update(Path(p).parent for p in bib_paths(opts) if Path(p).parent.is_dir())
-        say(f"watching {', '.join(sorted(display(p) for p in paths))} (Ctrl-C to stop)")
+        say(f"watching {', '.join(sorted(display_path(p) for p in paths))} (Ctrl-C to stop)")
         for _changes in watchfiles.watch(*paths, watch_filter=relevant, debounce=150, step=50,
                                          raise_interrupt=True):
             build()
@@ -81,19 +82,11 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
 
 def bib_paths(opts) -> list[str]:
     """The .bib the last build read (recorded by the cache), to watch it where it lives."""
-    from . import cache
+    from ..incremental import cache
 
-    from .build import build_key
+    from ..build import build_key
 
     key, _ = build_key(opts)
     state = cache.read_json(cache.root(opts.output) / "noop" / f"{key[:32]}.json") or {}
     return [p for p in state.get("deps_list", []) if p.endswith(".bib")]
 
-
-def display(path: Path) -> str:
-    import os
-
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)

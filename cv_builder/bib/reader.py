@@ -29,7 +29,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
 from . import richtext
-from .errors import InputError, Problem, Report
+from ..errors import InputError, Problem, Report
 from .richtext import mathparse
 from .richtext.mathtable import FUNCTIONS
 

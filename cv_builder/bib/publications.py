@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .bibtex import BibEntry, crossref_parents, status_of
-from .errors import Report, warn_at
+from .reader import BibEntry, crossref_parents, status_of
+from ..errors import Report, warn_at
 from .richtext import Name, located
 
 

@@ -6,8 +6,8 @@ import gc
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
+from .. import __version__
+from ..errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
 
 COMMANDS = ("build", "check", "themes", "init", "schema", "import", "export")
 
@@ -191,13 +191,13 @@ def _print_error(exc: CVError) -> None:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "init":
-        from .starter import init
+        from .init import init
 
         for line in init(args.dir):
             print(line, file=sys.stderr)
         return EXIT_OK
     if args.command == "import":
-        from .interchange.importer import run_import
+        from ..interchange.importer import run_import
 
         warnings, lines = run_import(args.source, args.dir, args.force)
         for warning in warnings:
@@ -206,7 +206,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return EXIT_OK
     if args.command == "schema":
-        from .schema import write_schema
+        from ..model.schema import write_schema
 
         write_schema(args.output)
         if str(args.output) != "-":
@@ -217,20 +217,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"cv_builder: {START_HINT}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "themes":
-        from .render import themes
+        from ..typeset.themes import descriptions
 
-        for name, description in themes(data.parent).items():
+        for name, description in descriptions(data.parent).items():
             print(f"{name:<10} {description}")
         return EXIT_OK
     if args.command == "export":
-        from .interchange.export import export
+        from .export import export
 
         written = export(data, args.format, args.output, args.variant)
         if written:
             print(f"wrote {written}", file=sys.stderr)
         return EXIT_OK
     if args.command == "check":
-        from .build import check
+        from ..build import check
 
         stats: dict = {}
         for warning in check(data, args.strict, stats):
@@ -258,7 +258,7 @@ def start_build(args: argparse.Namespace, data: Path):
     before the build stages are even imported (also each rebuild of --watch)."""
     if args.no_cache or args.variant or args.all_variants or args.site or args.al_folio or args.strict:  # those check in the build
         return False, None, False
-    from . import cache
+    from ..incremental import cache
 
     output = args.output or Path("output/cv.pdf")
     key, dirs = cache.build_key(data, output, args.engine, args.template_dir, args.theme, None, args.png,
@@ -272,7 +272,7 @@ def start_build(args: argparse.Namespace, data: Path):
 
 
 def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = False) -> int:
-    from .build import Options, run_build
+    from ..build import Options, run_build
 
     quiet = args.quiet
 
@@ -304,7 +304,7 @@ def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = Fals
 
 def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | None]]:
     """(output, variant) pairs: one build, one variant, or every variant."""
-    from .variants import output_for, variant_names
+    from ..model.variants import output_for, variant_names
 
     base = args.output or Path("output/cv.pdf")
     if args.al_folio and args.all_variants:
@@ -321,7 +321,7 @@ def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | Non
 
 def _up_to_date(args: argparse.Namespace, output: Path, key: str, dirs: list[Path]) -> bool:
     """Nothing changed since the last build: say so, without importing the build stages."""
-    from . import cache
+    from ..incremental import cache
 
     hit = cache.unchanged(key, output, dirs)
     if not hit:

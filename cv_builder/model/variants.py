@@ -12,14 +12,14 @@ import dataclasses
 from pathlib import Path
 from typing import Optional
 
-from . import model
-from .errors import InputError, Problem
-from .themes import override
+from . import cv as model
+from ..errors import InputError, Problem
+from ..paths import display_path
+from ..typeset.themes import override
 
 
 def variant_names(data: Path, wanted: Optional[str] = None) -> list[str]:
     """The variants defined in the data file (validated); checks `wanted` exists."""
-    from .build import display_path
     from .load import load_yaml
 
     shown = display_path(data)

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from .errors import Report, warn_at
-from .richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
-from .richtext.mathtable import FUNCTIONS, SYMBOLS
+from ..errors import Report, warn_at
+from ..bib.richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
+from ..bib.richtext.mathtable import FUNCTIONS, SYMBOLS
 
 __all__ = [
     "Latex",

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
 
-from .errors import EngineError, Record
+from ..errors import EngineError, Record
 
 ENGINES = ("pdflatex", "lualatex", "xelatex")
 MAX_PASSES = 4

@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Union
 
-from .errors import InputError, Problem, shorten
+from ..errors import InputError, Problem, shorten
 from .load import Map, Node, Scalar, Seq
 
 

@@ -14,8 +14,8 @@ import os
 import re
 from pathlib import Path
 
-from . import commands
-from .publish import atomic_write
+from .. import process as commands
+from ..publish.files import atomic_write
 
 MAP_NAME = "cvfonts.map"
 # Reads the default (full) map now, adding nothing: pdfTeX reads a pending default map
@@ -79,7 +79,7 @@ PENDING = "pending-"  # a map being made in the background (benchmarks/run.py wa
 _MAKE_LATER = """import sys
 from pathlib import Path
 try:
-    from cv_builder import fontmap
+    from cv_builder.incremental import fontmap
     fontmap.font_map(Path(sys.argv[1]), Path(sys.argv[2]))
 finally:
     Path(sys.argv[3]).unlink(missing_ok=True)

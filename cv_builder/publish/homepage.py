@@ -20,11 +20,12 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup, escape
 
-from .bibliography import Link, PublicationList
-from .richtext import Func, Group, Link as RichLink, Math, MText, RichText, Script, Span, Sym, math_plain
-from .richtext.mathtable import FUNCTIONS, SYMBOLS
+from ..bib.publications import Link, PublicationList
+from ..bib.richtext import Func, Group, Link as RichLink, Math, MText, RichText, Script, Span, Sym, math_plain
+from ..bib.richtext.mathtable import FUNCTIONS, SYMBOLS
+from ..paths import HOMEPAGE_TEMPLATES_DIR
 
-TEMPLATES = Path(__file__).resolve().parent / "homepage_templates"
+TEMPLATES = HOMEPAGE_TEMPLATES_DIR
 SAFE_SCHEMES = ("http", "https", "mailto")
 
 

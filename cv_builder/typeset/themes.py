@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import load, model
-from .errors import InputError, Problem, UsageError
+from ..model import load, cv as model
+from ..errors import InputError, Problem, UsageError
+from ..paths import display_path, templates_root
 
 BASE_THEME = "classic"
 USER_DIR = "latex_templates"
@@ -45,23 +46,17 @@ class Theme:
     defaults: list[model.Design]  # built-in first, user's last (later wins)
 
 
-def builtin_root() -> Path:
-    from .render import templates_root
-
-    return templates_root()
-
-
 def _user_root(data_dir: Optional[Path]) -> Optional[Path]:
     if data_dir is None:
         return None
     root = (data_dir / USER_DIR).resolve()
-    if not root.is_dir() or root == builtin_root().resolve():
+    if not root.is_dir() or root == templates_root().resolve():
         return None  # data beside the built-in themes: nothing extra
     return root
 
 
 def _read(theme_yaml: Path) -> ThemeFile:
-    tree = load.load_yaml(theme_yaml, _display(theme_yaml))
+    tree = load.load_yaml(theme_yaml, display_path(theme_yaml))
     v = model._Validator(str(theme_yaml))
     meta = v.record(ThemeFile, tree, "")
     if v.problems:
@@ -69,16 +64,15 @@ def _read(theme_yaml: Path) -> ThemeFile:
     return meta
 
 
-def _display(path: Path) -> str:
-    from .build import display_path
-
-    return display_path(path)
+def descriptions(data_dir: Optional[Path] = None) -> dict[str, str]:
+    """Theme names (built-in, and the user's beside the data) with their one-line descriptions."""
+    return {name: t.description for name, t in available(data_dir).items()}
 
 
 def available(data_dir: Optional[Path] = None) -> dict[str, Theme]:
     """Every theme by name: built-in ones, then the user's beside the data (sorted)."""
     found: dict[str, Theme] = {}
-    roots = [builtin_root()] + ([_user_root(data_dir)] if _user_root(data_dir) else [])
+    roots = [templates_root()] + ([_user_root(data_dir)] if _user_root(data_dir) else [])
     for root in roots:
         for theme_yaml in sorted(root.glob("*/theme.yaml")):
             meta = _read(theme_yaml)
@@ -118,12 +112,12 @@ def search_path(theme: Theme, template_dir: Optional[Path] = None,
                 data_dir: Optional[Path] = None) -> list[Path]:
     dirs: list[Path] = [template_dir] if template_dir else []
     user = _user_root(data_dir)
-    builtin = [f for f in theme.folders if f.parent.resolve() == builtin_root().resolve()]
+    builtin = [f for f in theme.folders if f.parent.resolve() == templates_root().resolve()]
     dirs += [f for f in theme.folders if f not in builtin]  # the user's latex_templates/<theme>/
     if user:
         dirs.append(user)
     dirs += builtin
-    base = builtin_root() / BASE_THEME
+    base = templates_root() / BASE_THEME
     if base not in dirs:
         dirs.append(base)
     return dirs

@@ -11,7 +11,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from .errors import CVError
+from ..errors import CVError
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-from .errors import CVError
+from ..errors import CVError
 
 
 def png_path(output: Path, page: int) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 from .homepage import Snippets
 
 REGIONS = ("cv", "publications")

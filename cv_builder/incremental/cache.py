@@ -34,11 +34,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import commands, fontmap
-from .publish import atomic_write, locked
+from .. import paths, process as commands
+from ..errors import CVError
+from . import fontmap
+from ..publish.files import atomic_write, locked
 
 VERSION = "1"
-PACKAGE_DIR = Path(__file__).resolve().parent
 ENV_KEYS = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
 KEEP = (".aux", ".out", ".toc", ".lof", ".lot", ".nav", ".snm")  # what a warm build reuses
 KEEP_FORMATS = 4  # fmt/ holds at most this many (a new date or name in the preamble makes another)
@@ -228,13 +229,16 @@ def _dirs(template_dir) -> list[Path]:
     return [Path(d) for d in template_dir] if isinstance(template_dir, (list, tuple)) else [Path(template_dir)]
 
 
-def template_roots() -> list[Path]:
-    # render.templates_root() without importing jinja2: the no-op check must stay cheap.
-    return [c for c in (PACKAGE_DIR / "latex_templates", PACKAGE_DIR.parent / "latex_templates") if c.is_dir()]
+def _builtin_templates() -> list[str]:
+    """The digest of the built-in templates; "missing" lets the build run and word the error."""
+    try:
+        return [tree_digest(paths.templates_root())]
+    except CVError:
+        return ["missing"]
 
 
 def engines_present() -> dict:
-    from .engine import ENGINES, embedded_pdflatex
+    from ..typeset.engine import ENGINES, embedded_pdflatex
 
     found = {name: shutil.which(name) or "" for name in ENGINES}
     found["embedded"] = embedded_pdflatex() or ""
@@ -254,13 +258,13 @@ def build_key(data: Path, output: Path, engine: str, template_dir, *options) -> 
 
 
 def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: str, cache: Path) -> dict:
-    from .engine import fallback_fonts
+    from ..typeset.engine import fallback_fonts
 
     return {
         "deps": {str(Path(p).resolve()): file_digest(p) for p in deps},
-        "templates": [tree_digest(r) for r in template_roots()]
+        "templates": _builtin_templates()
                      + [tree_digest(d) for d in _dirs(template_dir)],
-        "code": tree_digest(PACKAGE_DIR, (".py",)),
+        "code": tree_digest(paths.PACKAGE_DIR, (".py",)),  # every subpackage: rglob
         "env": env_state(),
         "engines": engines_present(),
         "engine": engine_identity(engine_name, engine_path, cache),
@@ -272,7 +276,7 @@ def snapshot(files: list[Path], template_dir=None) -> dict:
     """Digests of inputs as a build starts to read them (see record_build)."""
     seen = {str(Path(p).resolve()): file_digest(p) for p in files}
     if template_dir is not None or files:
-        seen["templates"] = [tree_digest(r) for r in template_roots()] + (
+        seen["templates"] = _builtin_templates() + (
             [tree_digest(d) for d in _dirs(template_dir)])
     return seen
 
@@ -335,19 +339,19 @@ def parsed_bib(output: Path, path: Path, display: str, report, parse):
     """`parse(report)`'s entries for the .bib at `path`, from bib/ when its bytes, its shown
     name and the parser are unchanged; its warnings are replayed into `report`. Saves the
     parse and the imports of bibtexparser and latexcodec on a build that only edited the YAML."""
-    from .bibtex import BibEntry
-    from .errors import Report
+    from ..bib import reader  # the build stages, not the no-op check, need the parser
+    from ..errors import Report
 
     try:
         content = path.read_bytes()
     except OSError:
         return parse(report)  # the parser words the error
-    entry = root(output) / "bib" / (digest("bib", content, display, file_digest(PACKAGE_DIR / "bibtex.py"))[:32]
+    entry = root(output) / "bib" / (digest("bib", content, display, file_digest(Path(reader.__file__)))[:32]
                                     + ".json")
     cached = read_json(entry)
     with contextlib.suppress(KeyError, TypeError, ValueError):  # a foreign or old entry is a miss
         if isinstance(cached, dict):
-            entries = [BibEntry(e["key"], e["type"], dict(e["fields"]), e["file"], int(e["line"]))
+            entries = [reader.BibEntry(e["key"], e["type"], dict(e["fields"]), e["file"], int(e["line"]))
                        for e in cached["entries"]]
             for w in cached["warnings"]:
                 report.warn(*w)
@@ -371,24 +375,6 @@ def write_pending() -> None:
     while _PENDING:
         path, obj = _PENDING.popitem()
         write_json(path, obj)
-
-
-def template_bytecode(output: Path):
-    """Jinja's compiled templates under .cache/jinja/ (it verifies each by source checksum;
-    the file names carry render.py's digest, whose code generator made them)."""
-    import jinja2
-
-    directory = root(output) / "jinja"
-    prefix = file_digest(PACKAGE_DIR / "render.py")[:12] + "-"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for name in os.listdir(directory):
-            if not name.startswith(prefix):  # made by another version of cv_builder
-                with contextlib.suppress(OSError):
-                    os.unlink(directory / name)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(directory), prefix + "%s.cache")
 
 
 # --- layer 2: same .tex, same engine ------------------------------------------------
@@ -568,7 +554,7 @@ def usable_format(fmt: Path) -> bool:
 # transparent mode) and 90 ms sooner: inflating 18 MB is most of a format's load time.
 # The background script uses gzip(1) where there is one (half the time of Python's),
 # else this (_inflate, in a `python -c`).
-_INFLATE = "from pathlib import Path; from cv_builder.cache import _inflate; _inflate(Path('cv.fmt'))"
+_INFLATE = "from pathlib import Path; from cv_builder.incremental.cache import _inflate; _inflate(Path('cv.fmt'))"
 
 
 def _inflate(fmt: Path) -> None:
@@ -628,7 +614,7 @@ class FormatBuild:
 
     def abort(self) -> None:
         if self.proc is not None:
-            from .engine import _kill_group
+            from ..typeset.engine import _kill_group
 
             _kill_group(self.proc)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -643,7 +629,7 @@ class FormatBuild:
             try:
                 self.proc.wait(timeout=timeout)
             except BaseException:
-                from .engine import _kill_group
+                from ..typeset.engine import _kill_group
 
                 _kill_group(self.proc)
                 if not isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
@@ -757,7 +743,7 @@ def _needs_unicode(files: list[Path]) -> bool:
     """`auto`'s likely choice on a first build: do the data files hold characters pdflatex
     cannot set? A guess from the raw text (the build decides on the rendered LaTeX, and
     an engine started for the wrong guess is stopped)."""
-    from .latex import unsupported_chars
+    from ..typeset.latex import unsupported_chars
 
     rare: set[str] = set()
     for path in files:
@@ -772,9 +758,9 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
     """Start the engine this build will most likely run (the last build's with these options,
     else the one asked for) before the build stages are even imported; None where that is
     not possible (XeTeX rereads its input, no named pipes)."""
-    from . import reproducible
-    from .engine import Engine, Waiting, find_engine
-    from .errors import CVError
+    from ..publish import reproducible
+    from ..typeset.engine import Engine, Waiting, find_engine
+    from ..errors import CVError
 
     if not Waiting.supported():
         return None
@@ -847,8 +833,8 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
     `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them.
     `early`: the engine started ahead for this build, used where it matches.
     `meanwhile`: the caller's work, done while the engine runs (engine.run)."""
-    from .engine import REST_SUFFIX, RunResult, run, sandbox_env
-    from .errors import EngineError
+    from ..typeset.engine import REST_SUFFIX, RunResult, run, sandbox_env
+    from ..errors import EngineError
 
     cache = root(output)
     identity = engine_identity(eng.name, eng.path, cache)
