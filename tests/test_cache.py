@@ -786,7 +786,7 @@ def test_trim_caps_the_total_size_least_recently_used_first(tmp_path, monkeypatc
 
 def test_trim_leaves_a_build_directory_another_build_holds(tmp_path):
     from cv_builder.incremental import cache
-    from cv_builder.publish.files import locked
+    from cv_builder.publish.atomic import locked
 
     c = tmp_path / ".cache"
     groups = [_plant(c / "work", [f"w{i}/", f"w{i}.lock"], age_days=40 - i) for i in range(3)]

@@ -247,7 +247,7 @@ def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
     """The default CV holds 机器之心 and 🌟: `auto` takes LuaLaTeX, and the PDF's text has them as typed."""
     if not shutil.which("lualatex"):
         pytest.skip("no system lualatex")
-    from cv_builder.typeset.engine import fallback_fonts
+    from cv_builder.typeset.fonts import fallback_fonts
 
     fonts = " ".join(fallback_fonts())
     if "CJK" not in fonts or "Emoji" not in fonts:
@@ -263,7 +263,7 @@ def test_auto_engine_sets_every_character_of_the_default_cv(tmp_path):
 
 
 def test_missing_fonts_name_the_package():
-    from cv_builder.typeset.engine import missing_fonts
+    from cv_builder.typeset.fonts import missing_fonts
 
     hints = missing_fonts({"机", "🌟", "α", "a"}, ["NotoSerif-Regular.ttf:mode=node;"])
     assert len(hints) == 2

@@ -90,7 +90,7 @@ SNIP = homepage.Snippets("CV (PDF, 2 pages, updated 2025-11-25)", "<ul><li>P</li
 
 
 def test_publish_keeps_the_permissions_of_a_replaced_file(tmp_path):
-    from cv_builder.publish.files import atomic_write
+    from cv_builder.publish.atomic import atomic_write
 
     page = tmp_path / "index.html"
     page.write_text("old")

@@ -79,7 +79,7 @@ NEEDED_FONTS = ("CJK", "NotoColorEmoji", "NotoSansArabic", "NotoSansHebrew", "No
 
 def unicode_preamble() -> tuple[str, list[str]]:
     """fontspec preamble exactly as the classic theme writes it: Latin Modern plus the Noto fallbacks."""
-    from cv_builder.typeset.engine import fallback_fonts
+    from cv_builder.typeset.fonts import fallback_fonts
     from cv_builder.typeset.render import font_context, make_environment
     from cv_builder.paths import templates_root
 
@@ -766,7 +766,7 @@ _FONT_MAX_PROBE = r"""\directlua{
 def _cjk_subset(where: Path) -> Path | None:
     """The default CV's CJK fallback font cut to 机器之心 as a build cuts it, if it can be."""
     from cv_builder.typeset import fonts as subset
-    from cv_builder.typeset.engine import fallback_fonts
+    from cv_builder.typeset.fonts import fallback_fonts
 
     entries = [f for f in fallback_fonts("机器之心") if "CJK" in f]
     if not entries or find_spec("uharfbuzz") is None:

@@ -13,7 +13,8 @@ from cv_builder.build import load_model
 from cv_builder.errors import EngineError, Report
 from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import build
-from cv_builder.publish.files import atomic_write, publish
+from cv_builder.publish.atomic import atomic_write
+from cv_builder.publish.files import publish
 from cv_builder.typeset.render import TemplateError, make_environment, render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from .. import build
-from ..publish import files as publish
+from ..publish.atomic import atomic_write
 from ..model import variants
 from ..errors import CVError, Report
 from ..paths import display_path
@@ -40,7 +40,7 @@ def export(data: Path, fmt: str, output: Path | None, variant: str | None = None
         return None
     target = output or default_output(fmt, variant)
     try:
-        publish.atomic_write(target, body)
+        atomic_write(target, body)
     except OSError as exc:
         raise CVError(f"cannot write {display_path(target)}: {exc.strerror}") from None
     return display_path(target)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CVError
+from ..model.schema import schema_text
 from ..paths import STARTER_DIR
 
 STARTER = STARTER_DIR
@@ -20,8 +21,6 @@ class ExistsError(CVError):
 
 def init(directory: Path) -> list[str]:
     """Write the starter files into `directory`; returns lines to print."""
-    from ..model.schema import schema_text
-
     targets = {directory / name: (STARTER / name).read_text(encoding="utf-8") for name in FILES}
     targets[directory / "cv.schema.json"] = schema_text()
     existing = [str(p) for p in targets if p.exists()]

@@ -11,31 +11,27 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+import watchfiles
+
+from ..build import run_build
 from ..errors import EXIT_OK, CVError
+from ..incremental import cache
+from ..options import Options
 from ..paths import display_path, templates_root
+from .args import options
 
 
-def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError], None]) -> int:
-    import watchfiles
-
-    from ..incremental import cache
-    from ..build import Options, run_build
-
+def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError], None],
+          start_build: Callable[[argparse.Namespace, Path], tuple]) -> int:
+    """Build, then rebuild on every change; `start_build`: the command line's no-op check and early start."""
     def say(line: str) -> None:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
-    output = args.output or Path("output/cv.pdf")
-    opts = Options(data=data, output=output, engine=args.engine, theme=args.theme,
-                   template_dir=args.template_dir, timeout=args.timeout, cache=not args.no_cache,
-                   max_pages=args.max_pages, site=args.site, pdf_url=args.pdf_url,
-                   al_folio=args.al_folio, al_folio_pdf=args.al_folio_pdf, variant=args.variant, png=args.png,
-                   png_dpi=args.png_dpi, progress=say, strict=args.strict)
-    output_dir = output.resolve().parent
+    opts = options(args, data, variant=args.variant, progress=say)
+    output_dir = opts.output.resolve().parent
 
     def build() -> None:
-        from .main import start_build
-
         early = None
         try:
             # As a command-line build: the engine starts (and begins the document) while
@@ -80,13 +76,8 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
     return EXIT_OK
 
 
-def bib_paths(opts) -> list[str]:
+def bib_paths(opts: Options) -> list[str]:
     """The .bib the last build read (recorded by the cache), to watch it where it lives."""
-    from ..incremental import cache
-
-    from ..build import build_key
-
-    key, _ = build_key(opts)
+    key, _ = cache.build_key(opts)
     state = cache.read_json(cache.root(opts.output) / "noop" / f"{key[:32]}.json") or {}
     return [p for p in state.get("deps_list", []) if p.endswith(".bib")]
-

@@ -25,19 +25,26 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import gzip
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from .. import paths, process as commands
-from ..errors import CVError
+from ..errors import CVError, EngineError
+from ..options import Options
+from ..publish import reproducible
+from ..publish.atomic import atomic_write, locked
+from ..typeset.engine import (ENGINES, REST_SUFFIX, Engine, RunResult, Waiting, embedded_pdflatex, find_engine,
+                              kill_group, run, sandbox_env)
+from ..typeset.fonts import fallback_fonts
 from . import fontmap
-from ..publish.files import atomic_write, locked
 
 VERSION = "1"
 ENV_KEYS = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
@@ -238,8 +245,6 @@ def _builtin_templates() -> list[str]:
 
 
 def engines_present() -> dict:
-    from ..typeset.engine import ENGINES, embedded_pdflatex
-
     found = {name: shutil.which(name) or "" for name in ENGINES}
     found["embedded"] = embedded_pdflatex() or ""
     return found
@@ -250,16 +255,14 @@ def noop_key(data: Path, output: Path, engine: str, theme, template_dir) -> str:
                   [str(Path(d).resolve()) for d in _dirs(template_dir)])
 
 
-def build_key(data: Path, output: Path, engine: str, template_dir, *options) -> tuple[str, list[Path]]:
+def build_key(opts: Options) -> tuple[str, list[Path]]:
     """The no-op key of a build and the user's template folders it watches (--template-dir, and
-    latex_templates/ beside the data). `options`: every other option that changes the outputs."""
-    dirs = ([Path(template_dir)] if template_dir else []) + [Path(data).parent / "latex_templates"]
-    return noop_key(data, output, engine, options, dirs), dirs
+    latex_templates/ beside the data)."""
+    dirs = ([Path(opts.template_dir)] if opts.template_dir else []) + [Path(opts.data).parent / "latex_templates"]
+    return noop_key(opts.data, opts.output, opts.engine, opts.key_options(), dirs), dirs
 
 
 def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: str, cache: Path) -> dict:
-    from ..typeset.engine import fallback_fonts
-
     return {
         "deps": {str(Path(p).resolve()): file_digest(p) for p in deps},
         "templates": _builtin_templates()
@@ -559,8 +562,6 @@ _INFLATE = "from pathlib import Path; from cv_builder.incremental.cache import _
 
 def _inflate(fmt: Path) -> None:
     """The format at `fmt` uncompressed, in place (left alone if it is not gzip)."""
-    import gzip
-
     try:
         data = gzip.open(fmt).read()
     except OSError:  # not gzip: leave it
@@ -583,8 +584,6 @@ class FormatBuild:
         fmt.parent.mkdir(parents=True, exist_ok=True)
         prune(fmt.parent, keep=KEEP_FORMATS - 1, pattern="*.fmt")  # 18 MB each: the least recently used go
         _remove_stale(fmt.parent, "fmt-*", 3600)  # left by a killed build (or by releases before this fix)
-        import tempfile
-
         self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
         (self.tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
         cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
@@ -614,9 +613,7 @@ class FormatBuild:
 
     def abort(self) -> None:
         if self.proc is not None:
-            from ..typeset.engine import _kill_group
-
-            _kill_group(self.proc)
+            kill_group(self.proc)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def finish(self, timeout: float) -> None:
@@ -629,9 +626,7 @@ class FormatBuild:
             try:
                 self.proc.wait(timeout=timeout)
             except BaseException:
-                from ..typeset.engine import _kill_group
-
-                _kill_group(self.proc)
+                kill_group(self.proc)
                 if not isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
                     raise
                 return
@@ -758,10 +753,6 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
     """Start the engine this build will most likely run (the last build's with these options,
     else the one asked for) before the build stages are even imported; None where that is
     not possible (XeTeX rereads its input, no named pipes)."""
-    from ..publish import reproducible
-    from ..typeset.engine import Engine, Waiting, find_engine
-    from ..errors import CVError
-
     if not Waiting.supported():
         return None
     cache = root(output)
@@ -833,9 +824,6 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
     `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them.
     `early`: the engine started ahead for this build, used where it matches.
     `meanwhile`: the caller's work, done while the engine runs (engine.run)."""
-    from ..typeset.engine import REST_SUFFIX, RunResult, run, sandbox_env
-    from ..errors import EngineError
-
     cache = root(output)
     identity = engine_identity(eng.name, eng.path, cache)
     key = pdf_key(tex, identity + json.dumps(env or {}, sort_keys=True) + (trailer_id or ""))

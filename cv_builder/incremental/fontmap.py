@@ -9,13 +9,16 @@ cache.compile_tex then reruns the pass with the full map.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from .. import process as commands
-from ..publish.files import atomic_write
+from ..publish.atomic import atomic_write
 
 MAP_NAME = "cvfonts.map"
 # Reads the default (full) map now, adding nothing: pdfTeX reads a pending default map
@@ -67,8 +70,6 @@ def font_map(directory: Path, noted: Path) -> Path | None:
 
 
 def _map_path(directory: Path, last: dict) -> Path:
-    import hashlib
-
     full = Path(last["map"])
     st = full.stat()
     key = hashlib.sha256(json.dumps([str(full), st.st_size, st.st_mtime_ns, last["folders"]]).encode())
@@ -90,9 +91,6 @@ def make_later(directory: Path, noted: Path) -> None:
     """Make the map for `noted` in a background process if it is missing. Cutting the
     33,000-line map takes ~60 ms, which the next build would otherwise spend before it
     can start its engine; after a first build the user is still reading the PDF."""
-    import subprocess
-    import sys
-
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         if _map_path(directory, json.loads(noted.read_bytes())).is_file() or not sys.executable:
             return

@@ -1,12 +1,14 @@
 """Model stage: typed, validated CV objects built from the located YAML tree.
 
-The dataclasses below are the schema. One generic walker (`_Validator`)
+The dataclasses below are the schema. One generic walker (`Validator`)
 reads their type hints, so validation, error messages and the JSON Schema
 (`schema.py`) all come from the same definitions.
 """
 from __future__ import annotations
 
+import calendar
 import dataclasses
+import difflib
 import re
 import typing
 from dataclasses import dataclass, field
@@ -17,8 +19,6 @@ from .load import Map, Node, Scalar, Seq
 
 
 def _close(word: str, choices: list[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
-    import difflib  # only for a "did you mean": a build with good input never imports it
-
     return difflib.get_close_matches(word, choices, n, cutoff)
 
 
@@ -72,8 +72,6 @@ class DateFormat(Str):
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December"]
-SEASONS = ("Spring", "Summer", "Fall", "Autumn", "Winter")
-DATE_FORMATS = ("YYYY.MM", "Mon YYYY", "Month YYYY", "YYYY", "MM/YYYY", "YYYY-MM")
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SEASON_RE = re.compile(r"^(Spring|Summer|Fall|Autumn|Winter) (\d{4})$")
@@ -104,7 +102,6 @@ class Date:
         if m.group(2) and not 1 <= month <= 12:
             raise ValueError(f"month {m.group(2)} is not 01-12")
         if m.group(3):
-            import calendar
             if not 1 <= day <= calendar.monthrange(year, month)[1]:
                 raise ValueError(f"day {m.group(3)} does not exist in {year}-{m.group(2)}")
         return cls(year=year, month=month, day=day)
@@ -351,7 +348,7 @@ class Section:
 class Variant:
     """Another version of the CV: its sections, tags, publication filter and design."""
 
-    description: str = doc("one line shown by --list-variants", "")
+    description: str = doc("one line describing the variant", "")
     sections: list[str] = doc("only these sections (ids or titles); lists a hidden one to show it",
                               factory=list)
     include_tags: list[str] = doc("sections and entries that carry tags must carry one of these; "
@@ -422,7 +419,7 @@ def describe(tp) -> str:
             list: "a list"}.get(tp, str(tp))
 
 
-class _Validator:
+class Validator:
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
@@ -562,7 +559,7 @@ def _show(node: Node) -> str:
 
 def build(tree: Map, file: str) -> CV:
     """Validate the whole tree; raise InputError with every problem at once."""
-    v = _Validator(file)
+    v = Validator(file)
     sections = tree.items.get("sections")
     cv = v.record(CV, tree, "", skip=("sections",))
     result_sections = []
@@ -585,7 +582,7 @@ def build(tree: Map, file: str) -> CV:
     return cv
 
 
-def _section(v: _Validator, node: Node, path: str) -> Optional[Section]:
+def _section(v: Validator, node: Node, path: str) -> Optional[Section]:
     section = v.record(Section, node, path, skip=("entries", "groups"))
     if section is None:
         return None
@@ -626,7 +623,7 @@ def _section(v: _Validator, node: Node, path: str) -> Optional[Section]:
     return section
 
 
-def _entries(v: _Validator, cls, node: Node, path: str) -> list:
+def _entries(v: Validator, cls, node: Node, path: str) -> list:
     if not isinstance(node, Seq):
         v.error(node, path, f"expected a list of entries, got {_show(node)}", "start each entry with '- '")
         return []
@@ -655,7 +652,7 @@ def _bullet(detail):
     return detail
 
 
-def _check_dates(v: _Validator, e: DatedEntry, node: Map, path: str) -> None:
+def _check_dates(v: Validator, e: DatedEntry, node: Map, path: str) -> None:
     if e.date and (e.start or e.end):
         v.error(node.keys["date"], f"{path}.date", "use either date or start/end, not both")
     if e.start and e.start.present:
@@ -665,7 +662,7 @@ def _check_dates(v: _Validator, e: DatedEntry, node: Map, path: str) -> None:
                 f"ends ({node.items['end'].raw}) before it starts ({node.items['start'].raw})")
 
 
-def _check_cv(v: _Validator, cv: CV, tree: Map) -> None:
+def _check_cv(v: Validator, cv: CV, tree: Map) -> None:
     pubs = tree.items.get("publications")
     if cv.publications is not None and isinstance(pubs, Map):
         if cv.publications.max_authors is not None and cv.publications.max_authors < 1:
@@ -703,7 +700,7 @@ def find_section(sections: list, ref: str) -> Optional[int]:
     return None
 
 
-def _check_refs(v: _Validator, design: Map, path: str, names: list[str]) -> None:
+def _check_refs(v: Validator, design: Map, path: str, names: list[str]) -> None:
     _check_ref_list(v, design.items.get("section_order"), f"{path}.section_order", names)
     titles = design.items.get("section_titles")
     if isinstance(titles, Map):
@@ -711,14 +708,14 @@ def _check_refs(v: _Validator, design: Map, path: str, names: list[str]) -> None
             _check_ref(v, node, key, f"{path}.section_titles.{key}", names)
 
 
-def _check_ref_list(v: _Validator, node: Optional[Node], path: str, names: list[str]) -> None:
+def _check_ref_list(v: Validator, node: Optional[Node], path: str, names: list[str]) -> None:
     if isinstance(node, Seq):
         for i, item in enumerate(node.items):
             if isinstance(item, Scalar) and item.value is not None:
                 _check_ref(v, item, item.raw, f"{path}[{i}]", names)
 
 
-def _check_ref(v: _Validator, node: Node, ref: str, path: str, names: list[str]) -> None:
+def _check_ref(v: Validator, node: Node, ref: str, path: str, names: list[str]) -> None:
     folded = {n.casefold(): n for n in names}
     if ref.strip().casefold() in folded:
         return

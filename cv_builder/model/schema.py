@@ -1,6 +1,6 @@
 """JSON Schema of cv.yaml, generated from the model's dataclasses.
 
-It walks the same type hints as model._Validator, so the schema cannot drift
+It walks the same type hints as model.Validator, so the schema cannot drift
 from what a build accepts; `python -m cv_builder schema` writes it and a test
 checks that the committed cv.schema.json is current. Rules the model checks
 in code rather than in types are mirrored at the bottom (`_CODE_RULES`); the
@@ -12,9 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import sys
 import typing
-from pathlib import Path
 from typing import Any, Literal, Union
 
 from . import cv as model
@@ -192,13 +190,3 @@ def schema() -> dict:
 
 def schema_text() -> str:
     return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_schema(path: Path) -> None:
-    text = schema_text()
-    if str(path) == "-":
-        sys.stdout.write(text)
-        return
-    from ..publish.files import atomic_write
-
-    atomic_write(path, text.encode("utf-8"))

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 from pathlib import Path
 from typing import Optional
 
 from . import cv as model
+from .load import load_yaml
 from ..errors import InputError, Problem
 from ..paths import display_path
-from ..typeset.themes import override
 
 
 def variant_names(data: Path, wanted: Optional[str] = None) -> list[str]:
     """The variants defined in the data file (validated); checks `wanted` exists."""
-    from .load import load_yaml
-
     shown = display_path(data)
     cv = model.build(load_yaml(data, shown), shown)
     if wanted is not None:
@@ -36,8 +35,6 @@ def check_name(cv: model.CV, name: str) -> model.Variant:
     """The variant called `name`, or a located error with a did-you-mean."""
     if name in cv.variants:
         return cv.variants[name]
-    import difflib  # only to suggest a name
-
     close = difflib.get_close_matches(name, list(cv.variants), 1, 0.5)
     if close:
         hint = f"did you mean {close[0]!r}?"
@@ -112,3 +109,9 @@ def _merge_filter(base: Optional[model.PublicationFilter],
 def output_for(base: Path, name: str) -> Path:
     """output/cv.pdf -> output/cv-NAME.pdf"""
     return base.with_name(f"{base.stem}-{name}{base.suffix or '.pdf'}")
+
+
+def override(design: model.Design, top: model.Design) -> model.Design:
+    """`design` with every key `top` sets replaced (a variant's design)."""
+    values = {k: getattr(top, k) for k in top.given}
+    return dataclasses.replace(design, **values, given=design.given | top.given)

@@ -12,74 +12,12 @@ import os
 from pathlib import Path
 
 from ..errors import CVError
-
-
-@contextlib.contextmanager
-def locked(path: Path, wait: bool = True):
-    """An exclusive flock on `path` (a no-op where flock is missing: Windows relies on atomic rename).
-    `wait=False`: raise BlockingIOError at once if another process holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
-        try:
-            import fcntl
-        except ImportError:
-            yield
-            return
-        fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+from .atomic import discard as _discard, locked, same_content, stage as _stage
 
 
 def output_lock(directory: Path):
     """An exclusive lock on the output directory."""
     return locked(directory / ".cv_builder.lock")
-
-
-def _stage(path: Path, data: bytes, sync: bool = True) -> str:
-    """Write `data` to a temporary file beside `path` (synced to disk if `sync`); returns its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # a file being replaced keeps its permissions (e.g. a --site page)
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    import tempfile  # not on the no-op path, which imports this module for its lock
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-    except BaseException:
-        _discard([tmp])
-        raise
-    return tmp
-
-
-def _discard(names) -> None:
-    for name in names:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
-
-
-def atomic_write(path: Path, data: bytes, sync: bool = True) -> None:
-    tmp = _stage(path, data, sync)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _discard([tmp])
-        raise
-
-
-def same_content(path: Path, data: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False
 
 
 def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:

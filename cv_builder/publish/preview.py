@@ -54,7 +54,7 @@ def _pdftoppm(pdf: bytes, dpi: int) -> list[bytes]:
 
 def _pdfium(pdf: bytes, dpi: int) -> list[bytes]:
     try:
-        import pypdfium2 as pdfium
+        import pypdfium2 as pdfium  # ~31 ms, only for --png where pdftoppm is missing
     except ImportError:
         raise CVError("--png needs pdftoppm (Debian: apt install poppler-utils) or pypdfium2 "
                       "(pip install pypdfium2)") from None

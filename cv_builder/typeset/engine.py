@@ -6,6 +6,7 @@ directory, a closed stdin and a wall-clock timeout that kills the process group.
 """
 from __future__ import annotations
 
+import array
 import contextlib
 import os
 import re
@@ -18,6 +19,12 @@ import time
 from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
+
+try:
+    import fcntl
+    import termios
+except ImportError:  # Windows, where Waiting.supported() is False
+    fcntl = termios = None  # type: ignore[assignment]
 
 from ..errors import EngineError, Record
 
@@ -107,16 +114,6 @@ def _package_hint(name: str) -> str:
     return {"lualatex": "Debian/Ubuntu: apt install texlive-luatex",
             "xelatex": "Debian/Ubuntu: apt install texlive-xetex"}.get(
         name, "Debian/Ubuntu: apt install texlive-latex-extra")
-
-
-def engine_version(engine: Engine) -> str:
-    """First line of `ENGINE --version`, for cache keys."""
-    try:
-        out = subprocess.run([engine.path, "--version"], capture_output=True, text=True,
-                             timeout=20, stdin=subprocess.DEVNULL).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return out.splitlines()[0] if out else "unknown"
 
 
 # TeX reads a line of input into a buffer of 200,000 characters (texmf.cnf's buf_size); one
@@ -260,17 +257,17 @@ def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: flo
             except subprocess.TimeoutExpired:
                 pass
             if time.monotonic() >= deadline:
-                _kill_group(proc)
+                kill_group(proc)
                 raise EngineError(f"{engine.name} did not finish within {timeout:g} s and was stopped "
                                   "(an endless loop in a template?); raise the limit with --timeout SECONDS")
             written = _dir_bytes(build_dir)
             if written > max_bytes:
-                _kill_group(proc)
+                kill_group(proc)
                 raise EngineError(f"{engine.name} wrote more than {max_bytes // 2**20} MiB to its build directory "
                                   "and was stopped (a loop writing to the log or a file?)")
     except BaseException:  # Ctrl-C, or the errors above: take the engine down with us
         if proc.poll() is None:
-            _kill_group(proc)
+            kill_group(proc)
         raise
     finally:
         if exited is not None:
@@ -353,10 +350,6 @@ class Waiting:
 
     def go(self, trailer_id: str | None, timeout: float = 60.0) -> subprocess.Popen:
         """Name the document; returns once the engine has read that (or has stopped)."""
-        import array
-        import fcntl
-        import termios
-
         name = f"{self.jobname}{REST_SUFFIX if self.begin is not None else '.tex'}"
         line = (trailer_id_code(self.engine.name, trailer_id) if trailer_id else "") + rf"\input{{{name}}}"
         try:
@@ -383,7 +376,7 @@ class Waiting:
             self.fd = None
         proc = getattr(self, "proc", None)
         if proc is not None and proc.poll() is None:
-            _kill_group(proc)
+            kill_group(proc)
         self.pipe.unlink(missing_ok=True)
         if proc is not None and self.begin is not None and not self.begin_used:
             aux = self.build_dir / f"{self.jobname}.aux"
@@ -402,7 +395,7 @@ def _dir_bytes(path: Path) -> int:
     return total
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, AttributeError):
@@ -539,90 +532,3 @@ def latex_warnings(log: str) -> list[str]:
         if "Rerun" not in m.group(1):
             found.append(m.group(1))
     return found
-
-
-# Fonts LuaLaTeX falls back to for scripts Latin Modern lacks (Debian: fonts-noto-core,
-# fonts-noto-cjk, fonts-noto-color-emoji); luaotfload finds them by file name.
-FALLBACK_FONTS = [
-    ("NotoSerifCJK-Regular.ttc", "fonts-noto-cjk"),
-    ("NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
-    ("NotoSerif-Regular.ttf", "fonts-noto-core"),
-    ("NotoSansArabic-Regular.ttf", "fonts-noto-core"),
-    ("NotoSansHebrew-Regular.ttf", "fonts-noto-core"),
-    ("NotoSansMath-Regular.ttf", "fonts-noto-core"),
-    ("NotoSansSymbols2-Regular.ttf", "fonts-noto-core"),
-    ("NotoColorEmoji.ttf", "fonts-noto-color-emoji"),
-]
-FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts")]
-
-
-# The characters each fallback font is there for (Latin Modern itself covers Latin-1,
-# Latin Extended-A and the usual punctuation); the CJK fonts' are fallback_ranges()'.
-FALLBACK_RANGES = {
-    "NotoSerif-Regular.ttf": [(0x0180, 0x058F), (0x10A0, 0x10FF), (0x1D00, 0x1FFF), (0x2C60, 0x2C7F),
-                              (0x2DE0, 0x2DFF), (0xA640, 0xA69F), (0xA720, 0xA7FF)],
-    "NotoSansArabic-Regular.ttf": [(0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
-    "NotoSansHebrew-Regular.ttf": [(0x0590, 0x05FF), (0xFB1D, 0xFB4F)],
-    "NotoSansMath-Regular.ttf": [(0x2200, 0x22FF), (0x27C0, 0x27EF), (0x2980, 0x2AFF), (0x1D400, 0x1D7FF)],
-    "NotoSansSymbols2-Regular.ttf": [(0x2190, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F650, 0x1F67F),
-                                     (0x1F780, 0x1F8FF)],
-    "NotoColorEmoji.ttf": [(0x2600, 0x27BF), (0xFE0F, 0xFE0F), (0x1F000, 0x1FAFF)],
-}
-
-
-def fallback_ranges(name: str, default: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The code point ranges the fallback font `name` is there for, else `default`."""
-    if "CJK" in name:
-        from .latex import CJK_RANGES  # the escaper sets exactly these in the CJK font
-
-        return CJK_RANGES
-    return FALLBACK_RANGES.get(name, default)
-
-
-def _needed(name: str, codes: set[int]) -> bool:
-    return any(lo <= c <= hi for c in codes for lo, hi in fallback_ranges(name, [(0, 0x10FFFF)]))
-
-
-def fallback_fonts(text: str | None = None) -> list[str]:
-    """luaotfload fallback entries for the fonts installed here (CJK serif or sans, not both).
-
-    With `text`, only the fonts some character of it needs: every fallback font is
-    loaded in every pass, the CJK one alone costs about a second.
-    """
-    codes = {ord(ch) for ch in set(text) if ord(ch) > 0x17F} if text is not None else None
-    present = set()
-    for root in FONT_DIRS:
-        for dirpath, _, files in os.walk(root):
-            present.update(f for f in files if f.startswith("Noto"))
-    found = []
-    for name, _pkg in FALLBACK_FONTS:
-        if codes is not None and not _needed(name, codes):
-            continue
-        if name in present and not (name.startswith("NotoSansCJK") and any("CJK" in f for f in found)):
-            mode = "harf" if any(k in name for k in ("Arabic", "Hebrew", "Emoji")) else "node"
-            found.append(f"{name}:mode={mode};")
-    return found
-
-
-# Which fallback font (and Debian package) a character needs on a Unicode engine.
-_SCRIPT_FONTS = [
-    ("Chinese/Japanese/Korean", "CJK", "fonts-noto-cjk",
-     lambda cp: 0x2E80 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF
-     or 0xFF00 <= cp <= 0xFFEF or 0x20000 <= cp <= 0x3FFFF),
-    ("Arabic", "NotoSansArabic", "fonts-noto-core", lambda cp: 0x0600 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFEFC),
-    ("Hebrew", "NotoSansHebrew", "fonts-noto-core", lambda cp: 0x0590 <= cp <= 0x05FF or 0xFB1D <= cp <= 0xFB4F),
-    ("Greek/Cyrillic", "NotoSerif-", "fonts-noto-core", lambda cp: 0x0370 <= cp <= 0x052F),
-    ("emoji", "NotoColorEmoji", "fonts-noto-color-emoji", lambda cp: 0x1F000 <= cp <= 0x1FAFF),
-]
-
-
-def missing_fonts(chars: set[str], fonts: list[str]) -> list[str]:
-    """One line per script in `chars` whose fallback font is not installed, naming the package."""
-    out = []
-    for script, needle, package, wanted in _SCRIPT_FONTS:
-        hits = sorted(c for c in chars if wanted(ord(c[0])))
-        if hits and not any(needle in f for f in fonts):
-            sample = " ".join(hits[:5])
-            out.append(f"no font for {script} text ({sample}) is installed; it will be missing from the PDF. "
-                       f"Install it: apt install {package}")
-    return out

@@ -1,4 +1,4 @@
-"""LuaLaTeX fallback fonts cut down to the characters a CV uses.
+"""Fonts: which LuaLaTeX fallback fonts a CV needs, and those fonts cut down to the characters it uses.
 
 Noto Serif CJK has 65,000 glyphs and LuaLaTeX loads and scales it in every size
 and shape of every pass (2-3 s, 500 MiB) to set the four characters of 机器之心.
@@ -11,11 +11,100 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import re
 from pathlib import Path
 
-from .engine import FONT_DIRS, fallback_ranges
+# Chinese, Japanese and Korean (with their punctuation and fullwidth forms): set in the CJK font.
+CJK_RANGES = [(0x1100, 0x11FF), (0x2E80, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F),
+              (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF)]
+
+
+# Fonts LuaLaTeX falls back to for scripts Latin Modern lacks (Debian: fonts-noto-core,
+# fonts-noto-cjk, fonts-noto-color-emoji); luaotfload finds them by file name.
+FALLBACK_FONTS = [
+    ("NotoSerifCJK-Regular.ttc", "fonts-noto-cjk"),
+    ("NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
+    ("NotoSerif-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansArabic-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansHebrew-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansMath-Regular.ttf", "fonts-noto-core"),
+    ("NotoSansSymbols2-Regular.ttf", "fonts-noto-core"),
+    ("NotoColorEmoji.ttf", "fonts-noto-color-emoji"),
+]
+FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts")]
+
+
+# The characters each fallback font is there for (Latin Modern itself covers Latin-1,
+# Latin Extended-A and the usual punctuation); the CJK fonts' are fallback_ranges()'.
+FALLBACK_RANGES = {
+    "NotoSerif-Regular.ttf": [(0x0180, 0x058F), (0x10A0, 0x10FF), (0x1D00, 0x1FFF), (0x2C60, 0x2C7F),
+                              (0x2DE0, 0x2DFF), (0xA640, 0xA69F), (0xA720, 0xA7FF)],
+    "NotoSansArabic-Regular.ttf": [(0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
+    "NotoSansHebrew-Regular.ttf": [(0x0590, 0x05FF), (0xFB1D, 0xFB4F)],
+    "NotoSansMath-Regular.ttf": [(0x2200, 0x22FF), (0x27C0, 0x27EF), (0x2980, 0x2AFF), (0x1D400, 0x1D7FF)],
+    "NotoSansSymbols2-Regular.ttf": [(0x2190, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F650, 0x1F67F),
+                                     (0x1F780, 0x1F8FF)],
+    "NotoColorEmoji.ttf": [(0x2600, 0x27BF), (0xFE0F, 0xFE0F), (0x1F000, 0x1FAFF)],
+}
+
+
+def fallback_ranges(name: str, default: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The code point ranges the fallback font `name` is there for, else `default`."""
+    if "CJK" in name:
+        return CJK_RANGES  # the escaper sets exactly these in the CJK font
+    return FALLBACK_RANGES.get(name, default)
+
+
+def _needed(name: str, codes: set[int]) -> bool:
+    return any(lo <= c <= hi for c in codes for lo, hi in fallback_ranges(name, [(0, 0x10FFFF)]))
+
+
+def fallback_fonts(text: str | None = None) -> list[str]:
+    """luaotfload fallback entries for the fonts installed here (CJK serif or sans, not both).
+
+    With `text`, only the fonts some character of it needs: every fallback font is
+    loaded in every pass, the CJK one alone costs about a second.
+    """
+    codes = {ord(ch) for ch in set(text) if ord(ch) > 0x17F} if text is not None else None
+    present = set()
+    for root in FONT_DIRS:
+        for dirpath, _, files in os.walk(root):
+            present.update(f for f in files if f.startswith("Noto"))
+    found = []
+    for name, _pkg in FALLBACK_FONTS:
+        if codes is not None and not _needed(name, codes):
+            continue
+        if name in present and not (name.startswith("NotoSansCJK") and any("CJK" in f for f in found)):
+            mode = "harf" if any(k in name for k in ("Arabic", "Hebrew", "Emoji")) else "node"
+            found.append(f"{name}:mode={mode};")
+    return found
+
+
+# Which fallback font (and Debian package) a character needs on a Unicode engine.
+_SCRIPT_FONTS = [
+    ("Chinese/Japanese/Korean", "CJK", "fonts-noto-cjk",
+     lambda cp: 0x2E80 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF
+     or 0xFF00 <= cp <= 0xFFEF or 0x20000 <= cp <= 0x3FFFF),
+    ("Arabic", "NotoSansArabic", "fonts-noto-core", lambda cp: 0x0600 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFEFC),
+    ("Hebrew", "NotoSansHebrew", "fonts-noto-core", lambda cp: 0x0590 <= cp <= 0x05FF or 0xFB1D <= cp <= 0xFB4F),
+    ("Greek/Cyrillic", "NotoSerif-", "fonts-noto-core", lambda cp: 0x0370 <= cp <= 0x052F),
+    ("emoji", "NotoColorEmoji", "fonts-noto-color-emoji", lambda cp: 0x1F000 <= cp <= 0x1FAFF),
+]
+
+
+def missing_fonts(chars: set[str], fonts: list[str]) -> list[str]:
+    """One line per script in `chars` whose fallback font is not installed, naming the package."""
+    out = []
+    for script, needle, package, wanted in _SCRIPT_FONTS:
+        hits = sorted(c for c in chars if wanted(ord(c[0])))
+        if hits and not any(needle in f for f in fonts):
+            sample = " ".join(hits[:5])
+            out.append(f"no font for {script} text ({sample}) is installed; it will be missing from the PDF. "
+                       f"Install it: apt install {package}")
+    return out
+
 
 KEEP_WITH = "\u200d\ufe0e\ufe0f"  # joiners and variation selectors: emoji sequences need them
 # luaotfload keeps every font it loads, by file name, in LuaTeX's own cache: each new
@@ -28,9 +117,7 @@ _OURS = re.compile(r"^(cvsub-.+-[0-9a-f]{20})(?:\.lua|\.luc|\.(?:otf|ttf):\d+:.*
 
 def fallbacks(entries: list[str], text: str, directory: Path) -> tuple[list[str], dict[str, Path]]:
     """(luaotfload fallback entries, {file name: subset path}) with each font subset to `text`."""
-    from importlib.util import find_spec
-
-    if find_spec("uharfbuzz") is None:
+    if importlib.util.find_spec("uharfbuzz") is None:
         return entries, {}
     out, files = [], {}
     used = set(text)  # a few hundred characters; the text is 30 kB (460 kB for 1,000 publications)
@@ -81,10 +168,8 @@ def _subset(name: str, used: set[str], directory: Path, harf: bool = False) -> P
 def _harfbuzz_version() -> str:
     """What identifies the installed uharfbuzz (and so its subsetter): its files' names,
     sizes and times. importlib.metadata's version() took ~50 ms, before LuaLaTeX's preamble."""
-    from importlib.util import find_spec
-
     with contextlib.suppress(Exception):
-        folder = Path(find_spec("uharfbuzz").origin).parent
+        folder = Path(importlib.util.find_spec("uharfbuzz").origin).parent
         return ";".join(f"{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}"
                         for e in sorted(os.scandir(folder), key=lambda e: e.name) if e.is_file())
     return ""
@@ -101,7 +186,7 @@ _UNUSED_FEATURES = ("locl",)
 def cut(source: Path, chars: str, dropped: tuple[str, ...] = ()) -> bytes:
     """The font's first face with only the glyphs `chars` need (and their layout rules,
     but those of the features `dropped`)."""
-    import uharfbuzz as hb
+    import uharfbuzz as hb  # ~16 ms, only for LuaLaTeX with fallback fonts
 
     face = hb.Face(hb.Blob.from_file_path(str(source)), 0)
     options = hb.SubsetInput()

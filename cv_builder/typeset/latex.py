@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..errors import Report, warn_at
+from .fonts import CJK_RANGES
 from ..bib.richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
 from ..bib.richtext.mathtable import FUNCTIONS, SYMBOLS
 
@@ -481,11 +482,6 @@ def _is_emoji(ch: str, nxt: str = "") -> bool:
 
 def _emoji_tail(cp: int) -> bool:
     return cp in (0xFE0E, 0xFE0F, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F
-
-
-# Chinese, Japanese and Korean (with their punctuation and fullwidth forms): set in the CJK font.
-CJK_RANGES = [(0x1100, 0x11FF), (0x2E80, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F),
-              (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF)]
 
 
 def _cjk(src: str) -> bool:

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from . import latex, themes as _themes
 from ..errors import CVError, Report
-from ..model.cv import CV, Date, DatedEntry, Section, Str, Text, located
+from ..model.cv import CV, Date, DatedEntry, Section, Str, Text, find_section, located
 
 class TemplateError(CVError):
     exit_code = 3
@@ -103,16 +103,12 @@ class SectionView:
 
 def section_order(sections: list[Section], design=None) -> list[int]:
     """Indexes in print order: design.section_order first, then the rest in file order."""
-    from ..model.cv import find_section
-
     first = [find_section(sections, ref) for ref in (design.section_order if design else [])]
     first = list(dict.fromkeys(i for i in first if i is not None))
     return first + [i for i in range(len(sections)) if i not in first]
 
 
 def section_views(sections: list[Section], publication_lists: dict[int, Any], design=None) -> list[SectionView]:
-    from ..model.cv import find_section
-
     titles = {find_section(sections, ref): title for ref, title in (design.section_titles if design else {}).items()}
     views = []
     for index in section_order(sections, design):

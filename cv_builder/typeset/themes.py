@@ -15,6 +15,7 @@ Design defaults: the user's cv.yaml (or variant) wins over the theme's
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -57,7 +58,7 @@ def _user_root(data_dir: Optional[Path]) -> Optional[Path]:
 
 def _read(theme_yaml: Path) -> ThemeFile:
     tree = load.load_yaml(theme_yaml, display_path(theme_yaml))
-    v = model._Validator(str(theme_yaml))
+    v = model.Validator(str(theme_yaml))
     meta = v.record(ThemeFile, tree, "")
     if v.problems:
         raise InputError(v.problems)
@@ -90,8 +91,6 @@ def get(name: str, data_dir: Optional[Path] = None, where: str = "") -> Theme:
     found = available(data_dir)
     if name in found:
         return found[name]
-    import difflib  # only to suggest a name
-
     close = difflib.get_close_matches(name, list(found), 1, 0.5)
     hint = f"did you mean {close[0]!r}?" if close else "themes: " + ", ".join(found)
     message = f"unknown theme {name!r}"
@@ -130,9 +129,3 @@ def with_defaults(design: model.Design, theme: Theme) -> model.Design:
         values.update({k: getattr(defaults, k) for k in defaults.given})
     values.update({k: getattr(design, k) for k in design.given})
     return dataclasses.replace(design, **values)
-
-
-def override(design: model.Design, top: model.Design) -> model.Design:
-    """`design` with every key `top` sets replaced (a variant's design)."""
-    values = {k: getattr(top, k) for k in top.given}
-    return dataclasses.replace(design, **values, given=design.given | top.given)
