@@ -289,23 +289,21 @@ def test_publish_is_all_or_nothing_when_one_file_cannot_be_written(tmp_path, mon
 
 
 def test_publish_interrupted_while_staging_leaves_old_files_and_no_temporaries(tmp_path, monkeypatch):
-    import threading
+    import cv_builder.publish.files as pub
 
-    files = {tmp_path / f"f{i}.txt": f"new {i}".encode() for i in range(12)}
+    files = {tmp_path / f"f{i}.txt": f"new {i}".encode() for i in range(12)}  # more files than threads
     for path in files:
         path.write_bytes(b"old")
-    real_join, calls = threading.Thread.join, []
+    real = pub._stage
 
-    def join(self, timeout=None):  # Ctrl-C arrives while the first worker is waited for
-        calls.append(self)
-        if len(calls) == 1:
+    def stage(path, data, sync=True):  # Ctrl-C arrives while the files are being staged
+        if path.name == "f5.txt":
             raise KeyboardInterrupt
-        return real_join(self, timeout)
+        return real(path, data, sync)
 
-    monkeypatch.setattr(threading.Thread, "join", join)
+    monkeypatch.setattr(pub, "_stage", stage)
     with pytest.raises(KeyboardInterrupt):
         publish(files)
-    monkeypatch.setattr(threading.Thread, "join", real_join)
     assert all(path.read_bytes() == b"old" for path in files)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([p.name for p in files] + [".cv_builder.lock"])
 

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import gc
+import contextlib
+import os
 import sys
 import traceback
 from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
-from ..incremental import cache
+from ..incremental import cache, collector
+from ..publish.atomic import atomic_write
 from .args import COMMANDS, default_data, options, parser
 
 # A command imports its stages when chosen (the imports inside _dispatch, _build_all and
@@ -29,13 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-    # A build makes some 10^5 short-lived objects and ends with the process: the cyclic
-    # collector's default (a pass every 700 allocations) took ~15% of the 1,000-publication
-    # stages, for no memory saved. Rarer passes, as mypy sets them; back as they were after.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(200_000, 30, 30)
     try:
-        return _dispatch(args)
+        with contextlib.nullcontext() if getattr(args, "watch", False) else collector.relaxed():
+            return _dispatch(args)  # --watch relaxes the collector for each rebuild only
     except CVError as exc:
         if getattr(args, "debug", False):
             traceback.print_exc()
@@ -44,27 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cv_builder: interrupted; output/ was left as it was", file=sys.stderr)
         return 130
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def run() -> None:
-    """The `python -m cv_builder` and `cv-builder` entry point: main(), then exit_fast()."""
-    exit_fast(main())
-
-
-def exit_fast(code: int) -> None:
-    """End the process without tearing the interpreter down: freeing every module and
-    object costs ~30 ms after the work is done, and the OS frees them anyway. All files
-    are closed by then (`with`); the standard streams are flushed here."""
-    import os
-
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`| head`): nothing left to say
-            pass
-    os._exit(code)
+    """The `python -m cv_builder` and `cv-builder` entry point."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` closed the pipe: nothing left to say, and no complaint at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(code)
 
 
 def _print_error(exc: CVError) -> None:
@@ -98,7 +85,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "schema":
         from ..model.schema import schema_text
-        from ..publish.atomic import atomic_write
 
         if str(args.output) == "-":
             sys.stdout.write(schema_text())

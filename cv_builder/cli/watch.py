@@ -15,7 +15,7 @@ import watchfiles
 
 from ..build import run_build
 from ..errors import EXIT_OK, CVError
-from ..incremental import cache
+from ..incremental import cache, collector
 from ..options import Options
 from ..paths import display_path, templates_root
 from .args import options
@@ -40,7 +40,8 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
             if done:
                 return
             opts.early = early
-            result = run_build(opts)
+            with collector.relaxed():
+                result = run_build(opts)
         except CVError as exc:
             print_error(exc)
             sys.stderr.flush()

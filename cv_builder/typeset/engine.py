@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -26,7 +27,7 @@ try:
 except ImportError:  # Windows, where Waiting.supported() is False
     fcntl = termios = None  # type: ignore[assignment]
 
-from ..errors import EngineError, Record
+from ..errors import EngineError
 
 ENGINES = ("pdflatex", "lualatex", "xelatex")
 MAX_PASSES = 4
@@ -37,15 +38,13 @@ TIMEOUT = 60.0  # seconds a pass, by default (--timeout)
 TIMEOUT_PER_MB = 30.0  # and this much more per MB of LaTeX past the first (default_timeout)
 
 
-class Engine(Record):
+@dataclass
+class Engine:
     """A TeX engine to run: its name and binary."""
 
-    _fields = ("name", "path", "embedded")
-
-    def __init__(self, name: str, path: str, embedded: bool = False):
-        self.name = name  # pdflatex | lualatex | xelatex
-        self.path = path
-        self.embedded = embedded
+    name: str  # pdflatex | lualatex | xelatex
+    path: str
+    embedded: bool = False
 
     @property
     def unicode(self) -> bool:
@@ -143,20 +142,17 @@ def sandbox_env(extra: dict | None = None) -> dict:
     return env
 
 
-class RunResult(Record):
+@dataclass
+class RunResult:
     """One engine run until references settled: the PDF, log, passes, pages."""
 
-    _fields = ("pdf", "log", "passes", "pages", "seconds", "warnings", "ahead")
-
-    def __init__(self, pdf: Path, log: str, passes: int, pages: int, seconds: float,
-                 warnings: list[str] | None = None, ahead: bool = False):
-        self.pdf = pdf
-        self.log = log
-        self.passes = passes
-        self.pages = pages
-        self.seconds = seconds
-        self.warnings = [] if warnings is None else warnings
-        self.ahead = ahead  # the first pass ran in an engine started ahead (Waiting)
+    pdf: Path
+    log: str
+    passes: int
+    pages: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+    ahead: bool = False  # the first pass ran in an engine started ahead (Waiting)
 
 
 def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None,

@@ -148,6 +148,7 @@ def template_bytecode(directory: Path) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(directory), prefix + "%s.cache")
 
 
+# Overrides private CodeGenerator methods (jinja2 pinned <3.2 in pyproject.toml): kept for the escaping rule.
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
     """Template code that prints every value through `finalize` (the LaTeX escaping), and
     nothing else. Jinja's autoescape, which we use only so that include and macro output
@@ -191,12 +192,7 @@ class _Environment(jinja2.Environment):
         a template); beside trusted LaTeX (Markup, Latex) the others are escaped for LaTeX."""
         if not any(hasattr(part, "__html__") for part in parts):
             return "".join([str(part) for part in parts])
-        return _markup(Markup, "".join([str(self.finalize(part)) for part in parts]))
-
-
-# Markup(x) without its __html__ check (x is a str or Latex here): finalize makes one for
-# every printed value, 10,000 for 1,000 publications.
-_markup = str.__new__
+        return Markup("".join([str(self.finalize(part)) for part in parts]))
 
 
 def make_environment(target: "latex.Target", report: Report, template_dirs: list[Path],
@@ -206,7 +202,7 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         if isinstance(value, Markup):
             return value  # output of the template's own macros and includes
         if isinstance(value, latex.Latex):
-            return _markup(Markup, value)
+            return Markup(value)
         if value is None:
             return Markup("")
         where = getattr(value, "where", "")
@@ -216,7 +212,7 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
             out = latex.escape(value.format() if isinstance(value, Date) else value, target, report, where)
         if printed is not None and where and out:
             printed.append((str(out), where))
-        return _markup(Markup, out)
+        return Markup(out)
 
     env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
@@ -266,7 +262,7 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
         # HTML-escaped as Jinja's join does when a Markup part is among the data.
         if attribute is not None:
             values = map(jinja2.filters.make_attrgetter(env, attribute), values)
-        return _markup(Markup, str(finalize(separator)).join(str(finalize(v)) for v in values))
+        return Markup(str(finalize(separator)).join(str(finalize(v)) for v in values))
 
     env.filters.update(href=href, latex=trusted, safe=trusted, lua_strings=lua_strings, url_text=latex.url_text,
                        pdfstring=pdf_string, e=as_text, escape=as_text, forceescape=as_text, join=join)
