@@ -115,7 +115,7 @@ XELATEX = Target(True, "xelatex")
 # character ... not set up", "Command ... unavailable in encoding T1") and no
 # "Missing character", and it "extracts" when pdftotext's output for its line,
 # NFC-normalised, is the character itself.  Results: 266 set and extract
-# (below), 80 set but extract differently, 2638 fail.  tests/test_latex.py
+# (below), 80 set but extract differently, 2638 fail.  tests/typeset/test_latex.py
 # re-checks the table against the engine (test_pdf_exact_table_roundtrip).
 _PDF_EXACT_RANGES: tuple[tuple[int, int], ...] = (
     (0x00A1, 0x00AC), (0x00AE, 0x00B1), (0x00B4, 0x00B8), (0x00BA, 0x010F),
@@ -601,7 +601,7 @@ def _assemble(toks: list[tuple[str, str]], break_after: frozenset[str] | None, l
     return "".join(out)
 
 
-# ASCII that every target sets as itself (checked against the full path in tests/test_speed.py).
+# ASCII that every target sets as itself (checked against the full path in tests/typeset/test_latex_fast_path.py).
 _PLAIN_RE = re.compile(r"[ !'()+,\-./0-9:;=?@A-Za-z]*")
 _NOT_PLAIN_RE = re.compile(r"[-'!?,]{2}|[^ ]{%d}" % (LONG_WORD + 1))  # a kern; a long word
 

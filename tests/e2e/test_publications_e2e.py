@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ENGINE_MODES, PDF, SENTINEL, norm, run_cli, squash
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/
 
 CV = """\
 person:

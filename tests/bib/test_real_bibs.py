@@ -24,7 +24,7 @@ from cv_builder.errors import InputError, Report
 
 from conftest import PDF, have_system, run_cli
 
-BIB = Path(__file__).resolve().parent / "data" / "bib"
+BIB = Path(__file__).resolve().parents[1] / "data" / "bib"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from conftest import SEED, needs_seed
 from cv_builder.bib.reader import BibEntry, decode_latex, load_bib, normalise_month, parse_bib
 from cv_builder.errors import InputError, Report
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def parse(text: str, report: Report | None = None, strict: bool = False) -> list[BibEntry]:
@@ -104,7 +104,7 @@ def test_a_build_with_a_cached_parse_never_imports_bibtexparser(tmp_path):
             "e = cache.parsed_bib(out, bib, 'x.bib', r, lambda sink: load_bib(bib, sink, 'x.bib')); "
             "cache.write_pending(); "
             "print(e[0].fields['title'], len(r.warnings), 'bibtexparser' in sys.modules)")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            cwd=root).stdout.split() for _ in range(2)]
     assert runs == [["T", "1", "True"], ["T", "1", "False"]]  # the duplicate title still warned about
@@ -568,7 +568,7 @@ def test_string_bomb_stays_within_two_seconds_and_200_mb(tmp_path):
             # VmHWM: this process's peak memory (ru_maxrss would include the pytest it was forked from)
             "peak = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
             "print(time.perf_counter() - start, peak)\n")
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
                           cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
     *message, last = proc.stdout.strip().splitlines()

@@ -214,7 +214,7 @@ def test_homepage_options_are_validated_with_locations(tmp_path):
 @pytest.mark.engine
 def test_site_option_fills_the_example_page_and_links_the_pdf_relatively(tmp_path):
     copy_data(tmp_path)
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     page = tmp_path / "site" / "index.html"
     page.parent.mkdir()
     original = (root / "site" / "index.html").read_text()

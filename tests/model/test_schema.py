@@ -57,17 +57,17 @@ def agree(text: str) -> None:
 
 def examples() -> dict[str, str]:
     """Every example YAML in the project: shipped data, the init starter, README's, the tests'."""
-    import test_design
-    import test_publications_e2e
-    import test_variants
+    from tests.e2e import test_publications_e2e
+    from tests.model import test_variants
+    from tests.typeset import test_design
 
     found = {
         "data/cv.yaml": (DATA / "cv.yaml").read_text(encoding="utf-8"),
         "starter": (ROOT / "cv_builder" / "starter" / "cv.yaml").read_text(encoding="utf-8"),
-        "tests/test_publications_e2e.py": test_publications_e2e.CV,
-        "tests/test_variants.py": test_variants.CV,
-        "tests/test_design.py letter": test_design.CV.format(design=test_design.LETTER),
-        "tests/test_design.py a4": test_design.CV.format(design=test_design.A4),
+        "tests/e2e/test_publications_e2e.py": test_publications_e2e.CV,
+        "tests/model/test_variants.py": test_variants.CV,
+        "tests/typeset/test_design.py letter": test_design.CV.format(design=test_design.LETTER),
+        "tests/typeset/test_design.py a4": test_design.CV.format(design=test_design.A4),
     }
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for i, block in enumerate(re.findall(r"```yaml\n(.*?)```", readme, re.S)):

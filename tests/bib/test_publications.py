@@ -11,7 +11,7 @@ from cv_builder.bib.publications import BibOptions, LinkSpec, MarkSpec, Publicat
 from cv_builder.bib.reader import BibEntry, load_bib, parse_bib
 from cv_builder.errors import Report
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 XIA = BibOptions(owner=["Heming Xia"])
 
 
