@@ -39,16 +39,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# Runs the CLI in this child process as `python -m cv_builder` does, and reports its own
-# and its children's peak RSS.
+# Runs the CLI in this child process as `python -m cv_builder` does (main, then exit_fast)
+# and reports its own and its children's peak RSS.
 CHILD = """
 import json, resource, sys
 from cv_builder.cli.main import main
+from cv_builder.incremental.interpreter import exit_fast
 code = main(sys.argv[1:])
 print(json.dumps({"code": code,
                   "self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
-raise SystemExit(code)
+exit_fast(code)
 """
 
 FIRST = ["Wei", "Jing", "Yu", "Anna", "Luca", "Priya", "Omar", "Sofia", "Kenji", "Maria", "David", "Chen",

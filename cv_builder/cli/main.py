@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 import traceback
 from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
-from ..incremental import cache, collector
+from ..incremental import cache, interpreter
 from ..publish.atomic import atomic_write
 from .args import COMMANDS, default_data, options, parser
 
@@ -32,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
     try:
-        with contextlib.nullcontext() if getattr(args, "watch", False) else collector.relaxed():
+        with contextlib.nullcontext() if getattr(args, "watch", False) else interpreter.relaxed_gc():
             return _dispatch(args)  # --watch relaxes the collector for each rebuild only
     except CVError as exc:
         if getattr(args, "debug", False):
@@ -46,12 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """The `python -m cv_builder` and `cv-builder` entry point."""
-    code = main()
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # `| head` closed the pipe: nothing left to say, and no complaint at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise SystemExit(code)
+    interpreter.exit_fast(main())
 
 
 def _print_error(exc: CVError) -> None:

@@ -15,7 +15,7 @@ import watchfiles
 
 from ..build import run_build
 from ..errors import EXIT_OK, CVError
-from ..incremental import cache, collector
+from ..incremental import cache, interpreter
 from ..options import Options
 from ..paths import display_path, templates_root
 from .args import options
@@ -40,7 +40,7 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
             if done:
                 return
             opts.early = early
-            with collector.relaxed():
+            with interpreter.relaxed_gc():
                 result = run_build(opts)
         except CVError as exc:
             print_error(exc)
