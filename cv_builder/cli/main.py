@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import traceback
 from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
@@ -35,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
             return _dispatch(args)  # --watch relaxes the collector for each rebuild only
     except CVError as exc:
         if getattr(args, "debug", False):
+            import traceback  # ~2 ms (with linecache, tokenize), only for --debug
+
             traceback.print_exc()
         _print_error(exc)
         return exc.exit_code
