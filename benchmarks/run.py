@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 # and reports its own and its children's peak RSS.
 CHILD = """
 import json, resource, sys
-from cv_builder.cli import exit_fast, main
+from cv_builder.cli.main import main
+from cv_builder.incremental.interpreter import exit_fast
 code = main(sys.argv[1:])
 print(json.dumps({"code": code,
                   "self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -108,7 +109,7 @@ FLOOR_DOCS = {
 
 def engine_paths() -> dict[str, tuple[str, str]]:
     """Present engines: mode -> (floor document kind, binary)."""
-    from cv_builder.engine import embedded_pdflatex
+    from cv_builder.typeset.engine import embedded_pdflatex
 
     found = {}
     if shutil.which("pdflatex"):

@@ -13,36 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import engine as engines, latex, load, model, publish, render, reproducible
-# Imported where used (bibliography, bibtex, homepage, preview, site, variants): a first
-# build sends its preamble to the engine started ahead before any of them is needed.
+from .bib import publications, reader
 from .errors import InputError, PageLimitError, Report
+from .incremental import cache
 from .interchange import alfolio, detect, jsonresume_out
-
-
-@dataclass
-class Options:
-    """One build's settings (the command line's, as the build reads them)."""
-
-    data: Path = Path("data/cv.yaml")
-    output: Path = Path("output/cv.pdf")
-    engine: str = "auto"
-    theme: str | None = None
-    template_dir: Path | None = None
-    timeout: float | None = None  # seconds a pass; None: engines.default_timeout
-    max_pages: int | None = None  # fail (exit 4) when the PDF is longer
-    site: Path | None = None  # an HTML/Markdown page whose marked regions the build fills
-    al_folio: Path | None = None  # an al-folio checkout that gets the PDF, _data/resume.json and cv_pdf
-    al_folio_pdf: str = "cv.pdf"  # the PDF's name in its assets/pdf/
-    pdf_url: str | None = None  # the site's link to the PDF (default: relative path)
-    variant: str | None = None  # a name from variants: in the YAML
-    png: bool = False  # also write PNG previews of the pages
-    png_dpi: int = 110
-    cache: bool = True  # output/.cache/ (cv_builder/cache.py); --no-cache turns it off
-    early: object = None  # cache.Early: the engine the CLI started ahead; run_build closes it
-    checked: bool = False  # the CLI found the last build out of date just now: no second no-op check
-    strict: bool = False  # an imperfect .bib entry is an error (exit 1), not a warning: for CI
-    progress: Callable[[str], None] = lambda line: None
+from .model import cv as model, load, variants
+from .options import Options
+from .paths import display_path
+from .publish import files as publish, homepage, preview, reproducible, site
+from .typeset import engine as engines, fonts, latex, render, themes
 
 
 @dataclass
@@ -56,14 +35,6 @@ class Result:
     warnings: list[str]
     timings: dict[str, float] = field(default_factory=dict)
     summary: str = ""  # "data/publications.bib: 212 entries, 209 listed, 3 warnings"
-
-
-def display_path(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when possible."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 class _Timer:
@@ -80,7 +51,7 @@ class _Timer:
 
 def load_model(data: Path, report: Report, variant: str | None = None, cache_for: Path | None = None,
                strict: bool = False, stats: dict | None = None
-               ) -> tuple[model.CV, dict[int, bibliography.PublicationList]]:
+               ) -> tuple[model.CV, dict[int, publications.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
     cv = load_cv(data, variant, strict)
     return cv, publication_lists(cv, data, report, cache_for, strict, stats)
@@ -97,8 +68,6 @@ def load_cv(data: Path, variant: str | None = None, strict: bool = False) -> mod
         cv = model.build(tree, shown)
         if variant is None:
             return cv
-        from . import variants
-
         return variants.apply(cv, variant)
     except InputError as exc:
         raise InputError(exc.problems + _bib_problems(tree, data, strict)) from None
@@ -106,8 +75,6 @@ def load_cv(data: Path, variant: str | None = None, strict: bool = False) -> mod
 
 def _bib_problems(tree: load.Map, data: Path, strict: bool = False) -> list:
     """The .bib's problems too, when the YAML has some: all problems of a run at once."""
-    from . import bibtex
-
     pubs = tree.items.get("publications")
     bib = pubs.items.get("bib") if isinstance(pubs, load.Map) else None
     name = bib.raw if isinstance(bib, load.Scalar) and bib.raw else "publications.bib"
@@ -115,7 +82,7 @@ def _bib_problems(tree: load.Map, data: Path, strict: bool = False) -> list:
     if not path.is_file():
         return []
     try:
-        bibtex.load_bib(path, Report(), display_path(path), strict)
+        reader.load_bib(path, Report(), display_path(path), strict)
     except InputError as exc:
         return list(exc.problems)
     return []
@@ -123,11 +90,9 @@ def _bib_problems(tree: load.Map, data: Path, strict: bool = False) -> list:
 
 def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path | None = None,
                       strict: bool = False, stats: dict | None = None
-                      ) -> dict[int, bibliography.PublicationList]:
+                      ) -> dict[int, publications.PublicationList]:
     """The shown publication sections, organised. `cache_for`: the output whose cache may
     hold the parsed .bib; `strict`: imperfect entries are errors; `stats` gets the summary."""
-    from . import bibliography, bibtex
-
     wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
     if not wanted:
         return {}
@@ -135,15 +100,13 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
     shown = display_path(bib_path)
     before = len(report.warnings)
     if cache_for is None or strict:  # the cache holds a lenient parse's entries
-        entries = bibtex.load_bib(bib_path, report, shown, strict)
+        entries = reader.load_bib(bib_path, report, shown, strict)
     else:
-        from . import cache
-
         entries = cache.parsed_bib(cache_for, bib_path, shown, report,
-                                   lambda sink: bibtex.load_bib(bib_path, sink, shown))
+                                   lambda sink: reader.load_bib(bib_path, sink, shown))
     options = bib_options(cv.publications)
-    pubs = bibliography.make_publications(entries, options, report)
-    lists = {i: bibliography.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
+    pubs = publications.make_publications(entries, options, report)
+    lists = {i: publications.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
     if stats is not None:
         stats["summary"] = bib_summary(shown, entries, pubs, lists, len(report.warnings) - before)
     return lists
@@ -162,24 +125,20 @@ def bib_summary(shown: str, entries: list, pubs: list, lists: dict, warnings: in
             f"{warnings} warning{'' if warnings == 1 else 's'}" + (f" ({', '.join(why)})" if why else ""))
 
 
-def bib_options(p: model.Publications) -> bibliography.BibOptions:
-    from . import bibliography
-
-    options = bibliography.BibOptions(
+def bib_options(p: model.Publications) -> publications.BibOptions:
+    options = publications.BibOptions(
         owner=list(p.owner), author_format=p.author_format, author_order=p.author_order,
         max_authors=p.max_authors, venue_style=p.venue_style, pdf_base_url=str(p.pdf_base_url or ""))
     for name, mark in p.marks.items():
-        options.marks[name] = bibliography.MarkSpec(mark.symbol, mark.legend)
+        options.marks[name] = publications.MarkSpec(mark.symbol, mark.legend)
     links = {spec.field: spec.label for spec in options.links}
     links.update(p.links)
     order = list(p.link_order) + [f for f in links if f not in p.link_order]
-    options.links = [bibliography.LinkSpec(f, links[f]) for f in order if links.get(f)]
+    options.links = [publications.LinkSpec(f, links[f]) for f in order if links.get(f)]
     return options
 
 
-def section_options(s: model.Section) -> bibliography.SectionOptions:
-    from . import bibliography
-
+def section_options(s: model.Section) -> publications.SectionOptions:
     f = s.filter
     flt = {}
     if f is not None:
@@ -189,7 +148,7 @@ def section_options(s: model.Section) -> bibliography.SectionOptions:
         for key in ("categories", "keywords", "years", "keys"):
             if getattr(f, key):
                 flt[key] = list(getattr(f, key))
-    return bibliography.SectionOptions(filter=flt, sort=s.sort, group=s.group, numbering=s.numbering,
+    return publications.SectionOptions(filter=flt, sort=s.sort, group=s.group, numbering=s.numbering,
                                        number_order=s.number_order, counts=s.counts)
 
 
@@ -228,15 +187,13 @@ def _run_build(opts: Options) -> Result:
         return done
     seen: dict = {}
     if opts.cache:
-        from . import cache
-
-        seen = cache.snapshot([opts.data], build_key(opts)[1])
+        seen = cache.snapshot([opts.data], cache.build_key(opts)[1])
     cv = load_cv(opts.data, opts.variant, opts.strict)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections")
     got: dict = {}
     stats: dict = {}
 
-    def lists_now() -> dict[int, bibliography.PublicationList]:
+    def lists_now() -> dict[int, publications.PublicationList]:
         # The .bib is read when render() reaches the first publications section: by then
         # the engine started ahead has the preamble and is loading the packages.
         if "lists" not in got:
@@ -248,8 +205,6 @@ def _run_build(opts: Options) -> Result:
         return got["lists"]
 
     if opts.site:
-        from . import site
-
         site.check(opts.site, display_path(opts.site))  # a page we could not update fails before TeX
     site_plan = None
     if opts.al_folio:  # the same: every file of the site is checked before TeX runs
@@ -259,15 +214,13 @@ def _run_build(opts: Options) -> Result:
     when = early.when if early is not None and early.deps == data_files(cv, opts.data) else source_date(cv, opts.data)
     updated = when.date
 
-    fonts: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
+    fallbacks: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
     render.BYTECODE_CACHE = None
     if opts.cache:  # only now: a build that fails on its input leaves output/ as it was
-        from . import cache
-
-        render.BYTECODE_CACHE = cache.template_bytecode(opts.output)
+        render.BYTECODE_CACHE = render.template_bytecode(cache.root(opts.output) / "jinja")
 
     def draw(target: latex.Target, name: str, sink: Report, on_head=None) -> render.Rendered:
-        chosen = (engines.fallback_fonts() if fonts is None else fonts) if name == "lualatex" else None
+        chosen = (fonts.fallback_fonts() if fallbacks is None else fallbacks) if name == "lualatex" else None
         return render.render(cv, lists_now, target, sink, name, opts.theme, opts.template_dir, updated,
                              fallback_fonts=chosen, data_dir=opts.data.parent, on_head=on_head)
 
@@ -277,7 +230,7 @@ def _run_build(opts: Options) -> Result:
         # cannot set, `auto` prefers a Unicode engine where one is installed.
         probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
         needs_unicode = bool(latex.unsupported_chars(probe.tex))
-        fonts = engines.fallback_fonts(probe.tex)
+        fallbacks = fonts.fallback_fonts(probe.tex)
     eng = engines.find_engine(opts.engine, needs_unicode)
     if needs_unicode:
         for hint in _unicode_hints(eng, latex.unsupported_chars(probe.tex)):
@@ -286,23 +239,17 @@ def _run_build(opts: Options) -> Result:
     scratch = None
     if eng.name == "lualatex":
         # Each fallback font costs LuaLaTeX load time in every pass: keep those the text
-        # needs, cut down to the characters it uses (subset.py).
-        if fonts is None:
+        # needs, cut down to the characters it uses (fonts.py).
+        if fallbacks is None:
             probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
-            fonts = engines.fallback_fonts(probe.tex)
-        if fonts:
-            from . import subset
-
+            fallbacks = fonts.fallback_fonts(probe.tex)
+        if fallbacks:
             if opts.cache:
-                from . import cache
-
                 where = cache.root(opts.output) / "fonts"
             else:
                 where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
-            fonts, font_files = subset.fallbacks(fonts, probe.tex, where)
+            fallbacks, font_files = fonts.fallbacks(fallbacks, probe.tex, where)
     def tell_head(head: str) -> None:  # the engine started ahead loads the packages while the rest renders
-        from . import cache
-
         cache.begin_early(early, eng, head)
 
     on_head = tell_head if early is not None and when is early.when else None  # else its dates differ
@@ -316,14 +263,12 @@ def _run_build(opts: Options) -> Result:
 
     def meanwhile() -> None:  # while the engine runs: what remember() and the homepage need
         if opts.cache:
-            from . import cache
-
-            key, dirs = build_key(opts)
+            key, dirs = cache.build_key(opts)
             later["state"] = cache.input_state(_deps(opts, cv, lists), dirs, eng.name, eng.path,
                                                cache.root(opts.output))
-        homepage = _homepage()
-        homepage.prepare()
-        later["lists"] = homepage.publication_lists(homepage_list(cv, lists, opts.data, report))
+        page = _homepage()
+        page.prepare()
+        later["lists"] = page.publication_lists(homepage_list(cv, lists, opts.data, report))
         later["resume"] = resume_json(cv, lists, when)
 
     try:
@@ -340,7 +285,7 @@ def _run_build(opts: Options) -> Result:
     t = timer.stage("engine", t, f"{eng.label}, {run.passes} pass{'es' if run.passes != 1 else ''}, {run.pages} pages"
                        + (", started ahead" if run.ahead else ""))
     if font_files and run.log:  # the engine ran: luaotfload may have cached new subsets in LuaTeX's font cache
-        subset.tidy_luatex_cache(run.log, list(font_files))
+        fonts.tidy_luatex_cache(run.log, list(font_files))
     check_pages(run.pages, opts.max_pages)
 
     outputs = output_files(opts, rendered.tex, pdf)
@@ -353,8 +298,6 @@ def _run_build(opts: Options) -> Result:
                                                                    if opts.site else ""))
     stale: list[Path] = []
     if opts.png:
-        from . import preview
-
         pngs = preview.pages(pdf, opts.output, opts.png_dpi)
         outputs.update(pngs)
         stale = preview.stale(opts.output, len(pngs))
@@ -376,18 +319,8 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
                 "Install LuaLaTeX to set them: apt install texlive-luatex fonts-noto-core fonts-noto-cjk "
                 "fonts-noto-color-emoji"]
     if eng.name == "lualatex":
-        return engines.missing_fonts(chars, engines.fallback_fonts())
+        return fonts.missing_fonts(chars, fonts.fallback_fonts())
     return []
-
-
-def build_key(opts: Options) -> tuple[str, list[Path]]:
-    from . import cache
-
-    # --al-folio adds to the key (its site files and warnings are not a plain build's); without it
-    # the key stays the one the CLI's no-op check computes.
-    site = (str(opts.al_folio.resolve()), opts.al_folio_pdf) if opts.al_folio else ()
-    return cache.build_key(opts.data, opts.output, opts.engine, opts.template_dir, opts.theme, opts.variant,
-                           opts.png, opts.png_dpi, opts.max_pages, opts.pdf_url, *site)
 
 
 def unchanged(opts: Options) -> Result | None:
@@ -396,9 +329,7 @@ def unchanged(opts: Options) -> Result | None:
     # --strict: the last build's warnings may be errors now
     if not opts.cache or opts.site or opts.al_folio or opts.strict:
         return None
-    from . import cache
-
-    key, dirs = build_key(opts)
+    key, dirs = cache.build_key(opts)
     hit = cache.unchanged(key, opts.output, dirs)
     if not hit:
         return None
@@ -414,10 +345,8 @@ def _deps(opts: Options, cv: model.CV, lists: dict) -> list[Path]:
 
 def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict[Path, bytes],
              pages: int, warnings: list[str], seen: dict | None = None, state: dict | None = None) -> None:
-    from . import cache
-
     cache.write_pending()
-    key, dirs = build_key(opts)
+    key, dirs = cache.build_key(opts)
     cache.record_build(key, opts.output, deps, dirs, eng.name, eng.path, outputs,
                        {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
                         "pages": pages, "warnings": warnings}, seen, state)
@@ -433,8 +362,6 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
     trailer = reproducible.trailer_id(eng.name, tex)
     timeout = opts.timeout if opts.timeout is not None else engines.default_timeout(tex)
     if opts.cache:
-        from . import cache
-
         opts.early = None  # compile_tex closes it
         return cache.compile_tex(eng, tex, opts.output, timeout, env=env, files=files, trailer_id=trailer,
                                  early=early, meanwhile=meanwhile)
@@ -472,38 +399,32 @@ def check_pages(pages: int, limit: int | None) -> None:
                              "nothing was written (shorten it, or raise the limit)")
 
 
-def homepage_list(cv: model.CV, lists: dict[int, bibliography.PublicationList], data: Path,
-                  report: Report) -> bibliography.PublicationList | None:
+def homepage_list(cv: model.CV, lists: dict[int, publications.PublicationList], data: Path,
+                  report: Report) -> publications.PublicationList | None:
     """The publications section the homepage lists: homepage.section, else the first shown."""
-    from . import bibliography, bibtex
-
     wanted = cv.homepage.section
     for i, s in enumerate(cv.sections):
         if s.kind == "publications" and (s.title == wanted if wanted else not s.hidden):
             if i not in lists:  # a hidden section named for the homepage: same objects, same options
                 bib_path = data.parent / cv.publications.bib
-                entries = bibtex.load_bib(bib_path, report, display_path(bib_path))
-                pubs = bibliography.make_publications(entries, bib_options(cv.publications), report)
-                return bibliography.organise(pubs, section_options(s), bib_options(cv.publications))
+                entries = reader.load_bib(bib_path, report, display_path(bib_path))
+                pubs = publications.make_publications(entries, bib_options(cv.publications), report)
+                return publications.organise(pubs, section_options(s), bib_options(cv.publications))
             return lists[i]
     return None
 
 
 def _homepage():
-    """The homepage module, with the build's template cache (imported only once the engine runs)."""
-    from . import homepage
-
+    """The homepage module, set to share the build's compiled-template cache."""
     homepage.use_bytecode_cache(render.BYTECODE_CACHE)
     return homepage
 
 
-def homepage_files(opts: Options, cv: model.CV, lists: dict[int, bibliography.PublicationList],
+def homepage_files(opts: Options, cv: model.CV, lists: dict[int, publications.PublicationList],
                    pdf: bytes, pages: int, when: reproducible.SourceDate, report: Report,
                    made: tuple[str, str] | None = None) -> dict[Path, bytes]:
     """cv.json, the link and publication snippets, and the --site page, published with the PDF.
     `made`: the publications snippets, if made while the engine ran."""
-    from . import site
-
     homepage = _homepage()
     updated = cv.homepage.date_format.render(when.date)
     text = homepage.link_text(cv.homepage.label, pages, updated)
@@ -522,8 +443,6 @@ def check(data: Path, strict: bool = False, stats: dict | None = None) -> list[s
     strict: imperfect .bib entries are errors; `stats` gets the .bib's summary line."""
     report = Report()
     cv, _ = load_model(data, report, strict=strict, stats=stats)
-    from . import themes
-
     for design in [cv.design] + [v.design for v in cv.variants.values() if v.design and "theme" in v.design.given]:
         themes.get(design.theme, data.parent, getattr(design.theme, "where", ""))  # as the build would
     return [str(w) for w in report.warnings]

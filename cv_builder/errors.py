@@ -6,6 +6,7 @@ CLI can print all of them at once, each pointing at FILE:LINE:COL.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 # Exit codes, documented in the README.
 EXIT_OK = 0
@@ -22,33 +23,16 @@ def shorten(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class Record:
-    """A plain record: equality and repr over `_fields`. Not a dataclass: the CLI imports
-    the modules that use it before it starts the engine, and dataclasses imports inspect
-    (12 ms of every build, no-op ones included)."""
-
-    _fields: tuple[str, ...] = ()
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self._fields)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self._fields)})"
-
-
-class Problem(Record):
+@dataclass
+class Problem:
     """One thing wrong with the input, located in its source file."""
 
-    _fields = ("message", "file", "line", "column", "path", "hint")
-
-    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0, path: str = "",
-                 hint: str = ""):
-        self.message = message
-        self.file = file
-        self.line = line  # 1-based; 0 when unknown
-        self.column = column  # 1-based; 0 when unknown
-        self.path = path  # field path, e.g. sections[2].entries[0].start
-        self.hint = hint
+    message: str
+    file: str = ""
+    line: int = 0  # 1-based; 0 when unknown
+    column: int = 0  # 1-based; 0 when unknown
+    path: str = ""  # field path, e.g. sections[2].entries[0].start
+    hint: str = ""
 
     def location(self) -> str:
         loc = self.file or "<input>"
@@ -68,17 +52,15 @@ class Problem(Record):
         return text
 
 
-class Warning_(Record):
+@dataclass
+class Warning_:
     """Something the build worked around; printed, never fatal."""
 
-    _fields = ("message", "file", "line", "column", "path")
-
-    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0, path: str = ""):
-        self.message = message
-        self.file = file
-        self.line = line
-        self.column = column
-        self.path = path
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    path: str = ""
 
     def __str__(self) -> str:
         if not (self.file or self.path):
@@ -117,13 +99,11 @@ class UsageError(CVError):
     exit_code = EXIT_USAGE
 
 
-class Report(Record):
+@dataclass
+class Report:
     """Warnings collected along the way, shared by all stages of one build."""
 
-    _fields = ("warnings",)
-
-    def __init__(self, warnings: list[Warning_] | None = None):
-        self.warnings = [] if warnings is None else warnings
+    warnings: list[Warning_] = field(default_factory=list)
 
     def warn(self, message: str, file: str = "", line: int = 0, column: int = 0, path: str = "") -> None:
         w = Warning_(message, file, line, column, path)

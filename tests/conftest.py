@@ -25,7 +25,7 @@ def have_system(engine: str) -> bool:
 
 
 def have_embedded() -> bool:
-    from cv_builder.engine import embedded_pdflatex
+    from cv_builder.typeset.engine import embedded_pdflatex
 
     return embedded_pdflatex() is not None
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Problem, Report, UsageError
-from ..load import Map, Scalar, parse_yaml, read_text
+from ..model.load import Map, Scalar, parse_yaml, read_text
 
 PDF_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.pdf$")
 PAGE_SUFFIXES = (".md", ".markdown", ".html", ".liquid")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import Problem
-from ..load import Map
+from ..model.load import Map
 
 RENDERCV = "RenderCV"
 JSONRESUME = "JSON Resume"

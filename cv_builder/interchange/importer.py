@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CVError, InputError, Problem
-from ..schema import schema_text
+from ..model.schema import schema_text
 from . import jsonresume_in, rendercv_in
 from .detect import JSONRESUME, RENDERCV, kind_of
 from .intake import Imported, read_source

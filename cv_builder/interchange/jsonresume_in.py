@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..load import Map, Node, Seq
+from ..model.load import Map, Node, Seq
 from .detect import JSONRESUME
 from .intake import BibRecord, Imported, bullet, date, empty, entry, get, host, profile, text, web_url
 from .rendercv_in import venue_type

@@ -14,13 +14,14 @@ import datetime as _dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__, render
-from ..model import CV
+from .. import __version__
+from ..typeset import render
+from ..model.cv import CV
 from .mapping import Record, iso, markdown, md_escape, plain, records, role, shown
 
 if TYPE_CHECKING:  # the build imports bibliography only once it reads the .bib
-    from ..bibliography import Publication, PublicationList
-    from ..reproducible import SourceDate
+    from ..bib.publications import Publication, PublicationList
+    from ..publish.reproducible import SourceDate
 
 SCHEMA_URL = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.2.1/schema.json"
 PROFILES = (  # person field, network, URL

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..load import Map, Node, Seq
+from ..model.load import Map, Node, Seq
 from .detect import RENDERCV
 from .intake import BibRecord, Imported, bullet, date, empty, entry, get, profile, text, web_url
 

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .. import __version__, render
-from ..model import CV, Design
+from .. import __version__
+from ..typeset import render
+from ..model.cv import CV, Design
 from .mapping import Record, iso, records, role, shown
 
 if TYPE_CHECKING:
-    from ..bibliography import Publication, PublicationList
+    from ..bib.publications import Publication, PublicationList
 
 NETWORKS = (("github", "GitHub"), ("scholar", "Google Scholar"), ("orcid", "ORCID"),
             ("linkedin", "LinkedIn"), ("x", "X"))

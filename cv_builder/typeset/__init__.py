@@ -1,0 +1,1 @@
+"""Typesetting: LaTeX escaping (latex), Jinja templates (render), themes, fonts, the TeX engine (engine)."""
