@@ -5,13 +5,11 @@ the stages and keeps the build in a private temporary directory.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .bib import publications, reader
 from .errors import InputError, PageLimitError, Report

@@ -24,7 +24,6 @@ never share a half-written state.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import gzip
 import hashlib
 import json
@@ -36,18 +35,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import paths, process as commands
+from .. import process as commands
 from ..errors import CVError, EngineError, Report
 from ..options import Options
+from ..paths import PACKAGE_DIR, templates_root
 from ..publish import reproducible
-from ..publish.atomic import atomic_write, locked
+from ..publish.atomic import locked
 from ..typeset.engine import (ENGINES, REST_SUFFIX, Engine, RunResult, Waiting, embedded_pdflatex, find_engine,
                               kill_group, run, sandbox_env)
 from ..typeset.fonts import fallback_fonts
 from . import fontmap
+from .identity import engine_identity, engine_stamp, known_identity
+from .keys import digest, env_state, file_digest, read_json, root, tree_digest, write_bytes, write_json
 
-VERSION = "1"
-ENV_KEYS = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
 KEEP = (".aux", ".out", ".toc", ".lof", ".lot", ".nav", ".snm")  # what a warm build reuses
 KEEP_FORMATS = 4  # fmt/ holds at most this many (a new date or name in the preamble makes another)
 # What trim() leaves after every successful build: per kind, the newest `keep` entries, none
@@ -72,161 +72,6 @@ BOUNDS = (  # folder, entries, keep, aged
 )
 
 
-def root(output: Path) -> Path:
-    return Path(output).parent / ".cache"
-
-
-def digest(*parts) -> str:
-    h = hashlib.sha256(VERSION.encode())
-    for part in parts:
-        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogateescape")
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "missing"
-
-
-def tree_digest(directory: Path, suffixes: tuple[str, ...] = ()) -> str:
-    """Names and contents of every file under directory (a new shadowing template counts)."""
-    h = hashlib.sha256()
-    directory = Path(directory)
-    if not directory.is_dir():
-        return "missing"
-    for path in sorted(directory.rglob("*")):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        if suffixes and path.suffix not in suffixes:
-            continue
-        h.update(str(path.relative_to(directory)).encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    # No fsync (unlike published files): entries are verified on read, so a write lost
-    # in a crash is only a miss.
-    atomic_write(path, data, sync=False)
-
-
-def write_json(path: Path, obj) -> None:
-    with contextlib.suppress(OSError):
-        _atomic(path, json.dumps(obj, sort_keys=True).encode())
-
-
-def read_json(path: Path):
-    try:
-        return json.loads(Path(path).read_bytes())
-    except (OSError, ValueError):
-        return None
-
-
-# --- what the engine is -------------------------------------------------------------
-
-_KPSE_ENGINE = {"pdflatex": ("pdftex",), "lualatex": ("luahbtex", "luatex"), "xelatex": ("xetex",)}
-
-
-def engine_stamp(name: str, path: str) -> str:
-    """The engine binary as a file (path, size, mtime): what names its work directory."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return f"{name}:{path}:missing"
-    return f"{name}|{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
-
-
-# `--version` and kpsewhich started by known_identity, read (and dropped) by engine_identity.
-_started: dict[str, tuple] = {}
-
-
-def engine_identity(name: str, path: str, cache: Path, wait: bool = True) -> str | None:
-    """The engine binary, its version and its base format (changes when TeX Live updates).
-
-    `--version` and kpsewhich cost a process each; they are remembered per binary
-    (path, size, mtime), the base format is stat'ed every time. `wait=False`: None if
-    not remembered, the commands that find it started (a later call reads them).
-    """
-    stamp = engine_stamp(name, path)
-    if stamp.endswith(":missing"):
-        return stamp
-    memo_path = _identity_memo(cache, name, stamp)
-    memo = read_json(memo_path)
-    if not isinstance(memo, dict) or memo.get("stamp") != stamp:
-        if not wait:
-            if stamp not in _started:
-                _started[stamp] = _start_identity(name, path)
-            return None
-        version, kpse = _started.pop(stamp, None) or _start_identity(name, path)
-        fmt = _base_format(name, path, kpse)
-        memo = {"stamp": stamp, "version": _first_line(commands.output(version)), "fmt": fmt}
-        write_json(memo_path, memo)
-    fmt_stamp = ""
-    with contextlib.suppress(OSError, TypeError):
-        fst = os.stat(memo["fmt"])
-        fmt_stamp = f"{fst.st_size}:{fst.st_mtime_ns}"
-    return f"{stamp}|{memo.get('version')}|{memo.get('fmt')}|{fmt_stamp}"
-
-
-def known_identity(name: str, path: str, cache: Path) -> str | None:
-    """engine_identity() if it is remembered; else None, having started the commands that
-    find it, so that a first build waits for them only when it needs the answer."""
-    return engine_identity(name, path, cache, wait=False)
-
-
-def _identity_memo(cache: Path, name: str, stamp: str) -> Path:
-    return cache / "engines" / (digest(name, stamp)[:32] + ".json")
-
-
-def _start_identity(name: str, path: str) -> tuple:
-    """--version, and kpsewhich for the base format's search path under the engine's first kpathsea name."""
-    engines = _KPSE_ENGINE.get(name, ())
-    return commands.start([path, "--version"]), (_format_path_spec(name, path, engines[0]) if engines else None)
-
-
-def _first_line(out: str | None) -> str:
-    return out.splitlines()[0] if out else ""
-
-
-def _kpsewhich(name: str, path: str, engine: str, *args: str, env: dict | None = None):
-    kpsewhich = Path(path).parent / "kpsewhich"
-    exe = str(kpsewhich) if kpsewhich.is_file() else (shutil.which("kpsewhich") or "kpsewhich")
-    return commands.start([exe, f"-engine={engine}", f"-progname={name}", *args], env=env)
-
-
-def _format_path_spec(name: str, path: str, engine: str):
-    return _kpsewhich(name, path, engine, "-var-value=TEXFORMATS", env=dict(os.environ, TEXMFDBS=os.devnull))
-
-
-# Measured: 15 ms (4 ms CPU) per lookup against plain kpsewhich's 147 ms (55 ms CPU), on a cold build's path.
-def _base_format(name: str, path: str, first=None) -> str:
-    """The base format's path: `first` is the kpsewhich already running for the first name's
-    search path. Plain kpsewhich reads TeX Live's file lists (ls-R, 3 MB: 80 ms of CPU, taken
-    from a first build's engine and Python); the format folders are a handful, so they are
-    searched on disk instead (TEXMFDBS: no ls-R), along the same path without the marks that
-    say "in ls-R only" (!!)."""
-    for i, engine in enumerate(_KPSE_ENGINE.get(name, ())):
-        spec = _first_line(commands.output(first if i == 0 and first is not None
-                                           else _format_path_spec(name, path, engine)))
-        env = dict(os.environ, TEXFORMATS=spec.replace("!!", ""), TEXMFDBS=os.devnull) if spec else None
-        found = _first_line(commands.output(_kpsewhich(name, path, engine, f"{name}.fmt", env=env)))
-        if found:
-            return found
-    return ""
-
-
-def env_state() -> dict:
-    """The environment a PDF depends on: reproducibility settings, else today's date."""
-    state = {k: os.environ.get(k, "") for k in ENV_KEYS}
-    if not state["SOURCE_DATE_EPOCH"]:
-        state["today"] = _dt.date.today().isoformat()  # "Last updated" and the PDF dates
-    return state
-
-
 # --- layer 1: nothing changed -------------------------------------------------------
 
 
@@ -240,7 +85,7 @@ def _dirs(template_dir) -> list[Path]:
 def _builtin_templates() -> list[str]:
     """The digest of the built-in templates; "missing" lets the build run and word the error."""
     try:
-        return [tree_digest(paths.templates_root())]
+        return [tree_digest(templates_root())]
     except CVError:
         return ["missing"]
 
@@ -268,7 +113,7 @@ def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: s
         "deps": {str(Path(p).resolve()): file_digest(p) for p in deps},
         "templates": _builtin_templates()
                      + [tree_digest(d) for d in _dirs(template_dir)],
-        "code": tree_digest(paths.PACKAGE_DIR, (".py",)),  # every subpackage: rglob
+        "code": tree_digest(PACKAGE_DIR, (".py",)),  # every subpackage: rglob
         "env": env_state(),
         "engines": engines_present(),
         "engine": engine_identity(engine_name, engine_path, cache),
@@ -404,7 +249,7 @@ def load_pdf(cache: Path, key: str) -> tuple[bytes, dict] | None:
 
 def store_pdf(cache: Path, key: str, data: bytes, meta: dict) -> None:
     with contextlib.suppress(OSError):
-        _atomic(cache / "pdf" / f"{key[:32]}.pdf", data)
+        write_bytes(cache / "pdf" / f"{key[:32]}.pdf", data)
         write_json(cache / "pdf" / f"{key[:32]}.json", dict(meta, sha256=hashlib.sha256(data).hexdigest()))
 
 
@@ -566,7 +411,7 @@ def _inflate(fmt: Path) -> None:
         data = gzip.open(fmt).read()
     except OSError:  # not gzip: leave it
         return
-    _atomic(fmt, data)
+    write_bytes(fmt, data)
 
 
 class FormatBuild:
@@ -916,6 +761,6 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         if pending:
             pending.finish(timeout)
         with contextlib.suppress(OSError):  # the next build starts its engine early with this preamble's format
-            _atomic(_last_format(work), str(candidate or "").encode("utf-8"))
+            write_bytes(_last_format(work), str(candidate or "").encode("utf-8"))
     store_pdf(cache, key, data, {"pages": result.pages, "warnings": result.warnings, "passes": result.passes})
     return data, result

@@ -554,35 +554,35 @@ def test_font_map_of_the_last_build_and_a_new_font(microtype, family, words, fon
 def test_a_first_build_finds_the_engine_version_while_it_works(tmp_path, monkeypatch):
     """--version and kpsewhich are started, not waited for, when a first build starts its
     engine; the identity read later is the one found directly, and is remembered."""
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import identity
     from cv_builder.typeset.engine import find_engine
 
     eng = find_engine("pdflatex")
     first, second = tmp_path / "a", tmp_path / "b"
-    assert cache.known_identity(eng.name, eng.path, first) is None
-    assert cache.engine_stamp(eng.name, eng.path) in cache._started
-    started = cache.engine_identity(eng.name, eng.path, first)
-    assert cache.engine_stamp(eng.name, eng.path) not in cache._started
-    direct = cache.engine_identity(eng.name, eng.path, second)
+    assert identity.known_identity(eng.name, eng.path, first) is None
+    assert identity.engine_stamp(eng.name, eng.path) in identity._started
+    started = identity.engine_identity(eng.name, eng.path, first)
+    assert identity.engine_stamp(eng.name, eng.path) not in identity._started
+    direct = identity.engine_identity(eng.name, eng.path, second)
     assert started == direct and "pdfTeX" in started and started.split("|")[-2].endswith("pdflatex.fmt")
-    monkeypatch.setattr(cache.commands, "start", lambda *a, **k: pytest.fail("ran a command again"))
-    assert cache.known_identity(eng.name, eng.path, first) == started
+    monkeypatch.setattr(identity.process, "start", lambda *a, **k: pytest.fail("ran a command again"))
+    assert identity.known_identity(eng.name, eng.path, first) == started
 
 
 @pytest.mark.parametrize("name", ["pdflatex", "lualatex", "xelatex"])
 def test_the_base_format_is_the_one_kpsewhich_finds_through_ls_r(name):
     """The base format is found on disk along TEXFORMATS (no ls-R: 80 ms of CPU less in a
     first build); it is the file kpsewhich finds the usual way, through ls-R."""
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import identity
 
     path = shutil.which(name)
     if not path or not shutil.which("kpsewhich"):
         pytest.skip(f"no system {name}")
-    engine = cache._KPSE_ENGINE[name][0]
+    engine = identity._KPSE_ENGINE[name][0]
     usual = subprocess.run(["kpsewhich", f"-engine={engine}", f"-progname={name}", f"{name}.fmt"],
                            capture_output=True, text=True).stdout.strip()
     assert usual.endswith(f"{name}.fmt")
-    assert cache._base_format(name, path) == usual
+    assert identity._base_format(name, path) == usual
 
 
 def test_a_first_auto_build_starts_ahead_the_engine_it_picks(tmp_path):
