@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cv_builder import preview  # noqa: E402
+from cv_builder.publish import preview  # noqa: E402
 from cv_builder.build import Options, run_build  # noqa: E402
-from cv_builder.render import themes  # noqa: E402
+from cv_builder.typeset.themes import descriptions as themes  # noqa: E402
 
 DPI = 60
 
