@@ -12,6 +12,7 @@ import difflib
 import re
 import typing
 from dataclasses import dataclass, field
+from types import UnionType
 from typing import Any, Literal, Optional, Union
 
 from ..errors import InputError, Problem, shorten
@@ -392,6 +393,10 @@ def _fields(cls) -> list[dataclasses.Field]:
 _HINTS: dict = {}
 
 
+# `Optional[X]` has origin Union, `X | None` has origin types.UnionType: both are unions here.
+UNIONS = (Union, UnionType)
+
+
 def hints(cls) -> dict:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
@@ -401,7 +406,7 @@ def hints(cls) -> dict:
 def describe(tp) -> str:
     """What a type expects, in words."""
     origin = typing.get_origin(tp)
-    if origin is Union:
+    if origin in UNIONS:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return " or ".join(describe(a) for a in args)
     if origin is Literal:
@@ -429,7 +434,7 @@ class Validator:
 
     def value(self, tp, node: Node, path: str):
         origin = typing.get_origin(tp)
-        if origin is Union:
+        if origin in UNIONS:
             args = [a for a in typing.get_args(tp) if a is not type(None)]
             if type(None) in typing.get_args(tp) and isinstance(node, Scalar) and node.value is None \
                     and not node.quoted:

@@ -77,7 +77,7 @@ class _Builder:
 
     def type_schema(self, tp) -> dict:
         origin = typing.get_origin(tp)
-        if origin is Union:
+        if origin in model.UNIONS:
             args = typing.get_args(tp)
             options = [self.type_schema(a) for a in args if a is not type(None)]
             if type(None) in args:
