@@ -5,23 +5,24 @@ the stages and keeps the build in a private temporary directory.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .bib import publications, reader
 from .errors import InputError, PageLimitError, Report
 from .incremental import cache
 from .interchange import alfolio, detect, jsonresume_out
-from .model import cv as model, load, variants
+from .model import cv as model
+from .model import load, variants
 from .options import Options
 from .paths import display_path
-from .publish import files as publish, homepage, preview, reproducible, site
-from .typeset import engine as engines, fonts, latex, render, themes
+from .publish import files as publish
+from .publish import homepage, preview, reproducible, site
+from .typeset import engine as engines
+from .typeset import fonts, latex, render, themes
 
 
 @dataclass

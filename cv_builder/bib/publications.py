@@ -8,15 +8,14 @@ numbers them for one CV section, without touching the shared objects.
 from __future__ import annotations
 
 import re
-from copy import copy as shallow_copy
 import unicodedata
+from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .reader import BibEntry, crossref_parents, status_of
 from ..errors import Report, warn_at
+from .reader import BibEntry, crossref_parents, status_of
 from .richtext import Name, located
-
 
 # --------------------------------------------------------------------------
 # Data

@@ -28,8 +28,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
-from . import richtext
 from ..errors import InputError, Problem, Report
+from . import richtext
 from .richtext import mathparse
 from .richtext.mathtable import FUNCTIONS
 

@@ -36,13 +36,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import paths, process as commands
+from .. import paths
+from .. import process as commands
 from ..errors import CVError, EngineError, Report
 from ..options import Options
 from ..publish import reproducible
 from ..publish.atomic import atomic_write, locked
-from ..typeset.engine import (ENGINES, REST_SUFFIX, Engine, RunResult, Waiting, embedded_pdflatex, find_engine,
-                              kill_group, run, sandbox_env)
+from ..typeset.engine import (
+    ENGINES,
+    REST_SUFFIX,
+    Engine,
+    RunResult,
+    Waiting,
+    embedded_pdflatex,
+    find_engine,
+    kill_group,
+    run,
+    sandbox_env,
+)
 from ..typeset.fonts import fallback_fonts
 from . import fontmap
 

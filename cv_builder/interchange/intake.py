@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
-from ..model.load import Map, Node, Scalar, Seq, parse_yaml, read_text, to_python
 from ..model.cv import Date
+from ..model.load import Map, Node, Scalar, Seq, parse_yaml, read_text, to_python
 
 
 @dataclass

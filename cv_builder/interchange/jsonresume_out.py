@@ -15,8 +15,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..typeset import render
 from ..model.cv import CV
+from ..typeset import render
 from .mapping import Record, iso, markdown, md_escape, plain, records, role, shown
 
 if TYPE_CHECKING:  # the build imports bibliography only once it reads the .bib

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..typeset import latex
 from ..model.cv import Date, DatedEntry, Item, Pair, Section
+from ..typeset import latex
 
 # (role, words): the first role with a word in the section's id or title wins, so
 # "Teaching Experience" is teaching and "Research Interests" (not a text section) interests.

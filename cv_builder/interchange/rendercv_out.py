@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .. import __version__
-from ..typeset import render
 from ..model.cv import CV, Design
+from ..typeset import render
 from .mapping import Record, iso, records, role, shown
 
 if TYPE_CHECKING:

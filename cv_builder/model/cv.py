@@ -13,7 +13,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 from types import UnionType
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Union
 
 from ..errors import InputError, Problem, shorten
 from .load import Map, Node, Scalar, Seq
@@ -89,7 +89,7 @@ class Date:
     present: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> "Date":
+    def parse(cls, text: str) -> Date:
         text = text.strip()
         if text.lower() == "present":
             return cls(present=True)
@@ -152,17 +152,17 @@ class Person:
     """Who the CV is about: name, position, contacts."""
 
     name: str = doc("full name as it heads the CV")
-    position: Optional[str] = doc("current position, e.g. Ph.D. Student", None)
-    affiliation: Optional[Text] = doc("group, department, institution", None)
-    email: Optional[Email] = doc("e-mail address", None)
-    phone: Optional[str] = doc("phone number", None)
-    location: Optional[str] = doc("city, country", None)
-    homepage: Optional[Url] = doc("personal homepage URL", None)
-    github: Optional[str] = doc("GitHub user name", None)
-    scholar: Optional[str] = doc("Google Scholar user id (the user= part of the profile URL)", None)
-    orcid: Optional[str] = doc("ORCID iD, e.g. 0000-0002-1825-0097", None)
-    linkedin: Optional[str] = doc("LinkedIn profile name (linkedin.com/in/NAME)", None)
-    x: Optional[str] = doc("X (Twitter) handle without @", None)
+    position: str | None = doc("current position, e.g. Ph.D. Student", None)
+    affiliation: Text | None = doc("group, department, institution", None)
+    email: Email | None = doc("e-mail address", None)
+    phone: str | None = doc("phone number", None)
+    location: str | None = doc("city, country", None)
+    homepage: Url | None = doc("personal homepage URL", None)
+    github: str | None = doc("GitHub user name", None)
+    scholar: str | None = doc("Google Scholar user id (the user= part of the profile URL)", None)
+    orcid: str | None = doc("ORCID iD, e.g. 0000-0002-1825-0097", None)
+    linkedin: str | None = doc("LinkedIn profile name (linkedin.com/in/NAME)", None)
+    x: str | None = doc("X (Twitter) handle without @", None)
     links: list[Link] = doc("further links shown in the header", factory=list)
 
 
@@ -183,14 +183,14 @@ class Publications:
                            "ignoring case, accents and initials", factory=list)
     author_format: Literal["full", "initials"] = doc("Heming Xia or H. Xia", "full")
     author_order: Literal["given-family", "family-given"] = doc("name order", "given-family")
-    max_authors: Optional[int] = doc("shorten longer author lists with et al. (your name stays visible)", None)
+    max_authors: int | None = doc("shorten longer author lists with et al. (your name stays visible)", None)
     venue_style: Literal["short", "full"] = doc("venue_short/abbr, or the full booktitle/journal", "short")
     marks: dict[str, Mark] = doc("marks by BibTeX field: equal_contribution, corresponding or your own "
                                  "field holding 1-based author positions", factory=dict)
-    links: dict[str, Optional[str]] = doc("BibTeX field -> link label, e.g. jiqizhixin: 机器之心; "
+    links: dict[str, str | None] = doc("BibTeX field -> link label, e.g. jiqizhixin: 机器之心; "
                                           "null hides a link", factory=dict)
     link_order: list[str] = doc("BibTeX fields in the order their links are printed", factory=list)
-    pdf_base_url: Optional[Url] = doc("where pdf = {paper.pdf} and other file names in the .bib are "
+    pdf_base_url: Url | None = doc("where pdf = {paper.pdf} and other file names in the .bib are "
                                       "published, e.g. https://you.github.io/assets/pdf/ (al-folio)", None)
 
 
@@ -198,10 +198,10 @@ class Publications:
 class Margins:
     """Page margins, per side."""
 
-    top: Optional[Length] = doc("top margin (default: margin)", None)
-    bottom: Optional[Length] = doc("bottom margin (default: margin)", None)
-    left: Optional[Length] = doc("left margin (default: margin)", None)
-    right: Optional[Length] = doc("right margin (default: margin)", None)
+    top: Length | None = doc("top margin (default: margin)", None)
+    bottom: Length | None = doc("bottom margin (default: margin)", None)
+    left: Length | None = doc("left margin (default: margin)", None)
+    right: Length | None = doc("right margin (default: margin)", None)
 
 
 @dataclass
@@ -222,16 +222,16 @@ class Design:
     font_size: Literal["10pt", "11pt", "12pt"] = doc("base font size", "10pt")
     accent_color: Color = doc("accent colour as #RRGGBB", Color("#1F3F6E"))
     margin: Length = doc("page margin, all sides", Length("1.8cm"))
-    margins: Optional[Margins] = doc("per-side margins overriding margin", None)
+    margins: Margins | None = doc("per-side margins overriding margin", None)
     date_format: Literal["YYYY.MM", "Mon YYYY", "Month YYYY", "YYYY", "MM/YYYY", "YYYY-MM"] = doc(
         "how dates are printed", "YYYY.MM")
     section_order: list[str] = doc("section ids or titles printed first, in this order; "
                                    "the others follow in file order", factory=list)
     section_titles: dict[str, str] = doc("section id or title -> the heading printed instead", factory=dict)
-    footer: Union[bool, Footer] = doc("true/false for the whole footer, or which parts to show", True)
-    pdf_title: Optional[str] = doc("PDF title metadata (default: NAME – Curriculum Vitae)", None)
-    pdf_author: Optional[str] = doc("PDF author metadata (default: person.name)", None)
-    pdf_subject: Optional[str] = doc("PDF subject metadata", None)
+    footer: bool | Footer = doc("true/false for the whole footer, or which parts to show", True)
+    pdf_title: str | None = doc("PDF title metadata (default: NAME – Curriculum Vitae)", None)
+    pdf_author: str | None = doc("PDF author metadata (default: person.name)", None)
+    pdf_subject: str | None = doc("PDF subject metadata", None)
     pdf_keywords: list[str] = doc("PDF keywords metadata", factory=list)
     given: frozenset = field(default=frozenset(), metadata={"internal": True})  # keys set in the YAML
 
@@ -250,7 +250,7 @@ class Homepage:
     label: str = doc("text of the homepage's CV link", "CV")
     date_format: DateFormat = doc("the link's 'updated' date: YYYY, MM, M, DD, D, Month, Mon",
                                   DateFormat("YYYY-MM-DD"))
-    section: Optional[str] = doc("title of the publications section listed on the homepage "
+    section: str | None = doc("title of the publications section listed on the homepage "
                                  "(default: the first)", None)
 
 
@@ -267,13 +267,13 @@ class DatedEntry:
     """An entry with dates: a position, degree, talk, award, ..."""
 
     title: Text = doc("what: degree, role, ...")
-    organization: Optional[Text] = doc("where: institution, company", None)
-    subtitle: Optional[Text] = doc("a second line: group, advisor, ...", None)
-    location: Optional[str] = doc("city, country", None)
-    start: Optional[Date] = doc("start date", None)
-    end: Optional[Date] = doc("end date or present", None)
-    date: Optional[Date] = doc("a single date (instead of start/end)", None)
-    details: list[Union[Text, Detail]] = doc("bullet points; a bullet with sub-bullets is "
+    organization: Text | None = doc("where: institution, company", None)
+    subtitle: Text | None = doc("a second line: group, advisor, ...", None)
+    location: str | None = doc("city, country", None)
+    start: Date | None = doc("start date", None)
+    end: Date | None = doc("end date or present", None)
+    date: Date | None = doc("a single date (instead of start/end)", None)
+    details: list[Text | Detail] = doc("bullet points; a bullet with sub-bullets is "
                                              "{text: ..., details: [...]}", factory=list)
     links: list[Link] = doc("links printed after the entry", factory=list)
     tags: list[str] = doc("tags for variants", factory=list)
@@ -284,7 +284,7 @@ class Item:
     """One line of text, with an optional date and links."""
 
     text: Text = doc("the line's text")
-    date: Optional[Date] = doc("date printed on the right", None)
+    date: Date | None = doc("date printed on the right", None)
     links: list[Link] = doc("links printed after the text", factory=list)
     tags: list[str] = doc("tags for variants", factory=list)
 
@@ -302,13 +302,13 @@ class Pair:
 class PublicationFilter:
     """Which publications a section lists."""
 
-    selected: Optional[bool] = doc("only entries with selected = {true}", None)
+    selected: bool | None = doc("only entries with selected = {true}", None)
     categories: list[Literal["journal", "conference", "workshop", "preprint", "thesis", "book", "other"]] = doc(
         "only these categories", factory=list)
     keywords: list[str] = doc("only entries with one of these keywords", factory=list)
-    years: list[Optional[int]] = doc("[from, to], either may be null", factory=list)
+    years: list[int | None] = doc("[from, to], either may be null", factory=list)
     keys: list[str] = doc("only these BibTeX keys", factory=list)
-    first_author: Optional[bool] = doc("only papers where an owner is first or co-first author", None)
+    first_author: bool | None = doc("only papers where an owner is first or co-first author", None)
 
 
 ENTRY_KINDS = {"entries": DatedEntry, "items": Item, "pairs": Pair}
@@ -327,17 +327,17 @@ class Section:
     """One section of the CV."""
 
     title: str = doc("section heading")
-    id: Optional[str] = doc("a short name for design.section_order, section_titles and variants "
+    id: str | None = doc("a short name for design.section_order, section_titles and variants "
                             "(default: the title)", None)
     kind: Literal["entries", "items", "pairs", "text", "publications"] = doc(
         "entries: dated entries; items: one-line items; pairs: key/value lines; "
         "text: a paragraph; publications: the list from the .bib", "entries")
     entries: list = doc("the section's entries, of its kind", factory=list)
     groups: list[Group] = doc("entries under subheadings", factory=list)
-    text: Optional[Text] = doc("the paragraph of a text section", None)
+    text: Text | None = doc("the paragraph of a text section", None)
     hidden: bool = doc("keep in the data but leave out of the CV", False)
     tags: list[str] = doc("tags for variants", factory=list)
-    filter: Optional[PublicationFilter] = doc("publications: which entries", None)
+    filter: PublicationFilter | None = doc("publications: which entries", None)
     sort: Literal["newest", "bib"] = doc("publications: newest first or .bib order", "newest")
     group: Literal["none", "year", "category"] = doc("publications: grouping", "none")
     numbering: Literal["none", "plain", "category"] = doc("publications: [1] or [C1] numbers", "none")
@@ -355,9 +355,9 @@ class Variant:
     include_tags: list[str] = doc("sections and entries that carry tags must carry one of these; "
                                   "untagged ones stay", factory=list)
     exclude_tags: list[str] = doc("leave out sections and entries carrying any of these", factory=list)
-    publications: Optional[PublicationFilter] = doc("a filter applied to every publications section "
+    publications: PublicationFilter | None = doc("a filter applied to every publications section "
                                                     "(its keys replace the section's)", None)
-    design: Optional[Design] = doc("design options that replace the file's for this variant", None)
+    design: Design | None = doc("design options that replace the file's for this variant", None)
 
 
 @dataclass
@@ -474,7 +474,7 @@ class Validator:
             return node
         return self.leaf(tp, node, path)
 
-    def scalar(self, node: Node, path: str) -> Optional[str]:
+    def scalar(self, node: Node, path: str) -> str | None:
         if not isinstance(node, Scalar):
             self.error(node, path, f"expected a single value, got {_show(node)}")
             return None
@@ -587,7 +587,7 @@ def build(tree: Map, file: str) -> CV:
     return cv
 
 
-def _section(v: Validator, node: Node, path: str) -> Optional[Section]:
+def _section(v: Validator, node: Node, path: str) -> Section | None:
     section = v.record(Section, node, path, skip=("entries", "groups"))
     if section is None:
         return None
@@ -696,7 +696,7 @@ def _check_cv(v: Validator, cv: CV, tree: Map) -> None:
                 _check_refs(v, node.items["design"], f"{here}.design", names)
 
 
-def find_section(sections: list, ref: str) -> Optional[int]:
+def find_section(sections: list, ref: str) -> int | None:
     """Index of the section whose id or title is `ref` (ignoring case), else None."""
     want = ref.strip().casefold()
     for i, s in enumerate(sections):
@@ -713,7 +713,7 @@ def _check_refs(v: Validator, design: Map, path: str, names: list[str]) -> None:
             _check_ref(v, node, key, f"{path}.section_titles.{key}", names)
 
 
-def _check_ref_list(v: Validator, node: Optional[Node], path: str, names: list[str]) -> None:
+def _check_ref_list(v: Validator, node: Node | None, path: str, names: list[str]) -> None:
     if isinstance(node, Seq):
         for i, item in enumerate(node.items):
             if isinstance(item, Scalar) and item.value is not None:

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import re
 import typing
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from . import cv as model
 

@@ -11,15 +11,14 @@ import copy
 import dataclasses
 import difflib
 from pathlib import Path
-from typing import Optional
 
-from . import cv as model
-from .load import load_yaml
 from ..errors import InputError, Problem
 from ..paths import display_path
+from . import cv as model
+from .load import load_yaml
 
 
-def variant_names(data: Path, wanted: Optional[str] = None) -> list[str]:
+def variant_names(data: Path, wanted: str | None = None) -> list[str]:
     """The variants defined in the data file (validated); checks `wanted` exists."""
     shown = display_path(data)
     cv = model.build(load_yaml(data, shown), shown)
@@ -46,7 +45,7 @@ def check_name(cv: model.CV, name: str) -> model.Variant:
     raise InputError([Problem(f"no variant named {name!r}", file, line, col, "variants", hint)])
 
 
-def apply(cv: model.CV, name: Optional[str]) -> model.CV:
+def apply(cv: model.CV, name: str | None) -> model.CV:
     """A copy of `cv` reduced to the variant `name` (None: the CV as written)."""
     if name is None:
         return cv
@@ -80,7 +79,7 @@ def _keep(tags: list[str], variant: model.Variant) -> bool:
     return True
 
 
-def _filter_entries(section: model.Section, variant: model.Variant) -> Optional[model.Section]:
+def _filter_entries(section: model.Section, variant: model.Variant) -> model.Section | None:
     if section.kind == "publications":
         if variant.publications is None:
             return section
@@ -96,7 +95,7 @@ def _filter_entries(section: model.Section, variant: model.Variant) -> Optional[
     return dataclasses.replace(section, entries=entries, groups=groups)
 
 
-def _merge_filter(base: Optional[model.PublicationFilter],
+def _merge_filter(base: model.PublicationFilter | None,
                   top: model.PublicationFilter) -> model.PublicationFilter:
     merged = dataclasses.replace(base) if base is not None else model.PublicationFilter()
     for f in dataclasses.fields(model.PublicationFilter):

@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from ..errors import CVError
-from .atomic import discard as _discard, locked, same_content, stage as _stage
+from .atomic import discard as _discard
+from .atomic import locked, same_content
+from .atomic import stage as _stage
 
 
 def output_lock(directory: Path):

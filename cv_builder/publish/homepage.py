@@ -13,15 +13,16 @@ import json
 import os
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 import jinja2
 from markupsafe import Markup, escape
 
 from ..bib.publications import Link, PublicationList
-from ..bib.richtext import Func, Group, Link as RichLink, Math, MText, RichText, Script, Span, Sym, math_plain
+from ..bib.richtext import Func, Group, Math, MText, RichText, Script, Span, Sym, math_plain
+from ..bib.richtext import Link as RichLink
 from ..bib.richtext.mathtable import FUNCTIONS, SYMBOLS
 from ..paths import HOMEPAGE_TEMPLATES_DIR
 

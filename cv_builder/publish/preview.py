@@ -8,8 +8,8 @@ directory; the PNGs are published together with the PDF.
 from __future__ import annotations
 
 import re
-import struct
 import shutil
+import struct
 import subprocess
 import tempfile
 import zlib

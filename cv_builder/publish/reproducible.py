@@ -90,4 +90,4 @@ def engine_env(date: SourceDate) -> dict[str, str]:
 
 def trailer_id(engine_name: str, tex: str) -> str:
     """A PDF /ID derived from the LaTeX source alone (not from paths or the clock)."""
-    return hashlib.md5(f"{engine_name}\n{tex}".encode("utf-8")).hexdigest().upper()
+    return hashlib.md5(f"{engine_name}\n{tex}".encode()).hexdigest().upper()

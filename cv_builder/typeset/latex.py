@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
-from ..errors import Report, warn_at
-from .fonts import CJK_RANGES
 from ..bib.richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
 from ..bib.richtext.mathtable import FUNCTIONS, SYMBOLS
+from ..errors import Report, warn_at
+from .fonts import CJK_RANGES
 
 __all__ = [
     "Latex",
@@ -93,7 +93,7 @@ class Target:
     engine: str = ""
 
     @classmethod
-    def for_engine(cls, engine: str) -> "Target":
+    def for_engine(cls, engine: str) -> Target:
         name = engine.rsplit("/", 1)[-1].lower()
         return cls(unicode=name.startswith(("lualatex", "xelatex", "luatex", "xetex", "lualatex-dev")), engine=name)
 

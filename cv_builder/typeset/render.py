@@ -12,18 +12,21 @@ import datetime as _dt
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
 from markupsafe import Markup
 
-from . import latex, themes as _themes
 from ..errors import CVError, Report
 from ..model.cv import CV, Date, DatedEntry, Section, Str, Text, find_section, located
+from . import latex
+from . import themes as _themes
+
 
 class TemplateError(CVError):
     exit_code = 3
@@ -130,7 +133,7 @@ def section_views(sections: list[Section], publication_lists: dict[int, Any], de
 
 # Set by a cached build (cache.py): compiled templates are reused across builds; Jinja
 # checks each template's source checksum, so an edited template is recompiled.
-BYTECODE_CACHE: "jinja2.BytecodeCache | None" = None
+BYTECODE_CACHE: jinja2.BytecodeCache | None = None
 
 
 def template_bytecode(directory: Path) -> jinja2.BytecodeCache | None:
@@ -195,7 +198,7 @@ class _Environment(jinja2.Environment):
         return Markup("".join([str(self.finalize(part)) for part in parts]))
 
 
-def make_environment(target: "latex.Target", report: Report, template_dirs: list[Path],
+def make_environment(target: latex.Target, report: Report, template_dirs: list[Path],
                      printed: list[tuple[str, str]] | None = None) -> jinja2.Environment:
     """`printed`, if given, collects (LaTeX, source location) of every located value, in output order."""
     def finalize(value: Any) -> Markup:
@@ -287,7 +290,7 @@ class Rendered:
     template_files: list[Path]
 
 
-def render(cv: CV, publication_lists: "dict[int, Any] | Callable[[], dict[int, Any]]", target: "latex.Target",
+def render(cv: CV, publication_lists: dict[int, Any] | Callable[[], dict[int, Any]], target: latex.Target,
            report: Report, engine_name: str, theme: str | None = None, template_dir: Path | None = None,
            updated: _dt.date | None = None, fallback_fonts: list[str] | None = None,
            data_dir: Path | None = None, on_head: Callable[[str], None] | None = None) -> Rendered:
@@ -359,7 +362,7 @@ class _Later:
         return self._get()[i]
 
 
-def _render_telling_head(template: "jinja2.Template", context: dict, on_head: Callable[[str], None]) -> str:
+def _render_telling_head(template: jinja2.Template, context: dict, on_head: Callable[[str], None]) -> str:
     parts: list[str] = []
     head, at = "", -1  # head: the text so far, until told (a preamble is a few kB)
     for chunk in template.generate(context):
@@ -427,7 +430,7 @@ def _font_file(name: str) -> latex.Latex:
     return latex.Latex(name if re.fullmatch(r"[A-Za-z0-9._-]+", name) else "")
 
 
-def template_line(rendered: "Rendered", line: int) -> str:
+def template_line(rendered: Rendered, line: int) -> str:
     """The template file:line that most likely wrote .tex line `line` (its literal text matches best)."""
     lines = rendered.tex.splitlines()
     if not 0 < line <= len(lines):

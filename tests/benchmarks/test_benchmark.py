@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 # Run in a child: a subreaper adopts every orphan below it, which pytest must not do.

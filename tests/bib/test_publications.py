@@ -7,7 +7,19 @@ from pathlib import Path
 import pytest
 from conftest import SEED, needs_seed
 
-from cv_builder.bib.publications import BibOptions, LinkSpec, MarkSpec, Publication, SectionOptions, default_links, make_publications, name_matches, organise, parse_name, split_authors
+from cv_builder.bib.publications import (
+    BibOptions,
+    LinkSpec,
+    MarkSpec,
+    Publication,
+    SectionOptions,
+    default_links,
+    make_publications,
+    name_matches,
+    organise,
+    parse_name,
+    split_authors,
+)
 from cv_builder.bib.reader import BibEntry, load_bib, parse_bib
 from cv_builder.errors import Report
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import PDF, have_system, run_cli
+
 from cv_builder.bib.publications import BibOptions, make_publications
 from cv_builder.bib.reader import load_bib
 from cv_builder.errors import InputError, Report
-
-from conftest import PDF, have_system, run_cli
 
 BIB = Path(__file__).resolve().parents[1] / "data" / "bib"
 

@@ -7,12 +7,12 @@ import pytest
 from conftest import ENGINE_MODES, have_system, norm, run_cli
 from pypdf import PdfReader
 
-from cv_builder.publish import homepage
-from cv_builder.typeset import latex
 from cv_builder.bib.publications import BibOptions, make_publications
 from cv_builder.bib.reader import decode_latex, parse_bib
-from cv_builder.errors import Report
 from cv_builder.bib.richtext import Math, Name, RichText, Span
+from cv_builder.errors import Report
+from cv_builder.publish import homepage
+from cv_builder.typeset import latex
 
 
 def decode(text: str):

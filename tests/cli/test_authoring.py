@@ -5,7 +5,6 @@ import struct
 from pathlib import Path
 
 import pytest
-
 from conftest import PDF, copy_data, have_embedded, have_system, norm, run_cli
 
 FAST = "pdflatex" if have_system("pdflatex") else "embedded"

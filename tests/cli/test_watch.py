@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PDF, ROOT, copy_data, have_system, squash
 
 pytestmark = [pytest.mark.engine,

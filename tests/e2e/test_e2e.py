@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, ENGINE_MODES, PDF, have_embedded, have_system, norm, run_cli, squash
 
 SECTIONS = ["Research Interests", "Education", "Experience", "Publications", "Invited Talks",

@@ -18,8 +18,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, ROOT, SENTINEL, copy_data, norm, run_cli, squash
+
 
 def header(tmp_path: Path, body: str) -> Path:
     """A --template-dir whose header.tex is `body` (a user's own, possibly hostile, template)."""
@@ -87,8 +87,8 @@ def test_endless_loop_in_a_template_is_stopped(mode, workspace, tmp_path):
 
 @pytest.mark.engine
 def test_a_log_flood_is_capped(tmp_path):
-    from cv_builder.typeset import engine as engines
     from cv_builder.errors import EngineError
+    from cv_builder.typeset import engine as engines
 
     eng = engines.find_engine("pdflatex")
     (tmp_path / "cv.tex").write_text(
@@ -318,8 +318,9 @@ if given is not None:
     _EXAMPLES = int(os.environ.get("CV_HYPOTHESIS_EXAMPLES", "30")) * 10
 
     def _check(text: bytes, tmp: Path) -> None:
-        from cv_builder.model import load, cv as model
         from cv_builder.errors import InputError
+        from cv_builder.model import cv as model
+        from cv_builder.model import load
 
         path = tmp / "cv.yaml"
         path.write_bytes(text)

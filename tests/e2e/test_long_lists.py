@@ -8,12 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, ENGINE_MODES, PDF, have_system, norm, run_cli
-from cv_builder.typeset import engine as engines
-from cv_builder.typeset import latex
+
 from cv_builder.build import load_model, publication_lists
 from cv_builder.errors import EngineError, Report
+from cv_builder.typeset import engine as engines
+from cv_builder.typeset import latex
 from cv_builder.typeset.render import render
 
 HELD = 150  # hold_pages.tex's \cv@holdlimit

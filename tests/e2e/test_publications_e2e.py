@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, SENTINEL, norm, run_cli, squash
 
 HERE = Path(__file__).resolve().parents[1]  # tests/

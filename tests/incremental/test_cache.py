@@ -11,7 +11,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, ROOT, copy_data, have_embedded, have_system, run_cli, squash
 
 pytestmark = [pytest.mark.engine,

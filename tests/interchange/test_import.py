@@ -22,8 +22,8 @@ from cv_builder.interchange.importer import convert
 from cv_builder.interchange.intake import BibRecord, bullet
 from cv_builder.interchange.rendercv_in import parse_author
 from cv_builder.interchange.write_bib import bib_text
-from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import Date
+from cv_builder.model.load import parse_yaml
 
 INTERCHANGE = ROOT / "tests" / "data" / "interchange"
 RENDERCV_EXAMPLE = INTERCHANGE / "John_Doe_ClassicTheme_CV.yaml"

@@ -2,8 +2,8 @@
 import pytest
 
 from cv_builder.errors import InputError
-from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import Date, build
+from cv_builder.model.load import parse_yaml
 
 BASE = """\
 person:

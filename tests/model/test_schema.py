@@ -9,16 +9,17 @@ import re
 
 import pytest
 import yaml
-
 from conftest import DATA, ROOT, run_cli
-from cv_builder.model import cv as model
+
 from cv_builder.errors import InputError
+from cv_builder.model import cv as model
 from cv_builder.model.load import Map, Seq, parse_yaml
 from cv_builder.model.schema import schema, schema_text
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (the test extra)")
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 VALIDATOR = jsonschema.Draft202012Validator(schema())
 # What the model checks that JSON Schema cannot say; a document failing only these is valid for the schema.

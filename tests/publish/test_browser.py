@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_data, run_cli
 
 CHROMIUM = os.environ.get("CV_BUILDER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

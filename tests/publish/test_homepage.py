@@ -7,12 +7,22 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import PDF, copy_data, run_cli
-from cv_builder.publish import homepage, site
-from cv_builder.bib.publications import Author, BibOptions, Group, Link, Publication, PublicationList, SectionOptions, make_publications, organise
+
+from cv_builder.bib.publications import (
+    Author,
+    BibOptions,
+    Group,
+    Link,
+    Publication,
+    PublicationList,
+    SectionOptions,
+    make_publications,
+    organise,
+)
 from cv_builder.bib.reader import parse_bib
 from cv_builder.errors import InputError, Report
+from cv_builder.publish import homepage, site
 
 ENGINE = ("--engine", "pdflatex")
 

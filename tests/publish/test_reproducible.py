@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, copy_data, have_system, norm, run_cli
 
 NO_EPOCH = {"SOURCE_DATE_EPOCH": None}

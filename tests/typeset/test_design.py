@@ -6,7 +6,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import PDF, have_embedded, have_system, norm, run_cli
 
 THEMES = ["classic", "modern", "compact"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cv_builder.typeset import engine as engines
 from cv_builder.errors import EngineError
+from cv_builder.typeset import engine as engines
 
 
 def test_first_error_is_parsed_from_the_log():

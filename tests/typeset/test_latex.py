@@ -20,8 +20,25 @@ from pathlib import Path
 import pytest
 
 from cv_builder.errors import Report
-from cv_builder.typeset.latex import LUALATEX, PDFLATEX, XELATEX, Latex, Target, _FA_ICONS, _PDF_EXACT_RANGES, _PDF_SUBST, escape, href, markup, normalize_url, pdf_string, unsupported_chars, url_text
+from cv_builder.typeset.latex import (
+    _FA_ICONS,
+    _PDF_EXACT_RANGES,
+    _PDF_SUBST,
+    LUALATEX,
+    PDFLATEX,
+    XELATEX,
+    Latex,
+    Target,
+    escape,
+    href,
+    markup,
+    normalize_url,
+    pdf_string,
+    unsupported_chars,
+    url_text,
+)
 from tests.corpus import CORPUS, SURROGATES, Item
+
 
 # ---------------------------------------------------------------------------
 # Engines
@@ -60,8 +77,8 @@ def hexs(uri: str) -> str:
 
 def link_macros() -> str:
     """pdflinks.tex as every theme renders it: \\cvhref (on any engine)."""
-    from cv_builder.typeset.render import make_environment
     from cv_builder.paths import templates_root
+    from cv_builder.typeset.render import make_environment
 
     env = make_environment(PDFLATEX, Report(), [templates_root() / "classic"])
     return env.get_template("pdflinks.tex").render()
@@ -79,9 +96,9 @@ NEEDED_FONTS = ("CJK", "NotoColorEmoji", "NotoSansArabic", "NotoSansHebrew", "No
 
 def unicode_preamble() -> tuple[str, list[str]]:
     """fontspec preamble exactly as the classic theme writes it: Latin Modern plus the Noto fallbacks."""
+    from cv_builder.paths import templates_root
     from cv_builder.typeset.fonts import fallback_fonts
     from cv_builder.typeset.render import font_context, make_environment
-    from cv_builder.paths import templates_root
 
     fonts = fallback_fonts()
     env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
@@ -783,8 +800,8 @@ def test_lualatex_drops_unencoded_glyphs_no_feature_reaches(tmp_path: Path) -> N
     glyphs (XCharter) keeps them."""
     engine = _need(shutil.which("lualatex"), "lualatex")
     _pdftotext()
-    from cv_builder.typeset.render import make_environment
     from cv_builder.paths import templates_root
+    from cv_builder.typeset.render import make_environment
 
     env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
     trim = env.get_template("fonts_luatex.tex").render()

@@ -6,8 +6,8 @@ import string
 
 import pytest
 
-from cv_builder.typeset import latex
 from cv_builder.errors import Report
+from cv_builder.typeset import latex
 
 
 def slow(text: str, target: latex.Target) -> str:

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from cv_builder.typeset import latex
 from cv_builder.build import load_model
 from cv_builder.errors import Report
-from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import build
+from cv_builder.model.load import parse_yaml
+from cv_builder.typeset import latex
 from cv_builder.typeset.render import TemplateError, make_environment, render
 
 ROOT = Path(__file__).resolve().parents[2]
