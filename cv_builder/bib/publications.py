@@ -475,7 +475,7 @@ def name_matches(author: Author, variant: Author) -> bool:
 
 
 def _given_agree(mine: tuple, theirs: tuple) -> bool:
-    for (a, a_initial, _), (b, b_initial, _) in zip(mine, theirs):
+    for (a, a_initial, _), (b, b_initial, _) in zip(mine, theirs, strict=False):
         if a[0] != b[0] or (not a_initial and not b_initial and a != b):
             return False
     longer = mine if len(mine) > len(theirs) else theirs

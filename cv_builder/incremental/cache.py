@@ -437,16 +437,16 @@ def trim(cache: Path) -> None:
     total = 0  # bytes left
     kept: list[tuple[float, int, list[Path]]] = []  # (last use, bytes, paths): what may still go for MAX_BYTES
     for folder, pattern, keep, aged in BOUNDS:
-        for i, (used, size, paths) in enumerate(_entries(cache / folder, pattern)):
-            if (i >= keep or (aged and now - used > MAX_AGE)) and _remove(paths):
+        for i, (used, size, files) in enumerate(_entries(cache / folder, pattern)):
+            if (i >= keep or (aged and now - used > MAX_AGE)) and _remove(files):
                 continue
             total += size
             if i:  # the newest of each kind stays whatever the size: the build that just ran uses it
-                kept.append((used, size, paths))
-    for used, size, paths in sorted(kept, key=lambda e: e[0]):
+                kept.append((used, size, files))
+    for _used, size, files in sorted(kept, key=lambda e: e[0]):
         if total <= MAX_BYTES:
             break
-        if _remove(paths):
+        if _remove(files):
             total -= size
 
 
@@ -461,14 +461,14 @@ def _entries(folder: Path, pattern: str) -> list[tuple[float, int, list[Path]]]:
             if path.suffix == ".pdf":
                 groups[name].append(path.with_suffix(".json"))
     found = []
-    for paths in groups.values():
+    for files in groups.values():
         used, size = 0.0, 0
-        for path in paths:
+        for path in files:
             with contextlib.suppress(OSError):
                 st = path.stat()
                 used = max(used, st.st_mtime)
                 size += _tree_size(path) if path.is_dir() else st.st_size
-        found.append((used, size, paths))
+        found.append((used, size, files))
     return sorted(found, key=lambda e: e[0], reverse=True)
 
 

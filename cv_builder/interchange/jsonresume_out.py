@@ -196,8 +196,9 @@ ENTRY = {"work": work, "volunteer": volunteer, "education": education, "awards":
 
 
 def publication(p: Publication) -> dict[str, Any]:
-    """A paper (its text is the .bib's, not inline markup): its venue as publisher, the paper link as url, the authors as printed
-    (with their marks) in summary and `authors`, every other link in `links`."""
+    """A paper (its text is the .bib's, not inline markup): its venue as publisher, the paper link
+    as url, the authors as printed (with their marks) in summary and `authors`, every other link
+    in `links`."""
     authors = [a.text + "".join(a.marks) for a in p.authors if not a.ellipsis] + (["et al."] if p.et_al else [])
     paper = next((lk.url for lk in p.links if lk.kind == "url"), None)
     date = f"{p.year:04d}" + (f"-{p.month:02d}" if p.month else "") if p.year else None

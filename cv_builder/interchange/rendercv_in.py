@@ -114,7 +114,7 @@ def _section(imp: Imported, at: Node, key: str, node: Node) -> None:
     section: dict = {"title": title}
     entries: list = []
     keys: list[str] = []
-    for i, (n, k) in enumerate(zip(node.items, kinds)):
+    for i, (n, k) in enumerate(zip(node.items, kinds, strict=True)):
         here = f"{path}[{i}]"
         if k != kind:
             imp.leave(n, here, f"a {k.replace('_', ' ')} entry in a section of {kind.replace('_', ' ')} "

@@ -39,7 +39,7 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
             changed = [(path, data) for path, data in files.items()
                        if not same_content(path, data)]  # an unchanged file keeps its mtime
             results = _stage_all(changed)
-            staged = [(tmp, path) for tmp, (path, _) in zip(results, changed) if isinstance(tmp, str)]
+            staged = [(tmp, path) for tmp, (path, _) in zip(results, changed, strict=True) if isinstance(tmp, str)]
             errors = [r for r in results if not isinstance(r, str)]
             if errors:
                 raise errors[0]

@@ -70,7 +70,7 @@ def fallback_fonts(text: str | None = None) -> list[str]:
     codes = {ord(ch) for ch in set(text) if ord(ch) > 0x17F} if text is not None else None
     present = set()
     for root in FONT_DIRS:
-        for dirpath, _, files in os.walk(root):
+        for _dirpath, _, files in os.walk(root):
             present.update(f for f in files if f.startswith("Noto"))
     found = []
     for name, _pkg in FALLBACK_FONTS:

@@ -164,16 +164,17 @@ _PDF_SUBST: dict[str, str] = {
         "αβγδζηθικλνξπρστυχψωϑϖϱϵϕςεφμ",
         "alpha beta gamma delta zeta eta theta iota kappa lambda nu xi pi rho sigma tau upsilon chi psi omega "
         "vartheta varpi varrho epsilon phi varsigma varepsilon varphi mu".split(),
+        strict=True,
     )},
     "ο": _M % "o",
     **{g: _M % ("\\" + n) for g, n in zip(
-        "ΓΔΘΛΞΠΣΥΦΨΩ", "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())},
-    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")),
+        "ΓΔΘΛΞΠΣΥΦΨΩ", "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split(), strict=True)},
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX", strict=True)),
     **{g: _M % ("\\" + n) for g, n in zip(
         "ℓ⇐⇒⇔↔∀∂∃∅∇∈∉∋∏∑∗∞∧∨∩∪∼≈≠≤≥⊂⊃⊆⊇≡≪≫∘⋅∓⊕⊗⊥∝",
         "ell Leftarrow Rightarrow Leftrightarrow leftrightarrow forall partial exists emptyset nabla in notin ni "
         "prod sum ast infty wedge vee cap cup sim approx neq leq geq subset supset subseteq supseteq equiv ll gg "
-        "circ cdot mp oplus otimes perp propto".split())},
+        "circ cdot mp oplus otimes perp propto".split(), strict=True)},
     "−": _M % "-",
     "√": _M % r"\surd",
     "∫": _M % r"\int",
@@ -603,7 +604,7 @@ def _assemble(toks: list[tuple[str, str]], break_after: frozenset[str] | None, l
 
 # ASCII that every target sets as itself (checked against the full path in tests/typeset/test_latex_fast_path.py).
 _PLAIN_RE = re.compile(r"[ !'()+,\-./0-9:;=?@A-Za-z]*")
-_NOT_PLAIN_RE = re.compile(r"[-'!?,]{2}|[^ ]{%d}" % (LONG_WORD + 1))  # a kern; a long word
+_NOT_PLAIN_RE = re.compile(rf"[-'!?,]{{2}}|[^ ]{{{LONG_WORD + 1}}}")  # a kern; a long word
 
 
 def _plain(text: str) -> bool:

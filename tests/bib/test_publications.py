@@ -342,7 +342,7 @@ def links(p: Publication) -> list[tuple[str, str, str]]:
 def test_links_follow_options_order():
     p = pub(url="https://a.org/p", code="https://github.com/x", slides="https://s.org/x.pdf",
             video="https://youtu.be/x", poster="https://p.org/x.pdf", pdf="https://a.org/p.pdf")
-    assert [l[0] for l in links(p)] == ["paper", "pdf", "code", "slides", "video", "poster"]
+    assert [link[0] for link in links(p)] == ["paper", "pdf", "code", "slides", "video", "poster"]
 
 
 def test_paper_link_falls_back_to_doi_then_arxiv():

@@ -114,7 +114,7 @@ BIB = r"""
   title = {Points on $\mathbb{A}^3$, H{$_2$}O in $O(n^2)$ with $\ell_1$}}
 @inproceedings{dblp, author = {Jane Doe}, booktitle = {Proc. 10\,000 Users}, year = {2019},
   title = {The 5\({}^{\mbox{th}}\) workshop: \mkbibquote{De Motu} \enquote{Physics} \textsc{Small} \emph{em} x\textsuperscript{up} \foo{kept}}}
-"""
+"""  # noqa: E501 (one BibTeX field, kept on one line as a .bib has it)
 CV = "person: {name: Jane Doe}\npublications: {bib: pubs.bib, owner: [Jane Doe]}\n" \
      "sections:\n  - {title: Publications, kind: publications}\n"
 
@@ -242,7 +242,7 @@ def test_names_never_break_across_lines(theme, tmp_path):
         "Alexandra Bartholomew Constantine Dorothea Evangeline Frederick Gwendolyn Humphrey Isadora "
         "Jeremiah Katherine Leopold Maximilian Nathaniel Octavia Penelope Quentin Rosalind".split(),
         "Vanderbilt Montgomery Fitzgerald Whitmore Kensington Hawthorne Pemberton Ashworth Blackwood "
-        "Carrington Donaldson Ellsworth Farnsworth Gallagher Harrington Livingston Middleton Northcott".split())]
+        "Carrington Donaldson Ellsworth Farnsworth Gallagher Harrington Livingston Middleton Northcott".split(), strict=True)]
     bib = f"@misc{{k, author = {{{' and '.join(names)}}}, year = {{2020}}, title = {{Many authors}}}}\n"
     (tmp_path / "pubs.bib").write_text(bib, encoding="utf-8")
     (tmp_path / "cv.yaml").write_text(CV.replace("owner: [Jane Doe]", "owner: [Quentin Middleton]"),

@@ -19,7 +19,7 @@ from cv_builder.model.schema import schema, schema_text
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (the test extra)")
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 
 VALIDATOR = jsonschema.Draft202012Validator(schema())
 # What the model checks that JSON Schema cannot say; a document failing only these is valid for the schema.

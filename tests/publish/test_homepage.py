@@ -239,8 +239,10 @@ def test_site_option_fills_the_example_page_and_links_the_pdf_relatively(tmp_pat
     assert (page.parent / "../output/cv.pdf").resolve() == (tmp_path / "output/cv.pdf").resolve()
     assert (tmp_path / "output/publications.html").read_text().strip() in text
     # outside the markers: byte for byte the page we started from
-    strip = lambda t: t.split("<!-- cv:start -->")[0] + t.split("<!-- cv:end -->")[1].split(
-        "<!-- publications:start -->")[0] + t.split("<!-- publications:end -->")[1]
+    def strip(t: str) -> str:
+        return t.split("<!-- cv:start -->")[0] + t.split("<!-- cv:end -->")[1].split(
+            "<!-- publications:start -->")[0] + t.split("<!-- publications:end -->")[1]
+
     assert strip(text) == strip(original)
     # idempotent: a second build changes nothing
     assert run_cli("-q", *ENGINE, "--site", "site/index.html", cwd=tmp_path).returncode == 0

@@ -168,7 +168,7 @@ sections:
       - {text: "Alpha one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty Omega", date: 2024-03}
       - {text: Zulu follows, date: 2023-01}
       - {text: Yankee short, date: 2022-01}
-"""
+"""  # noqa: E501 (the long entry is the test)
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")

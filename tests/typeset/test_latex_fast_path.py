@@ -56,4 +56,4 @@ def test_plain_url_fast_path_equals_the_full_encoder(monkeypatch):
 
     monkeypatch.setattr(latex, "_PLAIN_URL", Never)
     assert fast == [latex.normalize_url(u) for u in urls]
-    assert sum(u == f for u, f in zip(urls, fast)) > 1000  # the fast path is taken
+    assert sum(u == f for u, f in zip(urls, fast, strict=True)) > 1000  # the fast path is taken

@@ -47,7 +47,7 @@ _NAMED = {
 SYMBOLS: dict[str, tuple[str, str]] = {
     **{c: (c, c) for c in _SAFE},
     "[": ("{[}", "["), "]": ("{]}", "]"),
-    **{"\\" + n: ("\\" + n + " ", t) for n, t in zip(_GREEK, _GREEK_TEXT)},
+    **{"\\" + n: ("\\" + n + " ", t) for n, t in zip(_GREEK, _GREEK_TEXT, strict=True)},
     **{"\\" + n: ("\\" + n + " ", t) for n, t in _NAMED.items()},
     "\\mod": (r"\bmod ", "mod"), "\\degree": (r"{}^{\circ}", "°"),
     "\\implies": (r"\Longrightarrow ", "⟹"), "\\iff": (r"\Longleftrightarrow ", "⟺"),
@@ -69,8 +69,8 @@ for _name, (_tex, _text) in SYMBOLS.items():
     if len(_text) == 1 and not _text.isascii() and _name.startswith("\\"):
         BY_TEXT.setdefault(_text, _name)
 
-_SUP = dict(zip("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ"))
-_SUB = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ"))
+_SUP = dict(zip("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUB = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", strict=True))
 
 
 def plain_script(kind: str, text: str) -> str:
@@ -102,8 +102,8 @@ def _alphabet(upper: int, lower: int | None, holes: dict[str, str], digits: int 
     return convert
 
 
-_DOUBLE_STRUCK = _alphabet(0x1D538, 0x1D552, dict(zip("CHNPQRZ", "ℂℍℕℙℚℝℤ")), 0x1D7D8)
-_SCRIPT = _alphabet(0x1D49C, None, dict(zip("BEFHILMR", "ℬℰℱℋℐℒℳℛ")))
+_DOUBLE_STRUCK = _alphabet(0x1D538, 0x1D552, dict(zip("CHNPQRZ", "ℂℍℕℙℚℝℤ", strict=True)), 0x1D7D8)
+_SCRIPT = _alphabet(0x1D49C, None, dict(zip("BEFHILMR", "ℬℰℱℋℐℒℳℛ", strict=True)))
 
 
 def _wrap(text: str) -> str:
