@@ -132,10 +132,10 @@ def bib_options(p: model.Publications) -> publications.BibOptions:
         max_authors=p.max_authors, venue_style=p.venue_style, pdf_base_url=str(p.pdf_base_url or ""))
     for name, mark in p.marks.items():
         options.marks[name] = publications.MarkSpec(mark.symbol, mark.legend)
-    links = {spec.field: spec.label for spec in options.links}
+    links: dict[str, str | None] = {spec.field: spec.label for spec in options.links}
     links.update(p.links)
     order = list(p.link_order) + [f for f in links if f not in p.link_order]
-    options.links = [publications.LinkSpec(f, links[f]) for f in order if links.get(f)]
+    options.links = [publications.LinkSpec(f, label) for f in order if (label := links.get(f))]
     return options
 
 
@@ -275,11 +275,11 @@ def _run_build(opts: Options) -> Result:
     try:
         pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early, meanwhile)
     except engines.EngineError as exc:
-        where = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
-        if not where:
+        origin = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
+        if not origin:
             raise
-        raise engines.EngineError(f"{exc}\n  written by the template at {display_path(Path(where.rsplit(':', 1)[0]))}:"
-                                  f"{where.rsplit(':', 1)[1]}") from None
+        template, line = origin.rsplit(":", 1)
+        raise engines.EngineError(f"{exc}\n  written by the template at {display_path(Path(template))}:{line}") from None
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -313,7 +313,9 @@ def _words(text: str) -> list[str]:
     """Words split on spaces outside braces."""
     if "{" not in text:
         return text.split()
-    words, depth, current = [], 0, []
+    words: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         depth += (char == "{") - (char == "}")
         if char.isspace() and depth == 0:
@@ -403,7 +405,7 @@ _UNIT_SEPARATORS = re.compile(r"[-.‐–]+")
 def _word_units(word: str) -> list[tuple[str, bool]]:
     """Parts of one given-name word as (text, is_initial): "Si-Qing" ->
     [("Si", False), ("Qing", False)], "S.-Q." / "SQ" -> [("S", True), ("Q", True)]."""
-    units = []
+    units: list[tuple[str, bool]] = []
     for part in _UNIT_SEPARATORS.split(word):
         part = part.strip("'’")
         if not part:
@@ -441,7 +443,7 @@ def _given_units(given: str) -> tuple[tuple[str, bool, bool], ...]:
     """(key, is_initial, required) per unit of a given name. Required: part of the first
     name ("Si" and "Qing" of "Si-Qing", only "M" of run-together "MA"); the rest are
     middle names or initials, which one side may leave out."""
-    units = []
+    units: list[tuple[str, bool, bool]] = []
     for n, word in enumerate(given.split()):
         parts = [(_key(t), initial) for t, initial in _word_units(word) if _key(t)]
         whole = not all(initial for _, initial in parts)  # a written-out (maybe hyphenated) first name

@@ -936,6 +936,7 @@ def _decode(text: str, keep_braces: bool) -> tuple[tuple, list[str]]:
             break
         pos = match.end()
         kind = match.lastindex
+        assert kind is not None  # every alternative of _LATEX_TOKEN is a group
         frame = stack[-1]
         if kind in (1, 2):
             name = match.group(1)
@@ -1121,7 +1122,8 @@ def _latexcodec_symbol(name: str) -> str | None:
 
     for source in ("\\" + name, "$\\" + name + "$"):
         try:
-            decoded = codecs.decode(source, "ulatex").strip()
+            # typeshed lets str in only for its own text codecs; latexcodec registers "ulatex"
+            decoded = codecs.decode(source, "ulatex").strip()  # type: ignore[call-overload]
         except Exception:  # noqa: BLE001
             continue
         if decoded and not any(c in decoded for c in "\\$"):

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal, overload
 
 from .. import paths
 from .. import process as commands
@@ -155,6 +156,10 @@ def engine_stamp(name: str, path: str) -> str:
 _started: dict[str, tuple] = {}
 
 
+@overload
+def engine_identity(name: str, path: str, cache: Path, wait: Literal[True] = True) -> str: ...
+@overload
+def engine_identity(name: str, path: str, cache: Path, wait: bool) -> str | None: ...
 def engine_identity(name: str, path: str, cache: Path, wait: bool = True) -> str | None:
     """The engine binary, its version and its base format (changes when TeX Live updates).
 
@@ -289,7 +294,7 @@ def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: s
 
 def snapshot(files: list[Path], template_dir=None) -> dict:
     """Digests of inputs as a build starts to read them (see record_build)."""
-    seen = {str(Path(p).resolve()): file_digest(p) for p in files}
+    seen: dict[str, str | list[str]] = {str(Path(p).resolve()): file_digest(p) for p in files}
     if template_dir is not None or files:
         seen["templates"] = _builtin_templates() + (
             [tree_digest(d) for d in _dirs(template_dir)])
@@ -601,7 +606,7 @@ class FormatBuild:
                "-jobname=cv", f"&{name}", "pre.tex"]
         shell, limit = shutil.which("sh"), shutil.which("timeout")
         self.detached = bool(shell and limit)
-        if self.detached:
+        if shell and limit:
             # sync: flushed here, its 18 MB do not land in the next build's fsync of cv.pdf (ext4
             # commits every pending write with it: +20 ms measured on the build after the first)
             script = ('"$@" >/dev/null 2>&1 && [ -s cv.fmt ] '
@@ -613,6 +618,7 @@ class FormatBuild:
                        CV_PY=commands.python(), CV_INFLATE=_INFLATE,
                        PYTHONPATH=commands.python_env()["PYTHONPATH"])
             cmd = [shell, "-c", script, "sh", limit, "-s", "KILL", f"{timeout:g}"] + cmd
+        self.proc: subprocess.Popen | None
         try:
             self.proc = subprocess.Popen(cmd, cwd=self.tmp, env=env, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -800,7 +806,7 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
             prefix = _put_font_map(cache, work)
             with contextlib.suppress(OSError):
                 named = _last_format(work).read_text(encoding="utf-8").strip() if identity else ""
-                if named and usable_format(Path(named)):
+                if named and identity and usable_format(Path(named)):
                     fmt = Path(named)
                     _put(fmt, work / "cvfmt.fmt")
                     begin = _begin_guess(Path(output).with_suffix(".tex"), cache, identity, fmt)
@@ -818,7 +824,9 @@ def begin_early(early: Early | None, eng, head: str) -> None:
     """Give the engine started ahead without a format or a guessed beginning (a first
     build's) this build's own beginning, as soon as render() has it (`head`: the text up
     to the \\begin{document} line). compile_tex checks it as it checks a guess."""
-    waiting = early.waiting if early is not None else None
+    if early is None:
+        return
+    waiting = early.waiting
     if (waiting is None or early.fmt is not None or waiting.begin is not None or eng.name != "pdflatex"
             or (waiting.engine.name, waiting.engine.path) != (eng.name, eng.path)):
         return
@@ -885,7 +893,7 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             _put(fmt, work / "cvfmt.fmt")
             with contextlib.suppress(OSError):
                 os.utime(fmt)  # its mtime is its last use: prune() keeps the recently used
-        (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
+        (work / "cv.tex").write_text(split[1] if fmt and split else tex, encoding="utf-8")
         if waiting is not None and rest is not None:
             (work / f"cv{REST_SUFFIX}").write_text(rest, encoding="utf-8")
         try:

@@ -136,5 +136,5 @@ def new_bitmaps(noted: Path, log: str) -> bool:
     found = fonts_of(log)
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         known = set(json.loads(noted.read_bytes())["bitmaps"])
-        return bool(found) and not set(found[2]) <= known
+        return found is not None and not set(found[2]) <= known
     return True

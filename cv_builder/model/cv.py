@@ -559,6 +559,7 @@ def _show(node: Node) -> str:
         return "a mapping"
     if isinstance(node, Seq):
         return "a list"
+    assert isinstance(node, Scalar)  # the only other kind of Node
     return repr(shorten(node.raw))
 
 
@@ -589,7 +590,7 @@ def build(tree: Map, file: str) -> CV:
 
 def _section(v: Validator, node: Node, path: str) -> Section | None:
     section = v.record(Section, node, path, skip=("entries", "groups"))
-    if section is None:
+    if section is None or not isinstance(node, Map):  # record() reported a node that is not a mapping
         return None
     kind_cls = ENTRY_KINDS.get(section.kind)
     entries_node = node.items.get("entries")

@@ -59,6 +59,7 @@ def to_python(node: Node) -> object:
         return {k: to_python(v) for k, v in node.items.items()}
     if isinstance(node, Seq):
         return [to_python(v) for v in node.items]
+    assert isinstance(node, Scalar)  # the only other kind of Node
     return node.value
 
 
@@ -146,7 +147,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     elif "mapping values are not allowed" in message:
         hint = "check the indentation, or quote a value that contains ': '"
     start = exc.context_mark
-    if start and mark is not start and start.line != mark.line and exc.context:
+    if start and mark and mark is not start and start.line != mark.line and exc.context:
         where = f"{exc.context.replace('while ', '').replace('parsing ', '').replace('scanning ', '')} " \
                 f"starts at line {start.line + 1}, column {start.column + 1}"
         hint = f"{hint}; {where}" if hint else where
@@ -183,6 +184,7 @@ class _Builder:
             return self._map(node, depth, line, col)
         if isinstance(node, yaml.SequenceNode):
             return Seq(self.file, line, col, [self.build(n, depth + 1) for n in node.value])
+        assert isinstance(node, yaml.ScalarNode)  # yaml composes only these three
         return self._scalar(node, line, col)
 
     def _scalar(self, node: yaml.ScalarNode, line: int, col: int) -> Scalar:

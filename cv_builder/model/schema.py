@@ -55,7 +55,7 @@ _TEXT = {"anyOf": [_NONEMPTY, {"type": ["number", "boolean"]}],
          "description": "text (numbers and true/false are read as written)"}
 _DATE_TEXT = (r"^\s*(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
               r"|(?:Spring|Summer|Fall|Autumn|Winter) \d{4}|[pP][rR][eE][sS][eE][nN][tT])\s*$")
-_LEAVES = {
+_LEAVES: dict[type, dict[str, Any]] = {
     str: _TEXT,
     model.Str: _TEXT,
     model.Text: _TEXT,
@@ -140,7 +140,7 @@ def _section_rules(b: _Builder) -> list[dict]:
     """What the model checks per section kind: the entries' type, text or entries, publication options."""
     rules = []
     for kind in typing.get_args(model.hints(model.Section)["kind"]):
-        cond = {"properties": {"kind": {"const": kind}}}
+        cond: dict[str, Any] = {"properties": {"kind": {"const": kind}}}
         if kind != "entries":  # entries is the default kind: no `kind:` key also means entries
             cond["required"] = ["kind"]
         then: dict = {}

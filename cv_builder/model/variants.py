@@ -62,9 +62,9 @@ def apply(cv: model.CV, name: str | None) -> model.CV:
             section = dataclasses.replace(section, hidden=False)  # listed by name: shown
         if section.hidden or not _keep(section.tags, variant):
             continue
-        section = _filter_entries(section, variant)
-        if section is not None:
-            sections.append(section)
+        kept = _filter_entries(section, variant)
+        if kept is not None:
+            sections.append(kept)
     out.sections = sections
     if variant.design is not None:
         out.design = override(cv.design, variant.design)

@@ -25,7 +25,7 @@ class SourceDate:
 
     epoch: int
     origin: str  # SOURCE_DATE_EPOCH | git | mtime
-    found_commit: object = None  # str | None, or `git rev-parse` still running (read by .commit)
+    found_commit: str | subprocess.Popen | None = None  # or `git rev-parse` still running (read by .commit)
 
     @property
     def date(self) -> _dt.date:

@@ -89,8 +89,8 @@ def find_engine(requested: str, needs_unicode: bool = False) -> Engine:
         path = system_engine(requested)
         if path:
             return Engine(requested, path)
-        if requested == "pdflatex" and embedded_pdflatex():
-            return Engine("pdflatex", embedded_pdflatex(), embedded=True)
+        if requested == "pdflatex" and (embedded := embedded_pdflatex()):
+            return Engine("pdflatex", embedded, embedded=True)
         raise EngineError(f"{requested} was not found on PATH; install TeX Live "
                           f"({_package_hint(requested)}) or use --engine embedded")
     # auto: the fastest engine that can set every character
@@ -348,18 +348,20 @@ class Waiting:
         """Name the document; returns once the engine has read that (or has stopped)."""
         name = f"{self.jobname}{REST_SUFFIX if self.begin is not None else '.tex'}"
         line = (trailer_id_code(self.engine.name, trailer_id) if trailer_id else "") + rf"\input{{{name}}}"
+        fd = self.fd
+        assert fd is not None, "go() is called once, on an engine that same() found waiting"
         try:
-            os.write(self.fd, (line + "\n").encode("utf-8"))
+            os.write(fd, (line + "\n").encode("utf-8"))
             # A pipe with no open end drops what it holds: keep ours until the engine has read
             # the line (it may still be loading), then close it so its next read is end-of-file.
             unread, deadline = array.array("i", [1]), time.monotonic() + timeout
             while self.proc.poll() is None and time.monotonic() < deadline:
-                fcntl.ioctl(self.fd, termios.FIONREAD, unread)
+                fcntl.ioctl(fd, termios.FIONREAD, unread)
                 if unread[0] == 0:
                     break
                 time.sleep(0.001)
         finally:
-            os.close(self.fd)
+            os.close(fd)
             self.fd = None
         self.begin_used = True
         return self.proc

@@ -68,11 +68,11 @@ def fallback_fonts(text: str | None = None) -> list[str]:
     loaded in every pass, the CJK one alone costs about a second.
     """
     codes = {ord(ch) for ch in set(text) if ord(ch) > 0x17F} if text is not None else None
-    present = set()
+    present: set[str] = set()
     for root in FONT_DIRS:
         for _dirpath, _, files in os.walk(root):
             present.update(f for f in files if f.startswith("Noto"))
-    found = []
+    found: list[str] = []
     for name, _pkg in FALLBACK_FONTS:
         if codes is not None and not _needed(name, codes):
             continue
@@ -169,7 +169,10 @@ def _harfbuzz_version() -> str:
     """What identifies the installed uharfbuzz (and so its subsetter): its files' names,
     sizes and times. importlib.metadata's version() took ~50 ms, before LuaLaTeX's preamble."""
     with contextlib.suppress(Exception):
-        folder = Path(importlib.util.find_spec("uharfbuzz").origin).parent
+        spec = importlib.util.find_spec("uharfbuzz")
+        if spec is None or spec.origin is None:
+            return ""
+        folder = Path(spec.origin).parent
         return ";".join(f"{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}"
                         for e in sorted(os.scandir(folder), key=lambda e: e.name) if e.is_file())
     return ""

@@ -63,11 +63,11 @@ class Latex(str):
 
     __slots__ = ()
 
-    def __add__(self, other: str) -> str:  # type: ignore[override]
+    def __add__(self, other: str) -> str:
         joined = str.__add__(self, other)
         return Latex(joined) if isinstance(other, Latex) else joined
 
-    def join(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def join(self, parts: Iterable[str]) -> str:
         parts = list(parts)
         joined = str.join(self, parts)
         return Latex(joined) if all(isinstance(p, Latex) for p in parts) else joined
@@ -349,9 +349,9 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
                     f"the fontawesome5 icon {icon} where the theme loads fontawesome5, "
                     f"else as [{_u(ch)}]", False)
     # Letters with diacritics: decompose and rebuild with T1 accent commands.
-    tex = _accented(ch)
-    if tex is not None:
-        return tex, tex, False
+    accented = _accented(ch)
+    if accented is not None:
+        return accented, accented, False
     base = unicodedata.normalize("NFD", ch)[0]
     if base != ch and base in _PDF_SUBST:  # e.g. Greek with tonos -> plain letter
         tex = _PDF_SUBST[base]

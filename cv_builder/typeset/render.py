@@ -106,8 +106,8 @@ class SectionView:
 
 def section_order(sections: list[Section], design=None) -> list[int]:
     """Indexes in print order: design.section_order first, then the rest in file order."""
-    first = [find_section(sections, ref) for ref in (design.section_order if design else [])]
-    first = list(dict.fromkeys(i for i in first if i is not None))
+    found = [find_section(sections, ref) for ref in (design.section_order if design else [])]
+    first = list(dict.fromkeys(i for i in found if i is not None))
     return first + [i for i in range(len(sections)) if i not in first]
 
 
@@ -195,7 +195,9 @@ class _Environment(jinja2.Environment):
         a template); beside trusted LaTeX (Markup, Latex) the others are escaped for LaTeX."""
         if not any(hasattr(part, "__html__") for part in parts):
             return "".join([str(part) for part in parts])
-        return Markup("".join([str(self.finalize(part)) for part in parts]))
+        finalize = self.finalize
+        assert finalize is not None  # this environment is always made with the escaping finalize
+        return Markup("".join([str(finalize(part)) for part in parts]))
 
 
 def make_environment(target: latex.Target, report: Report, template_dirs: list[Path],
@@ -345,7 +347,8 @@ class _Later:
     """A list made on first use."""
 
     def __init__(self, make: Callable[[], list]):
-        self._make, self._items = make, None
+        self._make = make
+        self._items: list | None = None
 
     def _get(self) -> list:
         if self._items is None:
@@ -364,7 +367,8 @@ class _Later:
 
 def _render_telling_head(template: jinja2.Template, context: dict, on_head: Callable[[str], None]) -> str:
     parts: list[str] = []
-    head, at = "", -1  # head: the text so far, until told (a preamble is a few kB)
+    head: str | None = ""  # head: the text so far, until told (a preamble is a few kB)
+    at = -1
     for chunk in template.generate(context):
         parts.append(chunk)
         if head is None:

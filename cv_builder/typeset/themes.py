@@ -73,7 +73,8 @@ def descriptions(data_dir: Path | None = None) -> dict[str, str]:
 def available(data_dir: Path | None = None) -> dict[str, Theme]:
     """Every theme by name: built-in ones, then the user's beside the data (sorted)."""
     found: dict[str, Theme] = {}
-    roots = [templates_root()] + ([_user_root(data_dir)] if _user_root(data_dir) else [])
+    user = _user_root(data_dir)
+    roots = [templates_root()] + ([user] if user else [])
     for root in roots:
         for theme_yaml in sorted(root.glob("*/theme.yaml")):
             meta = _read(theme_yaml)
