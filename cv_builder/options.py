@@ -1,4 +1,5 @@
 """One build's settings, as the command line (or a caller of build.run_build) gives them."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -6,6 +6,7 @@ Each theme is built through the normal pipeline (engine auto, so the Unicode
 path when LuaLaTeX is installed) with a fixed 'Last updated' date, then page 1
 is rasterised with the same code as `--png`.
 """
+
 from __future__ import annotations
 
 import os

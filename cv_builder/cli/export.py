@@ -1,4 +1,5 @@
 """`python -m cv_builder export --format rendercv|jsonresume [-o FILE]`: the CV in another format."""
+
 from __future__ import annotations
 
 import sys

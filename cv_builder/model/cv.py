@@ -4,6 +4,7 @@ The dataclasses below are the schema. One generic walker (`Validator`)
 reads their type hints, so validation, error messages and the JSON Schema
 (`schema.py`) all come from the same definitions.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -24,6 +25,7 @@ def _close(word: str, choices: list[str], n: int = 1, cutoff: float = 0.6) -> li
 
 
 # --- value types -------------------------------------------------------------
+
 
 class Str(str):
     """Text from the user's data; `where` says where it came from, for warnings."""
@@ -66,13 +68,32 @@ class DateFormat(Str):
 
     def render(self, day) -> str:
         month = MONTHS[day.month - 1]
-        values = {"YYYY": f"{day.year}", "Month": month, "Mon": month[:3], "MM": f"{day.month:02d}",
-                  "DD": f"{day.day:02d}", "M": f"{day.month}", "D": f"{day.day}"}
+        values = {
+            "YYYY": f"{day.year}",
+            "Month": month,
+            "Mon": month[:3],
+            "MM": f"{day.month:02d}",
+            "DD": f"{day.day:02d}",
+            "M": f"{day.month}",
+            "D": f"{day.day}",
+        }
         return self.TOKENS.sub(lambda m: values[m.group(0)], str(self))
 
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SEASON_RE = re.compile(r"^(Spring|Summer|Fall|Autumn|Winter) (\d{4})$")
@@ -132,6 +153,7 @@ class Date:
 
 # --- the schema --------------------------------------------------------------
 
+
 def doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasses.MISSING) -> Any:
     """A dataclass field with a description (used in errors and the JSON Schema)."""
     if factory is not dataclasses.MISSING:
@@ -179,19 +201,27 @@ class Publications:
     """How publications are read from the .bib and shown."""
 
     bib: str = doc("BibTeX file, relative to cv.yaml", "publications.bib")
-    owner: list[str] = doc("your name as it appears in author lists; variants are matched "
-                           "ignoring case, accents and initials", factory=list)
+    owner: list[str] = doc(
+        "your name as it appears in author lists; variants are matched ignoring case, accents and initials",
+        factory=list,
+    )
     author_format: Literal["full", "initials"] = doc("Heming Xia or H. Xia", "full")
     author_order: Literal["given-family", "family-given"] = doc("name order", "given-family")
     max_authors: int | None = doc("shorten longer author lists with et al. (your name stays visible)", None)
     venue_style: Literal["short", "full"] = doc("venue_short/abbr, or the full booktitle/journal", "short")
-    marks: dict[str, Mark] = doc("marks by BibTeX field: equal_contribution, corresponding or your own "
-                                 "field holding 1-based author positions", factory=dict)
-    links: dict[str, str | None] = doc("BibTeX field -> link label, e.g. jiqizhixin: 机器之心; "
-                                          "null hides a link", factory=dict)
+    marks: dict[str, Mark] = doc(
+        "marks by BibTeX field: equal_contribution, corresponding or your own field holding 1-based author positions",
+        factory=dict,
+    )
+    links: dict[str, str | None] = doc(
+        "BibTeX field -> link label, e.g. jiqizhixin: 机器之心; null hides a link", factory=dict
+    )
     link_order: list[str] = doc("BibTeX fields in the order their links are printed", factory=list)
-    pdf_base_url: Url | None = doc("where pdf = {paper.pdf} and other file names in the .bib are "
-                                      "published, e.g. https://you.github.io/assets/pdf/ (al-folio)", None)
+    pdf_base_url: Url | None = doc(
+        "where pdf = {paper.pdf} and other file names in the .bib are "
+        "published, e.g. https://you.github.io/assets/pdf/ (al-folio)",
+        None,
+    )
 
 
 @dataclass
@@ -224,9 +254,11 @@ class Design:
     margin: Length = doc("page margin, all sides", Length("1.8cm"))
     margins: Margins | None = doc("per-side margins overriding margin", None)
     date_format: Literal["YYYY.MM", "Mon YYYY", "Month YYYY", "YYYY", "MM/YYYY", "YYYY-MM"] = doc(
-        "how dates are printed", "YYYY.MM")
-    section_order: list[str] = doc("section ids or titles printed first, in this order; "
-                                   "the others follow in file order", factory=list)
+        "how dates are printed", "YYYY.MM"
+    )
+    section_order: list[str] = doc(
+        "section ids or titles printed first, in this order; the others follow in file order", factory=list
+    )
     section_titles: dict[str, str] = doc("section id or title -> the heading printed instead", factory=dict)
     footer: bool | Footer = doc("true/false for the whole footer, or which parts to show", True)
     pdf_title: str | None = doc("PDF title metadata (default: NAME – Curriculum Vitae)", None)
@@ -248,10 +280,8 @@ class Homepage:
     """What the homepage snippets show (link label, date format, publications section)."""
 
     label: str = doc("text of the homepage's CV link", "CV")
-    date_format: DateFormat = doc("the link's 'updated' date: YYYY, MM, M, DD, D, Month, Mon",
-                                  DateFormat("YYYY-MM-DD"))
-    section: str | None = doc("title of the publications section listed on the homepage "
-                                 "(default: the first)", None)
+    date_format: DateFormat = doc("the link's 'updated' date: YYYY, MM, M, DD, D, Month, Mon", DateFormat("YYYY-MM-DD"))
+    section: str | None = doc("title of the publications section listed on the homepage (default: the first)", None)
 
 
 @dataclass
@@ -273,8 +303,9 @@ class DatedEntry:
     start: Date | None = doc("start date", None)
     end: Date | None = doc("end date or present", None)
     date: Date | None = doc("a single date (instead of start/end)", None)
-    details: list[Text | Detail] = doc("bullet points; a bullet with sub-bullets is "
-                                             "{text: ..., details: [...]}", factory=list)
+    details: list[Text | Detail] = doc(
+        "bullet points; a bullet with sub-bullets is {text: ..., details: [...]}", factory=list
+    )
     links: list[Link] = doc("links printed after the entry", factory=list)
     tags: list[str] = doc("tags for variants", factory=list)
 
@@ -304,7 +335,8 @@ class PublicationFilter:
 
     selected: bool | None = doc("only entries with selected = {true}", None)
     categories: list[Literal["journal", "conference", "workshop", "preprint", "thesis", "book", "other"]] = doc(
-        "only these categories", factory=list)
+        "only these categories", factory=list
+    )
     keywords: list[str] = doc("only entries with one of these keywords", factory=list)
     years: list[int | None] = doc("[from, to], either may be null", factory=list)
     keys: list[str] = doc("only these BibTeX keys", factory=list)
@@ -327,11 +359,14 @@ class Section:
     """One section of the CV."""
 
     title: str = doc("section heading")
-    id: str | None = doc("a short name for design.section_order, section_titles and variants "
-                            "(default: the title)", None)
+    id: str | None = doc(
+        "a short name for design.section_order, section_titles and variants (default: the title)", None
+    )
     kind: Literal["entries", "items", "pairs", "text", "publications"] = doc(
         "entries: dated entries; items: one-line items; pairs: key/value lines; "
-        "text: a paragraph; publications: the list from the .bib", "entries")
+        "text: a paragraph; publications: the list from the .bib",
+        "entries",
+    )
     entries: list = doc("the section's entries, of its kind", factory=list)
     groups: list[Group] = doc("entries under subheadings", factory=list)
     text: Text | None = doc("the paragraph of a text section", None)
@@ -350,13 +385,14 @@ class Variant:
     """Another version of the CV: its sections, tags, publication filter and design."""
 
     description: str = doc("one line describing the variant", "")
-    sections: list[str] = doc("only these sections (ids or titles); lists a hidden one to show it",
-                              factory=list)
-    include_tags: list[str] = doc("sections and entries that carry tags must carry one of these; "
-                                  "untagged ones stay", factory=list)
+    sections: list[str] = doc("only these sections (ids or titles); lists a hidden one to show it", factory=list)
+    include_tags: list[str] = doc(
+        "sections and entries that carry tags must carry one of these; untagged ones stay", factory=list
+    )
     exclude_tags: list[str] = doc("leave out sections and entries carrying any of these", factory=list)
-    publications: PublicationFilter | None = doc("a filter applied to every publications section "
-                                                    "(its keys replace the section's)", None)
+    publications: PublicationFilter | None = doc(
+        "a filter applied to every publications section (its keys replace the section's)", None
+    )
     design: Design | None = doc("design options that replace the file's for this variant", None)
 
 
@@ -417,11 +453,19 @@ def describe(tp) -> str:
         return "a mapping"
     if dataclasses.is_dataclass(tp) and tp is not Date:
         return "a mapping"
-    return {str: "text", Text: "text", Url: "a URL (https://...)", Email: "an e-mail address",
-            Date: "a date (YYYY, YYYY-MM, YYYY-MM-DD, 'Spring 2025' or present)",
-            int: "a whole number", bool: "true or false", Length: "a length like 2cm or 0.75in",
-            Color: "a colour like #1F3F6E", DateFormat: "a date pattern with YYYY, e.g. D Month YYYY",
-            list: "a list"}.get(tp, str(tp))
+    return {
+        str: "text",
+        Text: "text",
+        Url: "a URL (https://...)",
+        Email: "an e-mail address",
+        Date: "a date (YYYY, YYYY-MM, YYYY-MM-DD, 'Spring 2025' or present)",
+        int: "a whole number",
+        bool: "true or false",
+        Length: "a length like 2cm or 0.75in",
+        Color: "a colour like #1F3F6E",
+        DateFormat: "a date pattern with YYYY, e.g. D Month YYYY",
+        list: "a list",
+    }.get(tp, str(tp))
 
 
 class Validator:
@@ -436,8 +480,12 @@ class Validator:
         origin = typing.get_origin(tp)
         if origin in UNIONS:
             args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if type(None) in typing.get_args(tp) and isinstance(node, Scalar) and node.value is None \
-                    and not node.quoted:
+            if (
+                type(None) in typing.get_args(tp)
+                and isinstance(node, Scalar)
+                and node.value is None
+                and not node.quoted
+            ):
                 return None
             # bool | Record: a mapping picks the record, anything else the first type
             records = [a for a in args if dataclasses.is_dataclass(a) and a is not Date]
@@ -447,8 +495,12 @@ class Validator:
         if origin is list or tp is list:
             (item,) = typing.get_args(tp) or (Any,)
             if not isinstance(node, Seq):
-                self.error(node, path, f"expected a list, got {_show(node)}",
-                           "write each item on its own line starting with '- '")
+                self.error(
+                    node,
+                    path,
+                    f"expected a list, got {_show(node)}",
+                    "write each item on its own line starting with '- '",
+                )
                 return []
             return [self.value(item, n, f"{path}[{i}]") for i, n in enumerate(node.items)]
         if origin is dict:
@@ -464,8 +516,12 @@ class Validator:
                 return choices[0]
             if text not in choices:
                 close = _close(text, [str(c) for c in choices], 1)
-                self.error(node, path, f"{shorten(text)!r} is not {describe(tp)}",
-                           f"did you mean {close[0]!r}?" if close else "")
+                self.error(
+                    node,
+                    path,
+                    f"{shorten(text)!r} is not {describe(tp)}",
+                    f"did you mean {close[0]!r}?" if close else "",
+                )
                 return choices[0]
             return text
         if dataclasses.is_dataclass(tp) and tp is not Date:
@@ -507,10 +563,16 @@ class Validator:
         if not text.strip():
             self.error(node, path, f"is empty; expected {describe(tp)}")
             return tp(text)
-        checks = {Url: (_URL_RE, "start it with https://"), Email: (_EMAIL_RE, "write it as name@host.org"),
-                  Length: (_LENGTH_RE, "use cm, mm, in or pt"), Color: (_COLOR_RE, "write it as #RRGGBB"),
-                  DateFormat: (_DATE_FORMAT_RE, "include YYYY; also MM, M, DD, D, Month, Mon, "
-                                                "e.g. YYYY-MM-DD or D Month YYYY")}
+        checks = {
+            Url: (_URL_RE, "start it with https://"),
+            Email: (_EMAIL_RE, "write it as name@host.org"),
+            Length: (_LENGTH_RE, "use cm, mm, in or pt"),
+            Color: (_COLOR_RE, "write it as #RRGGBB"),
+            DateFormat: (
+                _DATE_FORMAT_RE,
+                "include YYYY; also MM, M, DD, D, Month, Mon, e.g. YYYY-MM-DD or D Month YYYY",
+            ),
+        }
         if tp in checks:
             regex, hint = checks[tp]
             if not regex.match(text.strip()):
@@ -523,8 +585,11 @@ class Validator:
 
     def record(self, cls, node: Node, path: str, skip: tuple = ()):
         if not isinstance(node, Map):
-            self.error(node, path or "(top level)", f"expected a mapping with keys "
-                       f"{', '.join(f.name for f in _fields(cls))}; got {_show(node)}")
+            self.error(
+                node,
+                path or "(top level)",
+                f"expected a mapping with keys {', '.join(f.name for f in _fields(cls))}; got {_show(node)}",
+            )
             return None
         known = {f.name: f for f in _fields(cls)}
         types = hints(cls)
@@ -540,8 +605,12 @@ class Validator:
                 continue
             values[key] = self.value(types[key], child, here)
         for name, f in known.items():
-            if name not in values and name not in skip and f.default is dataclasses.MISSING \
-                    and f.default_factory is dataclasses.MISSING:
+            if (
+                name not in values
+                and name not in skip
+                and f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING
+            ):
                 here = f"{path}.{name}" if path else name
                 self.error(node, here, f"missing required key {name!r} ({f.metadata.get('doc', '')})")
                 values[name] = None
@@ -598,14 +667,22 @@ def _section(v: Validator, node: Node, path: str) -> Section | None:
     if section.kind in ("text", "publications"):
         for key, n in (("entries", entries_node), ("groups", groups_node)):
             if n is not None:
-                v.error(node.keys[key], f"{path}.{key}", f"a {section.kind} section has no {key}",
-                        "use kind: entries, items or pairs for a list")
+                v.error(
+                    node.keys[key],
+                    f"{path}.{key}",
+                    f"a {section.kind} section has no {key}",
+                    "use kind: entries, items or pairs for a list",
+                )
         if section.kind == "text" and not section.text:
             v.error(node, f"{path}.text", "a text section needs text")
     else:
         if section.text is not None:
-            v.error(node.keys["text"], f"{path}.text", f"a {section.kind} section has no text",
-                    "use kind: text for a paragraph")
+            v.error(
+                node.keys["text"],
+                f"{path}.text",
+                f"a {section.kind} section has no text",
+                "use kind: text for a paragraph",
+            )
         if entries_node is not None:
             section.entries = _entries(v, kind_cls, entries_node, f"{path}.entries")
         if groups_node is not None:
@@ -620,8 +697,12 @@ def _section(v: Validator, node: Node, path: str) -> Section | None:
                             group.entries = _entries(v, kind_cls, g.items["entries"], f"{gpath}.entries")
                         section.groups.append(group)
         if entries_node is None and groups_node is None:
-            v.error(node, f"{path}.entries", f"section {section.title!r} has no entries",
-                    "add entries: or groups:, or mark it hidden: true")
+            v.error(
+                node,
+                f"{path}.entries",
+                f"section {section.title!r} has no entries",
+                "add entries: or groups:, or mark it hidden: true",
+            )
     if section.kind != "publications":
         for key in PUBLICATION_OPTIONS:
             if key in node.items:
@@ -664,8 +745,11 @@ def _check_dates(v: Validator, e: DatedEntry, node: Map, path: str) -> None:
     if e.start and e.start.present:
         v.error(node.items["start"], f"{path}.start", "a start date cannot be 'present'")
     if e.start and e.end and not e.end.present and e.end.sort_key() < e.start.sort_key():
-        v.error(node.items["end"], f"{path}.end",
-                f"ends ({node.items['end'].raw}) before it starts ({node.items['start'].raw})")
+        v.error(
+            node.items["end"],
+            f"{path}.end",
+            f"ends ({node.items['end'].raw}) before it starts ({node.items['start'].raw})",
+        )
 
 
 def _check_cv(v: Validator, cv: CV, tree: Map) -> None:
@@ -678,10 +762,14 @@ def _check_cv(v: Validator, cv: CV, tree: Map) -> None:
         titles = [str(s.title) for s in cv.sections if s.kind == "publications"]
         if cv.homepage.section not in titles:
             close = _close(cv.homepage.section, titles, 1)
-            v.error(home.items["section"], "homepage.section",
-                    f"no publications section is titled {shorten(cv.homepage.section)!r}",
-                    f"did you mean {close[0]!r}?" if close else
-                    "publications sections: " + (", ".join(map(repr, titles)) or "none"))
+            v.error(
+                home.items["section"],
+                "homepage.section",
+                f"no publications section is titled {shorten(cv.homepage.section)!r}",
+                f"did you mean {close[0]!r}?"
+                if close
+                else "publications sections: " + (", ".join(map(repr, titles)) or "none"),
+            )
     names = [n for s in cv.sections for n in (s.id, s.title) if n]  # a missing title is reported already
     design = tree.items.get("design")
     if cv.design is not None and isinstance(design, Map):

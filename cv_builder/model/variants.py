@@ -5,6 +5,7 @@ which sections (by id or title), which tagged sections and entries, which
 publications (a filter laid over every publications section), and design
 options that replace the file's. Nothing here knows about LaTeX.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,18 @@ def variant_names(data: Path, wanted: str | None = None) -> list[str]:
     if wanted is not None:
         check_name(cv, wanted)
     if not cv.variants:
-        raise InputError([Problem("no variants are defined", shown, 0, 0, "variants",
-                                  "add variants: with one entry per CV to build (see README, Variants)")])
+        raise InputError(
+            [
+                Problem(
+                    "no variants are defined",
+                    shown,
+                    0,
+                    0,
+                    "variants",
+                    "add variants: with one entry per CV to build (see README, Variants)",
+                )
+            ]
+        )
     return list(cv.variants)
 
 
@@ -87,16 +98,14 @@ def _filter_entries(section: model.Section, variant: model.Variant) -> model.Sec
     if section.kind == "text":
         return section
     entries = [e for e in section.entries if _keep(e.tags, variant)]
-    groups = [dataclasses.replace(g, entries=[e for e in g.entries if _keep(e.tags, variant)])
-              for g in section.groups]
+    groups = [dataclasses.replace(g, entries=[e for e in g.entries if _keep(e.tags, variant)]) for g in section.groups]
     groups = [g for g in groups if g.entries]
     if not entries and not groups:
         return None  # every entry was left out: no empty heading
     return dataclasses.replace(section, entries=entries, groups=groups)
 
 
-def _merge_filter(base: model.PublicationFilter | None,
-                  top: model.PublicationFilter) -> model.PublicationFilter:
+def _merge_filter(base: model.PublicationFilter | None, top: model.PublicationFilter) -> model.PublicationFilter:
     merged = dataclasses.replace(base) if base is not None else model.PublicationFilter()
     for f in dataclasses.fields(model.PublicationFilter):
         value = getattr(top, f.name)

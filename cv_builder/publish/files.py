@@ -5,6 +5,7 @@ is written to a temporary name in the same directory and renamed over the
 old one, under a lock, so readers and concurrent builds never see a
 truncated or mixed set of files.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,8 +37,9 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         with output_lock(directory):
-            changed = [(path, data) for path, data in files.items()
-                       if not same_content(path, data)]  # an unchanged file keeps its mtime
+            changed = [
+                (path, data) for path, data in files.items() if not same_content(path, data)
+            ]  # an unchanged file keeps its mtime
             results = _stage_all(changed)
             staged = [(tmp, path) for tmp, (path, _) in zip(results, changed, strict=True) if isinstance(tmp, str)]
             errors = [r for r in results if not isinstance(r, str)]

@@ -6,6 +6,7 @@ unmodified, it is the time of the last commit that changed them; otherwise the
 newest modification time of the data files. The same epoch goes to the TeX
 engine (dates in the PDF) and into the 'Last updated' line and cv.json.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -69,8 +70,10 @@ def source_date(files: list[Path]) -> SourceDate:
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env:
         if not env.isdigit() or int(env) > 253402300799:  # the spec: an integer, or fail
-            raise UsageError(f"SOURCE_DATE_EPOCH={env!r} is not a time in whole seconds since 1970; "
-                             "unset it to use the data's git or file time")
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={env!r} is not a time in whole seconds since 1970; "
+                "unset it to use the data's git or file time"
+            )
         # The commit is only for cv.json, written after the engine: do not wait for git now.
         pending = _git_start(files[0].parent, "rev-parse", "--verify", "-q", "HEAD") if files else None
         return SourceDate(int(env), "SOURCE_DATE_EPOCH", pending)

@@ -5,6 +5,7 @@ Escaping happens here, once, for every value a template prints: the
 value is already trusted LaTeX (`Latex`, or the output of a template's own
 macro/include). A template author cannot forget to escape.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -182,8 +183,11 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         # Trusted LaTeX is what the template itself says: a value (even one made from data
         # by another filter, `p.name|lower`) is never code.
         if node.name in ("latex", "safe") and not isinstance(node.node, jinja2.nodes.Const):
-            self.fail(f"|{node.name} takes LaTeX written in the template ('\\\\hfill'|{node.name}), "
-                      "not a value: values are always escaped", node.lineno)
+            self.fail(
+                f"|{node.name} takes LaTeX written in the template ('\\\\hfill'|{node.name}), "
+                "not a value: values are always escaped",
+                node.lineno,
+            )
         super().visit_Filter(node, frame)
 
 
@@ -200,9 +204,11 @@ class _Environment(jinja2.Environment):
         return Markup("".join([str(finalize(part)) for part in parts]))
 
 
-def make_environment(target: latex.Target, report: Report, template_dirs: list[Path],
-                     printed: list[tuple[str, str]] | None = None) -> jinja2.Environment:
+def make_environment(
+    target: latex.Target, report: Report, template_dirs: list[Path], printed: list[tuple[str, str]] | None = None
+) -> jinja2.Environment:
     """`printed`, if given, collects (LaTeX, source location) of every located value, in output order."""
+
     def finalize(value: Any) -> Markup:
         if isinstance(value, Markup):
             return value  # output of the template's own macros and includes
@@ -221,10 +227,14 @@ def make_environment(target: latex.Target, report: Report, template_dirs: list[P
 
     env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
-        block_start_string=r"\BLOCK{", block_end_string="}",
-        variable_start_string=r"\VAR{", variable_end_string="}",
-        comment_start_string=r"\#{", comment_end_string="}",
-        trim_blocks=True, lstrip_blocks=True,
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        trim_blocks=True,
+        lstrip_blocks=True,
         autoescape=True,  # macro/include output is Markup; finalize does the LaTeX escaping
         finalize=finalize,
         undefined=jinja2.StrictUndefined,
@@ -243,8 +253,7 @@ def make_environment(target: latex.Target, report: Report, template_dirs: list[P
     def trusted(value: Any) -> latex.Latex:
         # Only for LaTeX written in the template itself: data is never code.
         if isinstance(value, Str):
-            raise TemplateError(f"|latex was applied to data from {value.where or 'the input'}; "
-                                "data is always escaped")
+            raise TemplateError(f"|latex was applied to data from {value.where or 'the input'}; data is always escaped")
         return latex.Latex(str(value))
 
     def lua_strings(values: list[str]) -> latex.Latex:
@@ -269,8 +278,18 @@ def make_environment(target: latex.Target, report: Report, template_dirs: list[P
             values = map(jinja2.filters.make_attrgetter(env, attribute), values)
         return Markup(str(finalize(separator)).join(str(finalize(v)) for v in values))
 
-    env.filters.update(href=href, latex=trusted, safe=trusted, lua_strings=lua_strings, url_text=latex.url_text,
-                       pdfstring=pdf_string, e=as_text, escape=as_text, forceescape=as_text, join=join)
+    env.filters.update(
+        href=href,
+        latex=trusted,
+        safe=trusted,
+        lua_strings=lua_strings,
+        url_text=latex.url_text,
+        pdfstring=pdf_string,
+        e=as_text,
+        escape=as_text,
+        forceescape=as_text,
+        join=join,
+    )
     for html_only in ("urlize", "xmlattr", "tojson"):  # they make HTML from data, unescaped for LaTeX
         del env.filters[html_only]
     return env
@@ -279,8 +298,10 @@ def make_environment(target: latex.Target, report: Report, template_dirs: list[P
 def margins(design) -> dict[str, str]:
     """Each side's margin: design.margins where set, else design.margin."""
     sides = design.margins
-    return {side: (getattr(sides, side) if sides and getattr(sides, side) else design.margin)
-            for side in ("top", "bottom", "left", "right")}
+    return {
+        side: (getattr(sides, side) if sides and getattr(sides, side) else design.margin)
+        for side in ("top", "bottom", "left", "right")
+    }
 
 
 @dataclass
@@ -292,10 +313,19 @@ class Rendered:
     template_files: list[Path]
 
 
-def render(cv: CV, publication_lists: dict[int, Any] | Callable[[], dict[int, Any]], target: latex.Target,
-           report: Report, engine_name: str, theme: str | None = None, template_dir: Path | None = None,
-           updated: _dt.date | None = None, fallback_fonts: list[str] | None = None,
-           data_dir: Path | None = None, on_head: Callable[[str], None] | None = None) -> Rendered:
+def render(
+    cv: CV,
+    publication_lists: dict[int, Any] | Callable[[], dict[int, Any]],
+    target: latex.Target,
+    report: Report,
+    engine_name: str,
+    theme: str | None = None,
+    template_dir: Path | None = None,
+    updated: _dt.date | None = None,
+    fallback_fonts: list[str] | None = None,
+    data_dir: Path | None = None,
+    on_head: Callable[[str], None] | None = None,
+) -> Rendered:
     """The CV as LaTeX. `on_head(text)`: called once, while the rest is still being
     rendered, with the text up to the end of the line holding \\begin{document}."""
     chosen = _themes.get(theme or cv.design.theme, data_dir, "" if theme else getattr(cv.design.theme, "where", ""))
@@ -318,8 +348,11 @@ def render(cv: CV, publication_lists: dict[int, Any] | Callable[[], dict[int, An
         "contacts": contacts(cv.person),
         # Only when the template reaches them: the preamble goes out (on_head) before
         # the .bib is read (publication_lists may be a function that reads it).
-        "sections": _Later(lambda: section_views(
-            cv.sections, publication_lists() if callable(publication_lists) else publication_lists, design)),
+        "sections": _Later(
+            lambda: section_views(
+                cv.sections, publication_lists() if callable(publication_lists) else publication_lists, design
+            )
+        ),
         "engine": engine_name,
         "unicode": target.unicode,
         **font_context(fallback_fonts or []),
@@ -379,7 +412,7 @@ def _render_telling_head(template: jinja2.Template, context: dict, on_head: Call
             at = head.find("\\begin{document}", start)
         end = head.find("\n", at) if at >= 0 else -1
         if end >= 0:
-            on_head(head[:end + 1])
+            on_head(head[: end + 1])
             head = None
         elif len(head) > 1 << 16:
             head = None  # no \begin{document} near the top: nothing to tell
@@ -422,11 +455,15 @@ _TAG_RE = re.compile(r"\\VAR\{.*?\}|\\BLOCK\{.*?\}|\\#\{.*?\}")
 def font_context(fonts: list[str]) -> dict:
     """LuaLaTeX's fonts as templates see them: the CJK and colour emoji fonts by name (the escaper
     marks those runs, \\cvcjk and \\cvemoji), and the fallback chain for the rest."""
+
     def pick(word: str) -> str:
         return next((f.split(":")[0] for f in fonts if word in f), "")
 
-    return {"cjk_font": _font_file(pick("CJK")), "emoji_font": _font_file(pick("Emoji")),
-            "fallback_fonts": [f for f in fonts if "CJK" not in f and "Emoji" not in f]}
+    return {
+        "cjk_font": _font_file(pick("CJK")),
+        "emoji_font": _font_file(pick("Emoji")),
+        "fallback_fonts": [f for f in fonts if "CJK" not in f and "Emoji" not in f],
+    }
 
 
 def _font_file(name: str) -> latex.Latex:

@@ -12,6 +12,7 @@ the first file found wins:
 Design defaults: the user's cv.yaml (or variant) wins over the theme's
 ``defaults``, which win over the model's defaults.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -108,8 +109,7 @@ def problem_at(where: str, message: str, hint: str = "") -> Problem:
     return Problem(message, file if ok else loc, int(line) if ok else 0, int(col) if ok else 0, path, hint)
 
 
-def search_path(theme: Theme, template_dir: Path | None = None,
-                data_dir: Path | None = None) -> list[Path]:
+def search_path(theme: Theme, template_dir: Path | None = None, data_dir: Path | None = None) -> list[Path]:
     dirs: list[Path] = [template_dir] if template_dir else []
     user = _user_root(data_dir)
     builtin = [f for f in theme.folders if f.parent.resolve() == templates_root().resolve()]

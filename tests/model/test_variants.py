@@ -1,4 +1,5 @@
 """Variants: several CVs from one cv.yaml, selected on the model before anything is rendered."""
+
 from __future__ import annotations
 
 import pytest

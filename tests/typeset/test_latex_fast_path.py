@@ -1,4 +1,5 @@
 """Speed-ups that must not change a byte: the plain-text fast path of latex.escape."""
+
 from __future__ import annotations
 
 import random
@@ -42,8 +43,15 @@ def test_fast_path_knows_every_ligature_character_it_lets_through():
 def test_plain_url_fast_path_equals_the_full_encoder(monkeypatch):
     rnd = random.Random(6)
     alphabet = string.printable + "é机%#"
-    urls = ["https://arxiv.org/abs/2502.12067", "https://x.org/a#b#c", "https://x.org/%zz", "mailto:a@b.c",
-            "https://x.org/a b", "https://例え.jp/パス", ""]
+    urls = [
+        "https://arxiv.org/abs/2502.12067",
+        "https://x.org/a#b#c",
+        "https://x.org/%zz",
+        "mailto:a@b.c",
+        "https://x.org/a b",
+        "https://例え.jp/パス",
+        "",
+    ]
     for _ in range(5000):
         pool = alphabet if rnd.random() < 0.3 else string.ascii_letters + "/:.#%?=&"
         urls.append("".join(rnd.choice(pool) for _ in range(rnd.randint(0, 40))))

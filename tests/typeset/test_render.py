@@ -1,4 +1,5 @@
 """The render stage: Jinja templates print every value through the LaTeX escaping."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,10 +29,18 @@ def test_every_printed_value_is_escaped(tmp_path):
 
 
 def test_text_fields_get_safe_markup(tmp_path):
-    cv = build(parse_yaml("person:\n  name: x\n  affiliation: '**Lab** of [A_B](https://a.org/x_y) 2*3*4'\n"
-                          "sections: []\n", "cv.yaml"), "cv.yaml")
+    cv = build(
+        parse_yaml(
+            "person:\n  name: x\n  affiliation: '**Lab** of [A_B](https://a.org/x_y) 2*3*4'\nsections: []\n", "cv.yaml"
+        ),
+        "cv.yaml",
+    )
     out = env(tmp_path, r"\VAR{p.affiliation}").render(p=cv.person)
-    assert r"\textbf{Lab}" in out and r"\cvhref{<68747470733A2F2F612E6F72672F785F79>}{A\_B}" in out and "2*3*4" in out.replace("{*}", "*")
+    assert (
+        r"\textbf{Lab}" in out
+        and r"\cvhref{<68747470733A2F2F612E6F72672F785F79>}{A\_B}" in out
+        and "2*3*4" in out.replace("{*}", "*")
+    )
 
 
 def test_latex_filter_takes_only_what_the_template_says(tmp_path):
@@ -45,8 +54,14 @@ def test_latex_filter_takes_only_what_the_template_says(tmp_path):
     assert env(tmp_path, r"\VAR{'\\hfill'|latex}").render() == r"\hfill"
     (tmp_path / "cv.tex").write_text("x\n\\VAR{person.name|latex}\n", encoding="utf-8")
     with pytest.raises(TemplateError, match=r"cv.tex:2: \|latex takes LaTeX"):  # as the CLI shows it
-        render(load_model(ROOT / "data" / "cv.yaml", Report())[0], {}, latex.PDFLATEX, Report(), "pdflatex",
-               template_dir=tmp_path)
+        render(
+            load_model(ROOT / "data" / "cv.yaml", Report())[0],
+            {},
+            latex.PDFLATEX,
+            Report(),
+            "pdflatex",
+            template_dir=tmp_path,
+        )
 
 
 def test_template_strings_and_html_filters_mean_latex(tmp_path):
@@ -115,9 +130,19 @@ def test_default_cv_renders_with_sections_in_order():
     report = Report()
     cv, lists = load_model(ROOT / "data" / "cv.yaml", report)
     tex = render(cv, lists, latex.PDFLATEX, report, "pdflatex").tex
-    order = [tex.index(f"\\section*{{{t}}}") for t in
-             ("Research Interests", "Education", "Experience", "Publications", "Invited Talks", "Service",
-              "Teaching", "Awards")]
+    order = [
+        tex.index(f"\\section*{{{t}}}")
+        for t in (
+            "Research Interests",
+            "Education",
+            "Experience",
+            "Publications",
+            "Invited Talks",
+            "Service",
+            "Teaching",
+            "Awards",
+        )
+    ]
     assert order == sorted(order)
     assert "News" not in tex
     title = "Heming Xia – Curriculum Vitae".encode("utf-16-be").hex().upper()
