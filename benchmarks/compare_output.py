@@ -15,6 +15,7 @@ decoded strings). It also says whether the files are byte-identical. Exit status
 every pair matches, 1 when one differs (each difference is printed), 2 on bad usage.
 Needs pypdf and poppler-utils (pdftotext, pdffonts).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,7 @@ INFO_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Produce
 
 
 def _run(*cmd: str) -> str:
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, encoding="utf-8",
-                          errors="replace").stdout
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, encoding="utf-8", errors="replace").stdout
 
 
 def pages(reader: PdfReader) -> list[tuple[float, float]]:
@@ -39,8 +39,10 @@ def pages(reader: PdfReader) -> list[tuple[float, float]]:
 
 
 def text(path: Path, count: int) -> list[str]:
-    return [_run("pdftotext", "-layout", "-enc", "UTF-8", "-f", str(n), "-l", str(n), str(path), "-")
-            for n in range(1, count + 1)]
+    return [
+        _run("pdftotext", "-layout", "-enc", "UTF-8", "-f", str(n), "-l", str(n), str(path), "-")
+        for n in range(1, count + 1)
+    ]
 
 
 def fonts(path: Path) -> list[str]:
@@ -81,7 +83,7 @@ def compare(before: Path, after: Path) -> list[str]:
             problems.append(f"{what} differ:\n  before: {x}\n  after:  {y}")
 
     check("pages (count and sizes)", pages(a), pages(b))
-    for n, (ta, tb) in enumerate(zip(text(before, len(a.pages)), text(after, len(b.pages))), 1):
+    for n, (ta, tb) in enumerate(zip(text(before, len(a.pages)), text(after, len(b.pages)), strict=False), 1):
         if ta != tb:
             diff = difflib.unified_diff(ta.splitlines(), tb.splitlines(), "before", "after", lineterm="", n=0)
             problems.append(f"text of page {n} differs:\n" + "\n".join(list(diff)[:40]))
@@ -89,10 +91,11 @@ def compare(before: Path, after: Path) -> list[str]:
     la, lb = links(a), links(b)
     check("link targets", [(p, u) for p, u, _ in la], [(p, u) for p, u, _ in lb])
     if [(p, u) for p, u, _ in la] == [(p, u) for p, u, _ in lb]:
-        moved = [(p, u, ra, rb) for (p, u, ra), (_, _, rb) in zip(la, lb) if ra != rb]
+        moved = [(p, u, ra, rb) for (p, u, ra), (_, _, rb) in zip(la, lb, strict=True) if ra != rb]
         if moved:
-            problems.append("link areas differ:\n" + "\n".join(f"  page {p} {u}: {ra} -> {rb}"
-                                                                for p, u, ra, rb in moved[:20]))
+            problems.append(
+                "link areas differ:\n" + "\n".join(f"  page {p} {u}: {ra} -> {rb}" for p, u, ra, rb in moved[:20])
+            )
     check("document information", info(a), info(b))
     return problems
 
@@ -100,12 +103,17 @@ def compare(before: Path, after: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pdfs", nargs="*", type=Path, help="pairs: BEFORE.pdf AFTER.pdf ...")
-    parser.add_argument("--dirs", nargs=2, type=Path, metavar=("BEFORE", "AFTER"),
-                        help="compare every *.pdf of BEFORE with the file of the same name in AFTER")
+    parser.add_argument(
+        "--dirs",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE", "AFTER"),
+        help="compare every *.pdf of BEFORE with the file of the same name in AFTER",
+    )
     args = parser.parse_args(argv)
     if not (shutil.which("pdftotext") and shutil.which("pdffonts")):
         parser.error("needs pdftotext and pdffonts (poppler-utils)")
-    pairs = list(zip(args.pdfs[::2], args.pdfs[1::2]))
+    pairs = list(zip(args.pdfs[::2], args.pdfs[1::2], strict=False))
     if len(args.pdfs) % 2:
         parser.error("give the PDFs in pairs: BEFORE AFTER")
     if args.dirs:
@@ -127,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("  " + line.replace("\n", "\n  "))
         else:
             links_count = len(links(PdfReader(str(after))))
-            print(f"{before.name}: same pages, text, fonts, {links_count} link targets and metadata"
-                  + (" (byte-identical)" if same_bytes else ""))
+            print(
+                f"{before.name}: same pages, text, fonts, {links_count} link targets and metadata"
+                + (" (byte-identical)" if same_bytes else "")
+            )
     return 1 if failed else 0
 
 

@@ -3,6 +3,7 @@
 Each stage lives in its own module; this one only passes data along, times
 the stages and keeps the build in a private temporary directory.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -15,11 +16,14 @@ from .bib import publications, reader
 from .errors import InputError, PageLimitError, Report
 from .incremental import cache
 from .interchange import alfolio, detect, jsonresume_out
-from .model import cv as model, load, variants
+from .model import cv as model
+from .model import load, variants
 from .options import Options
 from .paths import display_path
-from .publish import files as publish, homepage, preview, reproducible, site
-from .typeset import engine as engines, fonts, latex, render, themes
+from .publish import files as publish
+from .publish import homepage, preview, reproducible, site
+from .typeset import engine as engines
+from .typeset import fonts, latex, render, themes
 
 
 @dataclass
@@ -47,9 +51,14 @@ class _Timer:
         return now
 
 
-def load_model(data: Path, report: Report, variant: str | None = None, cache_for: Path | None = None,
-               strict: bool = False, stats: dict | None = None
-               ) -> tuple[model.CV, dict[int, publications.PublicationList]]:
+def load_model(
+    data: Path,
+    report: Report,
+    variant: str | None = None,
+    cache_for: Path | None = None,
+    strict: bool = False,
+    stats: dict | None = None,
+) -> tuple[model.CV, dict[int, publications.PublicationList]]:
     """The check half of a build: everything up to (not including) LaTeX."""
     cv = load_cv(data, variant, strict)
     return cv, publication_lists(cv, data, report, cache_for, strict, stats)
@@ -86,22 +95,28 @@ def _bib_problems(tree: load.Map, data: Path, strict: bool = False) -> list:
     return []
 
 
-def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path | None = None,
-                      strict: bool = False, stats: dict | None = None
-                      ) -> dict[int, publications.PublicationList]:
+def publication_lists(
+    cv: model.CV,
+    data: Path,
+    report: Report,
+    cache_for: Path | None = None,
+    strict: bool = False,
+    stats: dict | None = None,
+) -> dict[int, publications.PublicationList]:
     """The shown publication sections, organised. `cache_for`: the output whose cache may
     hold the parsed .bib; `strict`: imperfect entries are errors; `stats` gets the summary."""
     wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
     if not wanted:
         return {}
-    bib_path = (data.parent / cv.publications.bib)
+    bib_path = data.parent / cv.publications.bib
     shown = display_path(bib_path)
     before = len(report.warnings)
     if cache_for is None or strict:  # the cache holds a lenient parse's entries
         entries = reader.load_bib(bib_path, report, shown, strict)
     else:
-        entries = cache.parsed_bib(cache_for, bib_path, shown, report,
-                                   lambda sink: reader.load_bib(bib_path, sink, shown))
+        entries = cache.parsed_bib(
+            cache_for, bib_path, shown, report, lambda sink: reader.load_bib(bib_path, sink, shown)
+        )
     options = bib_options(cv.publications)
     pubs = publications.make_publications(entries, options, report)
     lists = {i: publications.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
@@ -111,28 +126,42 @@ def publication_lists(cv: model.CV, data: Path, report: Report, cache_for: Path 
 
 
 def bib_summary(shown: str, entries: list, pubs: list, lists: dict, warnings: int) -> str:
-    """"data/publications.bib: 212 entries, 209 listed, 3 warnings (2 without a title, ...)":
+    """ "data/publications.bib: 212 entries, 209 listed, 3 warnings (2 without a title, ...)":
     what happened to every entry, so that nothing is left out silently."""
     listed = {p.key for pl in lists.values() for g in pl.groups for p in g.publications}
     untitled = sum(1 for e in entries if not e.fields.get("title", "").strip())
     containers = len(entries) - untitled - len(pubs)
     filtered = len(pubs) - len(listed)
-    why = [f"{n} {text}" for n, text in ((untitled, "without a title"), (containers, "only a crossref container"),
-                                         (filtered, "left out by the sections' filters")) if n]
-    return (f"{shown}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {len(listed)} listed, "
-            f"{warnings} warning{'' if warnings == 1 else 's'}" + (f" ({', '.join(why)})" if why else ""))
+    why = [
+        f"{n} {text}"
+        for n, text in (
+            (untitled, "without a title"),
+            (containers, "only a crossref container"),
+            (filtered, "left out by the sections' filters"),
+        )
+        if n
+    ]
+    return (
+        f"{shown}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {len(listed)} listed, "
+        f"{warnings} warning{'' if warnings == 1 else 's'}" + (f" ({', '.join(why)})" if why else "")
+    )
 
 
 def bib_options(p: model.Publications) -> publications.BibOptions:
     options = publications.BibOptions(
-        owner=list(p.owner), author_format=p.author_format, author_order=p.author_order,
-        max_authors=p.max_authors, venue_style=p.venue_style, pdf_base_url=str(p.pdf_base_url or ""))
+        owner=list(p.owner),
+        author_format=p.author_format,
+        author_order=p.author_order,
+        max_authors=p.max_authors,
+        venue_style=p.venue_style,
+        pdf_base_url=str(p.pdf_base_url or ""),
+    )
     for name, mark in p.marks.items():
         options.marks[name] = publications.MarkSpec(mark.symbol, mark.legend)
-    links = {spec.field: spec.label for spec in options.links}
+    links: dict[str, str | None] = {spec.field: spec.label for spec in options.links}
     links.update(p.links)
     order = list(p.link_order) + [f for f in links if f not in p.link_order]
-    options.links = [publications.LinkSpec(f, links[f]) for f in order if links.get(f)]
+    options.links = [publications.LinkSpec(f, label) for f in order if (label := links.get(f))]
     return options
 
 
@@ -146,8 +175,9 @@ def section_options(s: model.Section) -> publications.SectionOptions:
         for key in ("categories", "keywords", "years", "keys"):
             if getattr(f, key):
                 flt[key] = list(getattr(f, key))
-    return publications.SectionOptions(filter=flt, sort=s.sort, group=s.group, numbering=s.numbering,
-                                       number_order=s.number_order, counts=s.counts)
+    return publications.SectionOptions(
+        filter=flt, sort=s.sort, group=s.group, numbering=s.numbering, number_order=s.number_order, counts=s.counts
+    )
 
 
 def data_files(cv: model.CV, data: Path) -> list[Path]:
@@ -195,8 +225,9 @@ def _run_build(opts: Options) -> Result:
         # The .bib is read when render() reaches the first publications section: by then
         # the engine started ahead has the preamble and is loading the packages.
         if "lists" not in got:
-            got["lists"] = publication_lists(cv, opts.data, report, opts.output if opts.cache else None,
-                                             opts.strict, stats)
+            got["lists"] = publication_lists(
+                cv, opts.data, report, opts.output if opts.cache else None, opts.strict, stats
+            )
             if opts.cache and got["lists"]:
                 bib = opts.data.parent / cv.publications.bib
                 seen[str(bib.resolve())] = cache.file_digest(bib)  # the templates are in `seen` already
@@ -219,8 +250,19 @@ def _run_build(opts: Options) -> Result:
 
     def draw(target: latex.Target, name: str, sink: Report, on_head=None) -> render.Rendered:
         chosen = (fonts.fallback_fonts() if fallbacks is None else fallbacks) if name == "lualatex" else None
-        return render.render(cv, lists_now, target, sink, name, opts.theme, opts.template_dir, updated,
-                             fallback_fonts=chosen, data_dir=opts.data.parent, on_head=on_head)
+        return render.render(
+            cv,
+            lists_now,
+            target,
+            sink,
+            name,
+            opts.theme,
+            opts.template_dir,
+            updated,
+            fallback_fonts=chosen,
+            data_dir=opts.data.parent,
+            on_head=on_head,
+        )
 
     needs_unicode = False
     if opts.engine == "auto":
@@ -247,6 +289,7 @@ def _run_build(opts: Options) -> Result:
             else:
                 where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
             fallbacks, font_files = fonts.fallbacks(fallbacks, probe.tex, where)
+
     def tell_head(head: str) -> None:  # the engine started ahead loads the packages while the rest renders
         cache.begin_early(early, eng, head)
 
@@ -254,16 +297,18 @@ def _run_build(opts: Options) -> Result:
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report, on_head)
     lists = lists_now()
     n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
-    t = timer.stage("render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX, "
-                                 f"{n_pubs} publications listed")
+    t = timer.stage(
+        "render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX, {n_pubs} publications listed"
+    )
 
     later: dict = {}
 
     def meanwhile() -> None:  # while the engine runs: what remember() and the homepage need
         if opts.cache:
             key, dirs = cache.build_key(opts)
-            later["state"] = cache.input_state(_deps(opts, cv, lists), dirs, eng.name, eng.path,
-                                               cache.root(opts.output))
+            later["state"] = cache.input_state(
+                _deps(opts, cv, lists), dirs, eng.name, eng.path, cache.root(opts.output)
+            )
         page = _homepage()
         page.prepare()
         later["lists"] = page.publication_lists(homepage_list(cv, lists, opts.data, report))
@@ -272,16 +317,22 @@ def _run_build(opts: Options) -> Result:
     try:
         pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early, meanwhile)
     except engines.EngineError as exc:
-        where = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
-        if not where:
+        origin = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
+        if not origin:
             raise
-        raise engines.EngineError(f"{exc}\n  written by the template at {display_path(Path(where.rsplit(':', 1)[0]))}:"
-                                  f"{where.rsplit(':', 1)[1]}") from None
+        template, line = origin.rsplit(":", 1)
+        raise engines.EngineError(
+            f"{exc}\n  written by the template at {display_path(Path(template))}:{line}"
+        ) from None
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    t = timer.stage("engine", t, f"{eng.label}, {run.passes} pass{'es' if run.passes != 1 else ''}, {run.pages} pages"
-                       + (", started ahead" if run.ahead else ""))
+    t = timer.stage(
+        "engine",
+        t,
+        f"{eng.label}, {run.passes} pass{'es' if run.passes != 1 else ''}, {run.pages} pages"
+        + (", started ahead" if run.ahead else ""),
+    )
     if font_files and run.log:  # the engine ran: luaotfload may have cached new subsets in LuaTeX's font cache
         fonts.tidy_luatex_cache(run.log, list(font_files))
     check_pages(run.pages, opts.max_pages)
@@ -292,8 +343,7 @@ def _run_build(opts: Options) -> Result:
     outputs[resume_path(opts.output)] = resume
     if site_plan is not None:
         outputs.update(alfolio.files(site_plan, pdf, resume))
-    t = timer.stage("homepage", t, f"{len(outputs) - 2} files" + (f", {display_path(opts.site)}"
-                                                                   if opts.site else ""))
+    t = timer.stage("homepage", t, f"{len(outputs) - 2} files" + (f", {display_path(opts.site)}" if opts.site else ""))
     stale: list[Path] = []
     if opts.png:
         pngs = preview.pages(pdf, opts.output, opts.png_dpi)
@@ -301,21 +351,25 @@ def _run_build(opts: Options) -> Result:
         stale = preview.stale(opts.output, len(pngs))
     publish.publish(outputs, remove=stale)
     timer.stage("publish", t, display_path(opts.output))
-    warnings = [str(w) for w in report.warnings] + [w for w in run.warnings
-                                                    if w.startswith(("Overfull", "cv_builder:"))]
+    warnings = [str(w) for w in report.warnings] + [
+        w for w in run.warnings if w.startswith(("Overfull", "cv_builder:"))
+    ]
     if opts.cache:
         remember(opts, _deps(opts, cv, lists), eng, outputs, run.pages, warnings, seen, later.get("state"))
-    return Result(opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings,
-                  stats.get("summary", ""))
+    return Result(
+        opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings, stats.get("summary", "")
+    )
 
 
 def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
     """What to install when the text needs more than this machine has."""
     if eng.name == "pdflatex":
         sample = " ".join(sorted(chars)[:6])
-        return [f"pdflatex cannot set {len(chars)} distinct characters of this CV ({sample}); they are replaced. "
-                "Install LuaLaTeX to set them: apt install texlive-luatex fonts-noto-core fonts-noto-cjk "
-                "fonts-noto-color-emoji"]
+        return [
+            f"pdflatex cannot set {len(chars)} distinct characters of this CV ({sample}); they are replaced. "
+            "Install LuaLaTeX to set them: apt install texlive-luatex fonts-noto-core fonts-noto-cjk "
+            "fonts-noto-color-emoji"
+        ]
     if eng.name == "lualatex":
         return fonts.missing_fonts(chars, fonts.fallback_fonts())
     return []
@@ -332,8 +386,7 @@ def unchanged(opts: Options) -> Result | None:
     if not hit:
         return None
     eng = engines.Engine(hit["engine_name"], hit["engine_path"], hit.get("embedded", False))
-    return Result(opts.output, opts.output.with_suffix(".tex"), eng, hit["pages"], hit["warnings"],
-                  {"unchanged": 0.0})
+    return Result(opts.output, opts.output.with_suffix(".tex"), eng, hit["pages"], hit["warnings"], {"unchanged": 0.0})
 
 
 def _deps(opts: Options, cv: model.CV, lists: dict) -> list[Path]:
@@ -341,18 +394,47 @@ def _deps(opts: Options, cv: model.CV, lists: dict) -> list[Path]:
     return [opts.data] + ([opts.data.parent / cv.publications.bib] if lists else [])
 
 
-def remember(opts: Options, deps: list[Path], eng: engines.Engine, outputs: dict[Path, bytes],
-             pages: int, warnings: list[str], seen: dict | None = None, state: dict | None = None) -> None:
+def remember(
+    opts: Options,
+    deps: list[Path],
+    eng: engines.Engine,
+    outputs: dict[Path, bytes],
+    pages: int,
+    warnings: list[str],
+    seen: dict | None = None,
+    state: dict | None = None,
+) -> None:
     cache.write_pending()
     key, dirs = cache.build_key(opts)
-    cache.record_build(key, opts.output, deps, dirs, eng.name, eng.path, outputs,
-                       {"engine_name": eng.name, "engine_path": eng.path, "embedded": eng.embedded,
-                        "pages": pages, "warnings": warnings}, seen, state)
+    cache.record_build(
+        key,
+        opts.output,
+        deps,
+        dirs,
+        eng.name,
+        eng.path,
+        outputs,
+        {
+            "engine_name": eng.name,
+            "engine_path": eng.path,
+            "embedded": eng.embedded,
+            "pages": pages,
+            "warnings": warnings,
+        },
+        seen,
+        state,
+    )
 
 
-def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible.SourceDate | None = None,
-                files: dict[str, Path] | None = None, early=None, meanwhile=None
-                ) -> tuple[bytes, engines.RunResult]:
+def compile_tex(
+    eng: engines.Engine,
+    tex: str,
+    opts: Options,
+    when: reproducible.SourceDate | None = None,
+    files: dict[str, Path] | None = None,
+    early=None,
+    meanwhile=None,
+) -> tuple[bytes, engines.RunResult]:
     """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one.
     `files` (name: path) are put beside cv.tex, e.g. subset fonts. Reproducible: the PDF's
     dates come from `when`, its /ID from the source. `meanwhile`: done while the engine runs."""
@@ -361,16 +443,23 @@ def compile_tex(eng: engines.Engine, tex: str, opts: Options, when: reproducible
     timeout = opts.timeout if opts.timeout is not None else engines.default_timeout(tex)
     if opts.cache:
         opts.early = None  # compile_tex closes it
-        return cache.compile_tex(eng, tex, opts.output, timeout, env=env, files=files, trailer_id=trailer,
-                                 early=early, meanwhile=meanwhile)
+        return cache.compile_tex(
+            eng, tex, opts.output, timeout, env=env, files=files, trailer_id=trailer, early=early, meanwhile=meanwhile
+        )
     build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
     env = reproducible.engine_env(when) if when else None
     try:
         for name, path in (files or {}).items():
             shutil.copyfile(path, build_dir / name)
         (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
-        run = engines.run(eng, build_dir, timeout=timeout, env=env,
-                          trailer_id=reproducible.trailer_id(eng.name, tex), meanwhile=meanwhile)
+        run = engines.run(
+            eng,
+            build_dir,
+            timeout=timeout,
+            env=env,
+            trailer_id=reproducible.trailer_id(eng.name, tex),
+            meanwhile=meanwhile,
+        )
         return run.pdf.read_bytes(), run
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -393,12 +482,15 @@ def output_files(opts: Options, tex: str, pdf: bytes) -> dict[Path, bytes]:
 
 def check_pages(pages: int, limit: int | None) -> None:
     if limit is not None and pages > limit:
-        raise PageLimitError(f"the CV has {pages} pages, more than --max-pages {limit}; "
-                             "nothing was written (shorten it, or raise the limit)")
+        raise PageLimitError(
+            f"the CV has {pages} pages, more than --max-pages {limit}; "
+            "nothing was written (shorten it, or raise the limit)"
+        )
 
 
-def homepage_list(cv: model.CV, lists: dict[int, publications.PublicationList], data: Path,
-                  report: Report) -> publications.PublicationList | None:
+def homepage_list(
+    cv: model.CV, lists: dict[int, publications.PublicationList], data: Path, report: Report
+) -> publications.PublicationList | None:
     """The publications section the homepage lists: homepage.section, else the first shown."""
     wanted = cv.homepage.section
     for i, s in enumerate(cv.sections):
@@ -418,9 +510,16 @@ def _homepage():
     return homepage
 
 
-def homepage_files(opts: Options, cv: model.CV, lists: dict[int, publications.PublicationList],
-                   pdf: bytes, pages: int, when: reproducible.SourceDate, report: Report,
-                   made: tuple[str, str] | None = None) -> dict[Path, bytes]:
+def homepage_files(
+    opts: Options,
+    cv: model.CV,
+    lists: dict[int, publications.PublicationList],
+    pdf: bytes,
+    pages: int,
+    when: reproducible.SourceDate,
+    report: Report,
+    made: tuple[str, str] | None = None,
+) -> dict[Path, bytes]:
     """cv.json, the link and publication snippets, and the --site page, published with the PDF.
     `made`: the publications snippets, if made while the engine ran."""
     homepage = _homepage()

@@ -3,6 +3,7 @@
 Every stage reports what is wrong with the user's files as `Problem`s, so the
 CLI can print all of them at once, each pointing at FILE:LINE:COL.
 """
+
 from __future__ import annotations
 
 import re
@@ -121,8 +122,7 @@ def warn_at(report: Report | None, where: str, message: str, path: str = "") -> 
         return
     m = _WHERE.match(where.strip()) if where else None
     if m:
-        report.warn(message, file=m["file"], line=int(m["line"]), column=int(m["col"] or 0),
-                    path=m["path"] or path)
+        report.warn(message, file=m["file"], line=int(m["line"]), column=int(m["col"] or 0), path=m["path"] or path)
     elif where:
         report.warn(f"{where}: {message}", path=path)
     else:

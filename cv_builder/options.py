@@ -1,9 +1,14 @@
 """One build's settings, as the command line (or a caller of build.run_build) gives them."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: incremental imports this module
+    from .incremental.cache import Early
 
 
 @dataclass
@@ -25,7 +30,7 @@ class Options:
     png: bool = False  # also write PNG previews of the pages
     png_dpi: int = 110
     cache: bool = True  # output/.cache/ (cv_builder/incremental/); --no-cache turns it off
-    early: object = None  # incremental.cache.Early: the engine the CLI started ahead; run_build closes it
+    early: Early | None = None  # the engine the CLI started ahead; run_build closes it
     checked: bool = False  # the CLI found the last build out of date just now: no second no-op check
     strict: bool = False  # an imperfect .bib entry is an error (exit 1), not a warning: for CI
     progress: Callable[[str], None] = lambda line: None

@@ -1,4 +1,5 @@
 """Where things are: the package's own folders, the built-in templates, paths as users type them."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Helper commands (git, kpsewhich, a background `python -c`): started now, read later."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,15 @@ from pathlib import Path
 def start(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> subprocess.Popen | None:
     """`cmd` running with its stdout piped, or None if it cannot start."""
     try:
-        return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, text=True, env=env)
+        return subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
     except OSError:
         return None
 

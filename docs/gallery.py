@@ -6,6 +6,7 @@ Each theme is built through the normal pipeline (engine auto, so the Unicode
 path when LuaLaTeX is installed) with a fixed 'Last updated' date, then page 1
 is rasterised with the same code as `--png`.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cv_builder.publish import preview  # noqa: E402
 from cv_builder.build import Options, run_build  # noqa: E402
+from cv_builder.publish import preview  # noqa: E402
 from cv_builder.typeset.themes import descriptions as themes  # noqa: E402
 
 DPI = 60

@@ -1,4 +1,5 @@
 """Shared fixtures: which engines exist here, and building the CV through the real CLI."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,9 @@ DATA = ROOT / "data"
 # The shared seed sits beside the repository (../shared/seed/, as in CI). A machine without
 # it skips the tests that read it; under CI (the CI variable set) a missing seed fails them.
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "publications.bib"
-needs_seed = pytest.mark.skipif(not SEED.exists() and not os.environ.get("CI"),
-                                reason=f"seed data not available at {SEED}")
+needs_seed = pytest.mark.skipif(
+    not SEED.exists() and not os.environ.get("CI"), reason=f"seed data not available at {SEED}"
+)
 
 
 def have_system(engine: str) -> bool:
@@ -49,8 +51,15 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeou
             full_env.pop(key, None)
         else:
             full_env[key] = value
-    return subprocess.run([sys.executable, "-m", "cv_builder", *args], cwd=cwd or ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "cv_builder", *args],
+        cwd=cwd or ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def copy_data(dst: Path) -> Path:
@@ -95,9 +104,11 @@ class PDF:
         self.runs: list[tuple[str, str]] = []  # (font name, text)
         texts = []
         for page in self.reader.pages:
+
             def visit(text, cm, tm, font_dict, font_size, _runs=self.runs):
                 if text and font_dict is not None:
                     _runs.append((str(font_dict.get("/BaseFont", "")), text))
+
             texts.append(page.extract_text(visitor_text=visit))
         self.text = "\n".join(texts)
         self.uris = []
@@ -115,5 +126,6 @@ class PDF:
         """poppler's view of the text, where installed (closer to copy & paste)."""
         if not shutil.which("pdftotext"):
             return self.text
-        return subprocess.run(["pdftotext", "-enc", "UTF-8", str(self.path), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(self.path), "-"], capture_output=True, text=True, check=True
+        ).stdout

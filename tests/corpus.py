@@ -12,6 +12,7 @@ prints as ``’``):
 Items that are not exact on a target must still compile there (the escaper
 replaces or drops what cannot be set, with a warning).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,14 +50,18 @@ CORPUS: list[Item] = [
     Item("?`", note="inverted ? ligature"),
     Item("<<>>,,", note="guillemet and low-quote ligatures"),
     Item("’’‘‘", note="curly quotes that T1 would ligature"),
-    Item("<>|\"", note="T1 text symbols"),
+    Item('<>|"', note="T1 text symbols"),
     Item("It's O'Brien's \"quote\" `tick`"),
     Item("[note] *star* item[1] \\item[x]"),
     Item("office affine fluff ffi", note="letter ligatures must extract as letters"),
     # spaces and invisible characters
     Item("a\u00a0b", expect="a b", note="no-break space"),
-    Item("zero\u200bwidth\u200cjoin\u200dx\ufeffy\u2060z", unicode=False, expect="zerowidthjoinxyz",
-         note="zero-width characters are dropped (ZWJ/ZWNJ kept on Unicode engines)"),
+    Item(
+        "zero\u200bwidth\u200cjoin\u200dx\ufeffy\u2060z",
+        unicode=False,
+        expect="zerowidthjoinxyz",
+        note="zero-width characters are dropped (ZWJ/ZWNJ kept on Unicode engines)",
+    ),
     Item("zero\u200bwidth\ufeffy\u2060z", expect="zerowidthyz", note="always dropped"),
     Item("bidi\u202eevil\u202c\u200fmark", expect="bidievilmark", note="bidi controls dropped"),
     Item("bell\x07nul\x00esc\x1bdel\x7fc1\x85end", expect="bellnulescdelc1 end", note="C0/C1 controls"),
@@ -87,8 +92,15 @@ CORPUS: list[Item] = [
     Item("Đorđe", pdflatex=False, note="Đ extracts as Ð"),
     Item("Nguyễn Việt", pdflatex=False, note="Vietnamese stacked accents"),
     # everyday specials
-    Item("C#"), Item("C++ & F#"), Item("50%"), Item("100 % sure"), Item("R&D"),
-    Item("a_b^c~d"), Item("$5 (US$)"), Item("x^2 ~ y_1"), Item("~user"),
+    Item("C#"),
+    Item("C++ & F#"),
+    Item("50%"),
+    Item("100 % sure"),
+    Item("R&D"),
+    Item("a_b^c~d"),
+    Item("$5 (US$)"),
+    Item("x^2 ~ y_1"),
+    Item("~user"),
     Item("key=value; a+b=c, 3*4 @home /path\\to\\file"),
     # injection attempts
     Item("\\input{/etc/passwd}"),
@@ -121,8 +133,9 @@ CORPUS: list[Item] = [
     Item("emoji 🌟🔥🎉📖👏", pdflatex=False, note="colour emoji, text via /ActualText"),
     Item("👍🏽 ❤️ 👨‍💻 🇨🇳 ⭐", pdflatex=False, note="skin tone, VS16, ZWJ sequence, flag"),
     Item("math ∑ ∞ ≤ ≠ √", pdflatex=False),
-    Item("\U0001d4b3 \ue000 \uffff", pdflatex=False, unicode=False,
-         note="math alphanumeric, private use, noncharacter"),
+    Item(
+        "\U0001d4b3 \ue000 \uffff", pdflatex=False, unicode=False, note="math alphanumeric, private use, noncharacter"
+    ),
 ]
 
 # Strings only the escaper's lone-surrogate handling can take (Python str, not UTF-8).

@@ -5,18 +5,18 @@ Everything here is plain Unicode text; the `latex` stage escapes it later.
 owner, marks, venue, links); `organise` then filters, sorts, groups and
 numbers them for one CV section, without touching the shared objects.
 """
+
 from __future__ import annotations
 
 import re
-from copy import copy as shallow_copy
 import unicodedata
+from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .reader import BibEntry, crossref_parents, status_of
 from ..errors import Report, warn_at
+from .reader import BibEntry, crossref_parents, status_of
 from .richtext import Name, located
-
 
 # --------------------------------------------------------------------------
 # Data
@@ -93,7 +93,7 @@ class Publication:
 
 
 def _is_acronym(venue: str) -> bool:
-    """"ICLR", "NeurIPS": one word with two capitals, which reads best as "ICLR 2025"."""
+    """ "ICLR", "NeurIPS": one word with two capitals, which reads best as "ICLR 2025"."""
     return " " not in venue and sum(c.isupper() for c in venue) >= 2
 
 
@@ -143,11 +143,23 @@ def default_marks() -> dict[str, MarkSpec]:
 
 def default_links() -> list[LinkSpec]:
     # al-folio's fields and buttons: `html` is the paper's HTML version, `supp` its supplement.
-    return [LinkSpec(f, label) for f, label in (
-        ("url", "paper"), ("pdf", "pdf"), ("arxiv", "arXiv"), ("html", "HTML"), ("supp", "supplement"),
-        ("code", "code"), ("slides", "slides"), ("video", "video"), ("poster", "poster"),
-        ("blog", "blog"), ("website", "website"), ("project", "project"),
-    )]
+    return [
+        LinkSpec(f, label)
+        for f, label in (
+            ("url", "paper"),
+            ("pdf", "pdf"),
+            ("arxiv", "arXiv"),
+            ("html", "HTML"),
+            ("supp", "supplement"),
+            ("code", "code"),
+            ("slides", "slides"),
+            ("video", "video"),
+            ("poster", "poster"),
+            ("blog", "blog"),
+            ("website", "website"),
+            ("project", "project"),
+        )
+    ]
 
 
 # al-folio links these fields, when not URLs, under its site's /assets/pdf/.
@@ -182,19 +194,40 @@ class SectionOptions:
 
 CATEGORIES = ("journal", "conference", "workshop", "preprint", "thesis", "book", "other")
 CATEGORY_TITLES = {
-    "journal": "Journal Articles", "conference": "Conference Papers",
-    "workshop": "Workshop Papers", "preprint": "Preprints", "thesis": "Theses",
-    "book": "Books", "other": "Other",
+    "journal": "Journal Articles",
+    "conference": "Conference Papers",
+    "workshop": "Workshop Papers",
+    "preprint": "Preprints",
+    "thesis": "Theses",
+    "book": "Books",
+    "other": "Other",
 }
-CATEGORY_PREFIX = {"journal": "J", "conference": "C", "workshop": "W", "preprint": "P",
-                   "thesis": "T", "book": "B", "other": "O"}
+CATEGORY_PREFIX = {
+    "journal": "J",
+    "conference": "C",
+    "workshop": "W",
+    "preprint": "P",
+    "thesis": "T",
+    "book": "B",
+    "other": "O",
+}
 # What users write in a `category`/`pubtype` field.
 _CATEGORY_ALIASES = {
-    "article": "journal", "journals": "journal", "inproceedings": "conference",
-    "conferences": "conference", "proceedings": "conference", "workshops": "workshop",
-    "preprints": "preprint", "arxiv": "preprint", "theses": "thesis",
-    "phdthesis": "thesis", "mastersthesis": "thesis", "books": "book",
-    "incollection": "book", "chapter": "book", "misc": "other",
+    "article": "journal",
+    "journals": "journal",
+    "inproceedings": "conference",
+    "conferences": "conference",
+    "proceedings": "conference",
+    "workshops": "workshop",
+    "preprints": "preprint",
+    "arxiv": "preprint",
+    "theses": "thesis",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "books": "book",
+    "incollection": "book",
+    "chapter": "book",
+    "misc": "other",
 }
 NOTE_MAX = 40  # longer `note`s are prose, not badges
 # al-folio's author marks (its bib.liquid strips * † ^ ¶ from a family name before matching);
@@ -227,7 +260,7 @@ def split_authors(field_text: str) -> list[str]:
         elif token == "}":
             depth = max(depth - 1, 0)
         elif depth == 0:
-            names.append(field_text[start:match.start()])
+            names.append(field_text[start : match.start()])
             start = match.end()
     names.append(field_text[start:])
     return [n.strip() for n in names if n.strip()]
@@ -246,8 +279,7 @@ def parse_name(text: str) -> Author:
 
 def _new_author(text: str) -> Author:
     given, family, von, jr, marks, corporate = _name_parts(text)
-    return Author(given, family, von, jr, text=family if corporate else "", marks=list(marks),
-                  corporate=corporate)
+    return Author(given, family, von, jr, text=family if corporate else "", marks=list(marks), corporate=corporate)
 
 
 @lru_cache(maxsize=16384)  # co-authors repeat across a CV's entries
@@ -274,7 +306,7 @@ def _take_marks(text: str) -> tuple[str, list[str]]:
     for i, char in enumerate(text):
         depth += (char == "{") - (char == "}")
         if depth == 0 and char in NAME_MARKS:
-            if char == "^" and text[i + 1:i + 2] and text[i + 1] in NAME_MARKS.replace("^", ""):
+            if char == "^" and text[i + 1 : i + 2] and text[i + 1] in NAME_MARKS.replace("^", ""):
                 continue  # Xia$^*$ decodes to Xia^*: TeX's superscript, not a mark
             if char not in marks:
                 marks.append(char)
@@ -314,7 +346,9 @@ def _words(text: str) -> list[str]:
     """Words split on spaces outside braces."""
     if "{" not in text:
         return text.split()
-    words, depth, current = [], 0, []
+    words: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         depth += (char == "{") - (char == "}")
         if char.isspace() and depth == 0:
@@ -350,14 +384,14 @@ def _first_von_last(words: list[str]) -> tuple[list[str], list[str], list[str]]:
     lower = [i for i, w in enumerate(words[:-1]) if _is_lower(w)]
     if not lower:
         return words[:-1], [], words[-1:]
-    return words[:lower[0]], words[lower[0]:lower[-1] + 1], words[lower[-1] + 1:]
+    return words[: lower[0]], words[lower[0] : lower[-1] + 1], words[lower[-1] + 1 :]
 
 
 def _von_last(words: list[str]) -> tuple[list[str], list[str]]:
     lower = [i for i, w in enumerate(words[:-1]) if _is_lower(w)]
     if not lower:
         return [], words
-    return words[:lower[-1] + 1], words[lower[-1] + 1:]
+    return words[: lower[-1] + 1], words[lower[-1] + 1 :]
 
 
 def _join(words: list[str]) -> str:
@@ -379,7 +413,7 @@ def display_name(author: Author, fmt: str = "full", order: str = "given-family")
 
 
 def initials(given: str) -> str:
-    """"Heming" -> "H.", "Jean-Paul" -> "J.-P.", "Jeff Z." -> "J. Z.", "SQ" -> "S. Q."."""
+    """ "Heming" -> "H.", "Jean-Paul" -> "J.-P.", "Jeff Z." -> "J. Z.", "SQ" -> "S. Q."."""
     words = []
     for word in given.split():
         units = _word_units(word)
@@ -404,7 +438,7 @@ _UNIT_SEPARATORS = re.compile(r"[-.‐–]+")
 def _word_units(word: str) -> list[tuple[str, bool]]:
     """Parts of one given-name word as (text, is_initial): "Si-Qing" ->
     [("Si", False), ("Qing", False)], "S.-Q." / "SQ" -> [("S", True), ("Q", True)]."""
-    units = []
+    units: list[tuple[str, bool]] = []
     for part in _UNIT_SEPARATORS.split(word):
         part = part.strip("'’")
         if not part:
@@ -419,8 +453,9 @@ def _word_units(word: str) -> list[tuple[str, bool]]:
 # ---- owner matching
 
 
-_FOLD_EXTRA = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
-                             "æ": "ae", "œ": "oe", "ı": "i", "ȷ": "j"})
+_FOLD_EXTRA = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i", "ȷ": "j"}
+)
 
 
 @lru_cache(maxsize=8192)
@@ -442,7 +477,7 @@ def _given_units(given: str) -> tuple[tuple[str, bool, bool], ...]:
     """(key, is_initial, required) per unit of a given name. Required: part of the first
     name ("Si" and "Qing" of "Si-Qing", only "M" of run-together "MA"); the rest are
     middle names or initials, which one side may leave out."""
-    units = []
+    units: list[tuple[str, bool, bool]] = []
     for n, word in enumerate(given.split()):
         parts = [(_key(t), initial) for t, initial in _word_units(word) if _key(t)]
         whole = not all(initial for _, initial in parts)  # a written-out (maybe hyphenated) first name
@@ -471,16 +506,18 @@ def name_matches(author: Author, variant: Author) -> bool:
     if _given_agree(mine, theirs):
         return True
     # "W. Jake Thompson" goes by his middle name: "Jake Thompson" is him, "J. Thompson" is not
-    return any(len(a) > len(b) and a[0][1] and not b[0][1] and _given_agree(a[1:], b)
-               for a, b in ((mine, theirs), (theirs, mine)))
+    return any(
+        len(a) > len(b) and a[0][1] and not b[0][1] and _given_agree(a[1:], b)
+        for a, b in ((mine, theirs), (theirs, mine))
+    )
 
 
 def _given_agree(mine: tuple, theirs: tuple) -> bool:
-    for (a, a_initial, _), (b, b_initial, _) in zip(mine, theirs):
+    for (a, a_initial, _), (b, b_initial, _) in zip(mine, theirs, strict=False):
         if a[0] != b[0] or (not a_initial and not b_initial and a != b):
             return False
     longer = mine if len(mine) > len(theirs) else theirs
-    return not any(required for _, _, required in longer[min(len(mine), len(theirs)):])
+    return not any(required for _, _, required in longer[min(len(mine), len(theirs)) :])
 
 
 # --------------------------------------------------------------------------
@@ -493,10 +530,16 @@ def make_publications(entries: list[BibEntry], options: BibOptions, report: Repo
     which is only their container unless the owner edited it."""
     context = _Context(options, report)
     parents = crossref_parents(entries)
-    publications = [context.publication(entry) for entry in entries
-                    if entry.fields.get("title", "").strip()
-                    and (entry.key.casefold() not in parents or entry.fields.get("author", "").strip()
-                         or context.edited_by_owner(entry))]
+    publications = [
+        context.publication(entry)
+        for entry in entries
+        if entry.fields.get("title", "").strip()
+        and (
+            entry.key.casefold() not in parents
+            or entry.fields.get("author", "").strip()
+            or context.edited_by_owner(entry)
+        )
+    ]
     context.flush_warnings()
     return publications
 
@@ -511,7 +554,8 @@ class _Context:
         self.owner_families = {_key(o.von + o.family) for o in self.owners}
         # Zotero's one-field names ({Joachim Schöpfel}) are the owner when they are exactly an owner name.
         self.owner_whole = {_key(n) for n in options.owner if n and not n.strip().startswith("{")} | {
-            _key(f"{o.given} {o.von} {o.family}") for o in self.owners if o.given and not o.corporate}
+            _key(f"{o.given} {o.von} {o.family}") for o in self.owners if o.given and not o.corporate
+        }
         self.symbol_of = {name: spec.symbol for name, spec in options.marks.items()}
         self.not_linked: dict[str, list[BibEntry]] = {}  # field -> entries with a non-URL value
         self.without_owner: list[str] = []
@@ -523,14 +567,23 @@ class _Context:
         f = entry.fields
         authors, et_al = self.authors(entry)
         return Publication(
-            key=entry.key, entry_type=entry.type, category=category_of(entry, self.report),
+            key=entry.key,
+            entry_type=entry.type,
+            category=category_of(entry, self.report),
             title=located(f.get("title", ""), f"{entry.file}:{entry.line} entry '{entry.key}', field 'title'"),
-            authors=authors, et_al=et_al,
-            venue=venue_of(entry, self.options.venue_style), year=_int(f.get("year")),
-            month=_int(f.get("month")), links=self.links(entry), notes=self.notes(entry),
-            selected=_truthy(f.get("selected", "")), keywords=_list(f.get("keywords", "")),
-            abbr=f.get("abbr", ""), annotation=f.get("annotation", "") or f.get("annote", ""),
-            file=entry.file, line=entry.line,
+            authors=authors,
+            et_al=et_al,
+            venue=venue_of(entry, self.options.venue_style),
+            year=_int(f.get("year")),
+            month=_int(f.get("month")),
+            links=self.links(entry),
+            notes=self.notes(entry),
+            selected=_truthy(f.get("selected", "")),
+            keywords=_list(f.get("keywords", "")),
+            abbr=f.get("abbr", ""),
+            annotation=f.get("annotation", "") or f.get("annote", ""),
+            file=entry.file,
+            line=entry.line,
             status=status_of(f.get("pubstate", "")) or status_of(f.get("year", "")),
             edited=not f.get("author", "").strip() and bool(f.get("editor", "").strip()),
         )
@@ -553,8 +606,11 @@ class _Context:
 
     def add_marks(self, entry: BibEntry, authors: list[Author]) -> None:
         # al-folio's `Xia*` uses the author-list symbols; map them to the configured ones.
-        name_symbol = {"*": self.symbol_of.get(EQUAL_CONTRIBUTION, "*"),
-                       "†": self.symbol_of.get(CORRESPONDING, "†"), "^": _CARET_SHOWN}
+        name_symbol = {
+            "*": self.symbol_of.get(EQUAL_CONTRIBUTION, "*"),
+            "†": self.symbol_of.get(CORRESPONDING, "†"),
+            "^": _CARET_SHOWN,
+        }
         for author in authors:
             author.marks = [name_symbol.get(m, m) for m in author.marks]
         for name, symbol in self.symbol_of.items():
@@ -575,13 +631,20 @@ class _Context:
             elif part.isdigit():
                 result.append(int(part))
             elif part:
-                self.report.warn(f"{entry.key}: {name} = {{{value}}} does not list author positions "
-                                 f"like {{1,2}}; no {name} marks", entry.file, entry.line)
+                self.report.warn(
+                    f"{entry.key}: {name} = {{{value}}} does not list author positions like {{1,2}}; no {name} marks",
+                    entry.file,
+                    entry.line,
+                )
                 return []
         bad = [p for p in result if not 1 <= p <= count]
         if bad:
-            self.report.warn(f"{entry.key}: {name} names author position {bad[0]}, but there are {count} "
-                             f"authors; that position is ignored", entry.file, entry.line)
+            self.report.warn(
+                f"{entry.key}: {name} names author position {bad[0]}, but there are {count} "
+                f"authors; that position is ignored",
+                entry.file,
+                entry.line,
+            )
         return [p for p in result if 1 <= p <= count]
 
     def mark_owner(self, authors: list[Author]) -> int | None:
@@ -590,7 +653,8 @@ class _Context:
             if _key(author.von + author.family) not in self.owner_families and not author.corporate:
                 continue  # cheap reject before the full comparison
             if any(name_matches(author, owner) for owner in self.owners) or (
-                    author.corporate and _key(author.family) in self.owner_whole):
+                author.corporate and _key(author.family) in self.owner_whole
+            ):
                 author.owner = True
                 first = i if first is None else first
         return first
@@ -634,8 +698,12 @@ class _Context:
         if note and len(note) <= NOTE_MAX and note not in notes:
             notes.append(note)
         elif note:
-            self.report.warn(f"{entry.key}: note is longer than {NOTE_MAX} characters; not shown as a badge "
-                             f"(use annotation for prose)", entry.file, entry.line)
+            self.report.warn(
+                f"{entry.key}: note is longer than {NOTE_MAX} characters; not shown as a badge "
+                f"(use annotation for prose)",
+                entry.file,
+                entry.line,
+            )
         return notes
 
     # ---- summary warnings: one per kind, not per entry
@@ -645,31 +713,43 @@ class _Context:
             first = entries[0]
             more = f" and {len(entries) - 1} more entries" if len(entries) > 1 else ""
             if name in FILE_LINK_FIELDS:
-                why = ("a file name, and publications.pdf_base_url is not set, so it is not linked "
-                       "(al-folio keeps these files in its site's assets/pdf/: set pdf_base_url to that "
-                       "folder's URL, e.g. https://you.github.io/assets/pdf/)")
+                why = (
+                    "a file name, and publications.pdf_base_url is not set, so it is not linked "
+                    "(al-folio keeps these files in its site's assets/pdf/: set pdf_base_url to that "
+                    "folder's URL, e.g. https://you.github.io/assets/pdf/)"
+                )
             else:
                 why = "not a http(s) URL, so it is not linked (local files are not part of the CV)"
-            self.report.warn(f"{name} = {{{first.fields[name]}}} in entry '{first.key}'{more} is {why}",
-                             first.file, first.line)
+            self.report.warn(
+                f"{name} = {{{first.fields[name]}}} in entry '{first.key}'{more} is {why}", first.file, first.line
+            )
         owner = "; ".join(self.options.owner)
         where = getattr(self.options.owner[0], "where", "") if self.options.owner else ""
         if self.without_owner:
             n = len(self.without_owner)
-            warn_at(self.report, where, f"the CV owner ({owner}) is not among the authors of {n} "
-                    f"entr{'y' if n == 1 else 'ies'}: {', '.join(self.without_owner)} (add the "
-                    f"spelling used there to publications.owner, or remove the entries that are "
-                    f"not yours)", "publications.owner")
+            warn_at(
+                self.report,
+                where,
+                f"the CV owner ({owner}) is not among the authors of {n} "
+                f"entr{'y' if n == 1 else 'ies'}: {', '.join(self.without_owner)} (add the "
+                f"spelling used there to publications.owner, or remove the entries that are "
+                f"not yours)",
+                "publications.owner",
+            )
         if self.others_without_owner:
             n = len(self.others_without_owner)
-            warn_at(self.report, where, f"{n} entr{'y' if n == 1 else 'ies'} list{'s' if n == 1 else ''} authors "
-                    f"up to 'and others' without the CV owner ({owner}): "
-                    f"{', '.join(self.others_without_owner)} (Google Scholar cuts long author lists; "
-                    f"write the author list out up to your name so it is shown and bold)", "publications.owner")
+            warn_at(
+                self.report,
+                where,
+                f"{n} entr{'y' if n == 1 else 'ies'} list{'s' if n == 1 else ''} authors "
+                f"up to 'and others' without the CV owner ({owner}): "
+                f"{', '.join(self.others_without_owner)} (Google Scholar cuts long author lists; "
+                f"write the author list out up to your name so it is shown and bold)",
+                "publications.owner",
+            )
 
 
-def truncate(authors: list[Author], et_al: bool, limit: int | None,
-             owner_at: int | None) -> tuple[list[Author], bool]:
+def truncate(authors: list[Author], et_al: bool, limit: int | None, owner_at: int | None) -> tuple[list[Author], bool]:
     """At most `limit` names, then "et al."; an owner beyond the limit stays
     visible: first limit-1 names, "…", the owner, and "et al." if more follow."""
     if not limit or limit <= 0 or len(authors) <= limit:
@@ -677,7 +757,7 @@ def truncate(authors: list[Author], et_al: bool, limit: int | None,
     if owner_at is None or owner_at < limit:
         return authors[:limit], True
     ellipsis = Author(given="", family="", text="…", ellipsis=True)
-    shown = authors[:limit - 1] + [ellipsis, authors[owner_at]]
+    shown = authors[: limit - 1] + [ellipsis, authors[owner_at]]
     return shown, et_al or owner_at < len(authors) - 1
 
 
@@ -721,8 +801,12 @@ def category_of(entry: BibEntry, report: Report | None = None) -> str:
         if override in CATEGORIES:
             return override
         if report is not None:
-            report.warn(f"{entry.key}: category '{override}' is not one of {', '.join(CATEGORIES)}; "
-                        f"guessed from the entry type", entry.file, entry.line)
+            report.warn(
+                f"{entry.key}: category '{override}' is not one of {', '.join(CATEGORIES)}; "
+                f"guessed from the entry type",
+                entry.file,
+                entry.line,
+            )
     journal, booktitle = f.get("journal", ""), f.get("booktitle", "")
     kind = entry.type
     if _is_preprint_venue(journal) or (f.get("eprint") and not journal and not booktitle):
@@ -772,8 +856,7 @@ def tidy(text: str) -> str:
 
 def _container(entry: BibEntry) -> str:
     f = entry.fields
-    for name in ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "institution",
-                 "organization"):
+    for name in ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "institution", "organization"):
         value = tidy(f.get(name, ""))
         if value:
             return value
@@ -787,7 +870,7 @@ def _container(entry: BibEntry) -> str:
 
 
 def _full_venue(entry: BibEntry) -> str:
-    """"Physical Review D 103(2), 024040"; "Proceedings of ..., pp. 1–10"."""
+    """ "Physical Review D 103(2), 024040"; "Proceedings of ..., pp. 1–10"."""
     f = entry.fields
     venue = _container(entry)
     volume, number, pages = (tidy(f.get(k, "")) for k in ("volume", "number", "pages"))
@@ -805,7 +888,7 @@ def _full_venue(entry: BibEntry) -> str:
 
 
 def _int(value: str | None) -> int | None:
-    """"2025" -> 2025; "2025a" -> 2025; "in press" -> None."""
+    """ "2025" -> 2025; "2025a" -> 2025; "in press" -> None."""
     if not value:
         return None
     if value.isdigit() and len(value) <= 4:
@@ -838,15 +921,17 @@ def organise(pubs: list[Publication], section: SectionOptions, options: BibOptio
     groups = _group(chosen, section.group)
     groups = _number(groups, section.numbering, section.number_order)
     shown = [p for g in groups for p in g.publications]
-    return PublicationList(groups, _legend(shown, options),
-                           _counts(shown, options) if section.counts else "")
+    return PublicationList(groups, _legend(shown, options), _counts(shown, options) if section.counts else "")
 
 
 def _passes(pub: Publication, flt: dict, options: BibOptions | None = None) -> bool:
     if flt.get("selected") is not None and pub.selected != bool(flt["selected"]):
         return False
-    if flt.get("first_author") is not None and options is not None \
-            and first_or_cofirst(pub, options) != bool(flt["first_author"]):
+    if (
+        flt.get("first_author") is not None
+        and options is not None
+        and first_or_cofirst(pub, options) != bool(flt["first_author"])
+    ):
         return False
     if flt.get("categories") and pub.category not in flt["categories"]:
         return False
@@ -931,5 +1016,6 @@ def _counts(pubs: list[Publication], options: BibOptions) -> str:
 def first_or_cofirst(pub: Publication, options: BibOptions) -> bool:
     """An owner is the first author, or shares first authorship (equal-contribution mark)."""
     equal = options.marks.get(EQUAL_CONTRIBUTION)
-    return bool(pub.authors) and (pub.authors[0].owner or any(
-        a.owner and equal is not None and equal.symbol in a.marks for a in pub.authors))
+    return bool(pub.authors) and (
+        pub.authors[0].owner or any(a.owner and equal is not None and equal.symbol in a.marks for a in pub.authors)
+    )

@@ -16,6 +16,7 @@ Name-list fields (author, editor) keep their braces, because braces decide
 how names split (`{OpenAI Team}`, `{Barnes and Noble}`); the bibliography
 stage removes them after splitting.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -28,8 +29,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
-from . import richtext
 from ..errors import InputError, Problem, Report
+from . import richtext
 from .richtext import mathparse
 from .richtext.mathtable import FUNCTIONS
 
@@ -52,18 +53,53 @@ class BibEntry:
 NAME_FIELDS = frozenset({"author", "editor"})
 # Kept verbatim (no LaTeX decoding, `~` stays a tilde).  Any other field whose
 # value looks like a URL is treated the same way, e.g. custom `jiqizhixin`.
-VERBATIM_FIELDS = frozenset({
-    "url", "doi", "eprint", "code", "pdf", "slides", "video", "poster", "html",
-    "website", "project", "supp", "blog", "arxiv", "file", "preview", "isbn",
-    "issn", "pmid", "pmcid", "altmetric", "dimensions", "google_scholar_id",
-})
+VERBATIM_FIELDS = frozenset(
+    {
+        "url",
+        "doi",
+        "eprint",
+        "code",
+        "pdf",
+        "slides",
+        "video",
+        "poster",
+        "html",
+        "website",
+        "project",
+        "supp",
+        "blog",
+        "arxiv",
+        "file",
+        "preview",
+        "isbn",
+        "issn",
+        "pmid",
+        "pmcid",
+        "altmetric",
+        "dimensions",
+        "google_scholar_id",
+    }
+)
 # Fields a crossref child never inherits from its parent.
 NOT_INHERITED = frozenset({"crossref", "xref", "ids", "entryset", "key", "label"})
-CONTAINER_TYPES = frozenset({"proceedings", "mvproceedings", "book", "mvbook",
-                             "collection", "mvcollection", "reference"})
+CONTAINER_TYPES = frozenset(
+    {"proceedings", "mvproceedings", "book", "mvbook", "collection", "mvcollection", "reference"}
+)
 
-MONTHS = ("january", "february", "march", "april", "may", "june", "july",
-          "august", "september", "october", "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 # BibTeX predefines these macros; keys are matched case-insensitively.
 PREDEFINED_MACROS = {m[:3]: m.capitalize() for m in MONTHS}
 
@@ -76,8 +112,7 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 # Reading the file
 
 
-def load_bib(path: str | Path, report: Report, display_name: str | None = None,
-             strict: bool = False) -> list[BibEntry]:
+def load_bib(path: str | Path, report: Report, display_name: str | None = None, strict: bool = False) -> list[BibEntry]:
     """Read and parse a .bib file; raises InputError with every problem found.
     strict: an imperfect entry (no year, a duplicated key, ...) is an error, not a warning."""
     path = Path(path)
@@ -89,10 +124,15 @@ def _read_text(path: Path, display: str) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError([Problem(
-            f"BibTeX file not found: {display} (this path is set by `publications.bib` in cv.yaml)",
-            display,
-            hint="fix `publications.bib` in cv.yaml; a relative path is read from the folder of cv.yaml")]) from None
+        raise InputError(
+            [
+                Problem(
+                    f"BibTeX file not found: {display} (this path is set by `publications.bib` in cv.yaml)",
+                    display,
+                    hint="fix `publications.bib` in cv.yaml; a relative path is read from the folder of cv.yaml",
+                )
+            ]
+        ) from None
     except OSError as exc:
         raise InputError([Problem(f"cannot read BibTeX file {display}: {exc.strerror}", display)]) from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -102,9 +142,17 @@ def _read_text(path: Path, display: str) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError([Problem(
-            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
-            display, line, col, hint="save the .bib file as UTF-8")]) from None
+        raise InputError(
+            [
+                Problem(
+                    f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
+                    display,
+                    line,
+                    col,
+                    hint="save the .bib file as UTF-8",
+                )
+            ]
+        ) from None
 
 
 # --------------------------------------------------------------------------
@@ -204,8 +252,13 @@ class _ParseState:
         elif isinstance(block, kinds.DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
             for name in sorted(block.duplicate_keys):
-                self.entry_problem(entry.key.strip(), f"field '{name}' is given twice", "the first one is used",
-                                   _line(entry), hint="delete one of the two")
+                self.entry_problem(
+                    entry.key.strip(),
+                    f"field '{name}' is given twice",
+                    "the first one is used",
+                    _line(entry),
+                    hint="delete one of the two",
+                )
             self.add_entry(entry)
         elif isinstance(block, kinds.DuplicateBlockKeyBlock):
             if isinstance(block.ignore_error_block, kinds.Entry):
@@ -223,9 +276,13 @@ class _ParseState:
             return
         field_line = _line(block) + block.comment.count("\n", 0, match.start(1))
         end_line = _line(entry) + (entry.raw or "").count("\n")
-        self.problem(f"entry '{entry.key.strip()}' is closed too early by an extra '}}' on line {end_line}: "
-                     f"field '{match.group(1)}' on line {field_line} is outside of any entry "
-                     f"(unbalanced braces)", end_line, hint="remove the extra '}'")
+        self.problem(
+            f"entry '{entry.key.strip()}' is closed too early by an extra '}}' on line {end_line}: "
+            f"field '{match.group(1)}' on line {field_line} is outside of any entry "
+            f"(unbalanced braces)",
+            end_line,
+            hint="remove the extra '}'",
+        )
         self.broken.add(entry.key.strip())  # its missing fields are a consequence
 
     def add_entry(self, block: model.Entry) -> None:
@@ -233,8 +290,7 @@ class _ParseState:
         key = block.key.strip()
         if not key or _BAD_KEY.search(key):
             what = "has no key" if not key else f"has an invalid key {key!r}"
-            self.problem(f"@{block.entry_type} entry {what}", line,
-                         hint="write @type{key, field = {value}, ...}")
+            self.problem(f"@{block.entry_type} entry {what}", line, hint="write @type{key, field = {value}, ...}")
             return
         fields: dict[str, str] = {}
         for name, raw, line0 in self.split_fields(block, key):
@@ -270,11 +326,15 @@ class _ParseState:
                     break
                 nxt = _FIELD_START.match(raw, pos)
                 assert nxt is not None  # _missing_comma_at found a field there
-                self.entry_problem(key, f"missing comma between field '{name}' and field '{nxt.group(1)}'",
-                                   "read as two fields", line0 + 1 + raw.count("\n", 0, pos),
-                                   hint="separate fields with commas")
+                self.entry_problem(
+                    key,
+                    f"missing comma between field '{name}' and field '{nxt.group(1)}'",
+                    "read as two fields",
+                    line0 + 1 + raw.count("\n", 0, pos),
+                    hint="separate fields with commas",
+                )
                 result.append((name, raw[:pos], line0))
-                name, raw, line0 = nxt.group(1).lower(), raw[nxt.end():], line0 + raw.count("\n", 0, pos)
+                name, raw, line0 = nxt.group(1).lower(), raw[nxt.end() :], line0 + raw.count("\n", 0, pos)
             result.append((name, raw, line0))
         return result
 
@@ -284,28 +344,41 @@ class _ParseState:
         same = "" if first.key == entry.key else f" (as '{first.key}'; keys are case-insensitive)"
         what = f"duplicate key: already defined at line {first.line}{same}"
         if entry.type == first.type and entry.fields == first.fields:
-            self.entry_problem(entry.key, what, "the entries are identical, so it is listed once",
-                               entry.line, hint="delete the second copy")
+            self.entry_problem(
+                entry.key,
+                what,
+                "the entries are identical, so it is listed once",
+                entry.line,
+                hint="delete the second copy",
+            )
             return False
         n = 2
         while f"{entry.key}-{n}".casefold() in self.by_key:
             n += 1
         new_key = f"{entry.key}-{n}"
-        self.entry_problem(entry.key, what, f"the entries differ, so both are listed, this one as '{new_key}'",
-                           entry.line, hint="rename one of the two entries")
+        self.entry_problem(
+            entry.key,
+            what,
+            f"the entries differ, so both are listed, this one as '{new_key}'",
+            entry.line,
+            hint="rename one of the two entries",
+        )
         entry.key = new_key
         self.by_key[new_key.casefold()] = entry
         return True
 
     def check_name_commas(self, fields: dict[str, str], name: str, key: str, line: int) -> None:
-        """"Jane Doe, Ulugbek Kamilov, Arthur Leclaire": names separated by commas, not `and`."""
+        """ "Jane Doe, Ulugbek Kamilov, Arthur Leclaire": names separated by commas, not `and`."""
         names = comma_separated_names(fields[name])
         if names is None:
             return
-        self.entry_problem(key, f"the {name} list is separated by commas or semicolons instead of 'and' "
-                           f"(too many commas in one name)",
-                           f"read as {len(names)} names: {'; '.join(names)}", line,
-                           hint=f"separate names with 'and': {name} = {{{' and '.join(names[:2])} and ...}}")
+        self.entry_problem(
+            key,
+            f"the {name} list is separated by commas or semicolons instead of 'and' (too many commas in one name)",
+            f"read as {len(names)} names: {'; '.join(names)}",
+            line,
+            hint=f"separate names with 'and': {name} = {{{' and '.join(names[:2])} and ...}}",
+        )
         fields[name] = " and ".join(names)
 
     # ---- values
@@ -324,8 +397,9 @@ class _ParseState:
             line = line0 + 1 + raw.count("\n", 0, pos)
             hint = "define it with @string{" + word + " = {...}} or put the value in braces"
             if name:
-                self.entry_problem(key, f"field '{name}' uses the undefined @string macro '{word}'",
-                                   f"printed as '{word}'", line, hint)
+                self.entry_problem(
+                    key, f"field '{name}' uses the undefined @string macro '{word}'", f"printed as '{word}'", line, hint
+                )
             else:
                 self.problem(f"{key}: undefined @string macro '{word}'", line, hint)
         return value
@@ -356,11 +430,19 @@ class _ParseState:
         for command, (key, line, count, name) in self.unknown_commands.items():
             more = f" (and {count - 1} more uses)" if count > 1 else ""
             if command == UNPARSEABLE:
-                self.report.warn(f"could not read the LaTeX in entry '{key}', field '{name}'{more}; "
-                                 f"its backslashes and braces were dropped", self.file, line)
+                self.report.warn(
+                    f"could not read the LaTeX in entry '{key}', field '{name}'{more}; "
+                    f"its backslashes and braces were dropped",
+                    self.file,
+                    line,
+                )
             else:
-                self.report.warn(f"unknown LaTeX command \\{command} in entry '{key}', field '{name}'{more}; "
-                                 f"left out, the text of its argument kept", self.file, line)
+                self.report.warn(
+                    f"unknown LaTeX command \\{command} in entry '{key}', field '{name}'{more}; "
+                    f"left out, the text of its argument kept",
+                    self.file,
+                    line,
+                )
 
     def check_required(self, entries: list[BibEntry]) -> None:
         """An entry without a title cannot be listed (the bibliography stage leaves it
@@ -371,16 +453,25 @@ class _ParseState:
             f = entry.fields
             if entry.key in self.broken:
                 continue
-            missing = [name for name, present in (
-                ("title", f.get("title")),
-                ("author (or editor)", f.get("author") or f.get("editor")
-                 or ("(a container)" if entry.key.casefold() in parents else "")),
-                ("year", f.get("year") or f.get("pubstate")),
-            ) if not (present or "").strip()]
+            missing = [
+                name
+                for name, present in (
+                    ("title", f.get("title")),
+                    (
+                        "author (or editor)",
+                        f.get("author")
+                        or f.get("editor")
+                        or ("(a container)" if entry.key.casefold() in parents else ""),
+                    ),
+                    ("year", f.get("year") or f.get("pubstate")),
+                )
+                if not (present or "").strip()
+            ]
             if not missing:
                 continue
-            close = [f"'{n}' looks like {m}" for m in missing
-                     for n in difflib.get_close_matches(m, list(f), n=1, cutoff=0.6)]
+            close = [
+                f"'{n}' looks like {m}" for m in missing for n in difflib.get_close_matches(m, list(f), n=1, cutoff=0.6)
+            ]
             hint = "every publication needs title, author and year"
             bad_year = self.bad_years.get(entry.line)
             if bad_year is not None:
@@ -395,8 +486,8 @@ class _ParseState:
                 done = "not listed (a publication needs a title)"
             else:
                 done = "listed " + " and ".join(
-                    "without authors" if m.startswith("author") else "undated, after the dated entries"
-                    for m in missing)
+                    "without authors" if m.startswith("author") else "undated, after the dated entries" for m in missing
+                )
             what = "no " + " and no ".join(missing) + (f" ({'; '.join(close)}: a typo?)" if close else "")
             self.entry_warnings.append((entry.line, f"{entry.key}: {what}; {done}"))
 
@@ -446,11 +537,11 @@ def _evaluate(raw: str, macros: dict[str, str], undefined: list[tuple[str, int]]
         char = raw[pos]
         if char == "{":
             close = _matching_brace(raw, pos)
-            parts.append(raw[pos + 1:close])
+            parts.append(raw[pos + 1 : close])
             pos = close + 1
         elif char == '"':
             close = _closing_quote(raw, pos)
-            parts.append(raw[pos + 1:close])
+            parts.append(raw[pos + 1 : close])
             pos = close + 1
         else:
             match = _MACRO.match(raw, pos)
@@ -465,14 +556,20 @@ def _evaluate(raw: str, macros: dict[str, str], undefined: list[tuple[str, int]]
                 undefined.append((word, pos))
                 parts.append(word)
             else:
-                raise _ValueError(f"undefined @string macro '{word}'", pos,
-                                  "define it with @string{" + word + " = {...}} or put the value in braces")
+                raise _ValueError(
+                    f"undefined @string macro '{word}'",
+                    pos,
+                    "define it with @string{" + word + " = {...}} or put the value in braces",
+                )
             pos = match.end()
         size += len(parts[-1])
         if size > MAX_VALUE:
-            raise _ValueError(f"the value expands to more than {MAX_VALUE:,} characters (nested @string "
-                              f"macros joined with #); nothing this long is a publication's field", pos,
-                              "remove the macros that repeat each other")
+            raise _ValueError(
+                f"the value expands to more than {MAX_VALUE:,} characters (nested @string "
+                f"macros joined with #); nothing this long is a publication's field",
+                pos,
+                "remove the macros that repeat each other",
+            )
         pos = _skip_space(raw, pos)
         if pos >= end:
             return "".join(parts)
@@ -502,10 +599,12 @@ def _skip_space(raw: str, pos: int) -> int:
 def _junk_error(raw: str, pos: int) -> _ValueError:
     field = _FIELD_START.match(raw, pos)
     if field:
-        return _ValueError(f"missing comma before field '{field.group(1)}'", pos,
-                           "separate fields with commas")
-    return _ValueError(f"unexpected text {raw[pos:pos + 20]!r} after the value", pos,
-                       "put the whole value in braces, or join parts with #")
+        return _ValueError(f"missing comma before field '{field.group(1)}'", pos, "separate fields with commas")
+    return _ValueError(
+        f"unexpected text {raw[pos : pos + 20]!r} after the value",
+        pos,
+        "put the whole value in braces, or join parts with #",
+    )
 
 
 def _matching_brace(raw: str, start: int) -> int:
@@ -527,7 +626,7 @@ def _closing_quote(raw: str, start: int) -> int:
             depth -= 1
         elif depth == 0:
             return match.start()
-    raise _ValueError('the \'"\' is never closed', start)
+    raise _ValueError("the '\"' is never closed", start)
 
 
 def _verbatim(value: str) -> str:
@@ -568,12 +667,17 @@ def _failed_block_problem(block: model.ParsingFailedBlock, file: str) -> Problem
         what += f" '{head.group(2)}'"
     reason = getattr(block.error, "abort_reason", str(block.error))
     if reason.startswith("Expected comma after entry key"):
-        return Problem(f"{what}: missing comma after the entry key", file, line,
-                       hint="write @type{key, field = {value}, ...}")
+        return Problem(
+            f"{what}: missing comma after the entry key", file, line, hint="write @type{key, field = {value}, ...}"
+        )
     if reason.startswith("Expected either a `,`") or reason.startswith("Expected a `=`"):
         bad_line = line + raw.count("\n")
-        return Problem(f"{what}: missing comma or '=' near line {bad_line}", file, line,
-                       hint="fields look like name = {value}, separated by commas")
+        return Problem(
+            f"{what}: missing comma or '=' near line {bad_line}",
+            file,
+            line,
+            hint="fields look like name = {value}, separated by commas",
+        )
     if "end of file" in reason:
         end = "the end of the file"
     else:  # bibtexparser stopped at the next line starting with @
@@ -581,11 +685,19 @@ def _failed_block_problem(block: model.ParsingFailedBlock, file: str) -> Problem
     unclosed = _unclosed_opener(raw)
     if unclosed:
         offset, char = unclosed
-        return Problem(f"{what}: unbalanced braces: the '{char}' on line {line + offset} is never closed "
-                       f"(the entry starts on line {line}; reading stopped at {end})", file, line + offset,
-                       hint=f"add the missing '{'}' if char == '{' else char}'")
-    return Problem(f"{what} is not closed before {end} (unbalanced braces: missing '}}')", file, line,
-                   hint="add the missing '}' at the end of the entry")
+        return Problem(
+            f"{what}: unbalanced braces: the '{char}' on line {line + offset} is never closed "
+            f"(the entry starts on line {line}; reading stopped at {end})",
+            file,
+            line + offset,
+            hint=f"add the missing '{'}' if char == '{' else char}'",
+        )
+    return Problem(
+        f"{what} is not closed before {end} (unbalanced braces: missing '}}')",
+        file,
+        line,
+        hint="add the missing '}' at the end of the entry",
+    )
 
 
 _FIELD_INSIDE = re.compile(r"\n\s*[A-Za-z][\w:-]*\s*=")
@@ -634,8 +746,7 @@ def comma_separated_names(value: str) -> list[str] | None:
 
     A name has at most two commas ("von Last, Jr, First"); a part with more, or
     with two that separate written-out names, or ending in a comma, is a list."""
-    if ";" not in value and (value.count(",") < 2
-                             or not any(part.count(",") >= 2 for part in _AND_SPLIT.split(value))):
+    if ";" not in value and (value.count(",") < 2 or not any(part.count(",") >= 2 for part in _AND_SPLIT.split(value))):
         return None  # the usual "Doe, Jane and Roe, Rick": at most one comma per name
     result: list[str] = []
     changed = False
@@ -692,7 +803,7 @@ def _split_top(text: str, separator: re.Pattern) -> list[str]:
 
 
 def normalise_month(value: str) -> str | None:
-    """"jan", "January", "Jan.", "01" -> "1"; None when not a month."""
+    """ "jan", "January", "Jan.", "01" -> "1"; None when not a month."""
     if value.isdigit():
         return str(int(value)) if 1 <= int(value) <= 12 else None
     match = re.match(r"\s*([A-Za-z]+|\d{1,2})", value)
@@ -712,14 +823,20 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # What people write instead of a year (and biblatex's pubstate values), as printed.
 # All of them sort as the newest: the work is not out yet.
 STATUS = {
-    "inpress": "in press", "forthcoming": "forthcoming", "toappear": "to appear",
-    "accepted": "accepted", "submitted": "submitted", "underreview": "under review",
-    "inreview": "under review", "inpreparation": "in preparation", "inprep": "in preparation",
+    "inpress": "in press",
+    "forthcoming": "forthcoming",
+    "toappear": "to appear",
+    "accepted": "accepted",
+    "submitted": "submitted",
+    "underreview": "under review",
+    "inreview": "under review",
+    "inpreparation": "in preparation",
+    "inprep": "in preparation",
 }  # not biblatex's `prepublished`: that work is out, as a preprint, and sorts by its date
 
 
 def status_of(text: str) -> str:
-    """"In Press", "{in press}", "inpress", "to appear" -> the printed status; "" otherwise."""
+    """ "In Press", "{in press}", "inpress", "to appear" -> the printed status; "" otherwise."""
     if not text or text[0].isdigit():
         return ""  # the usual year
     return STATUS.get(re.sub(r"[^a-z]", "", text.lower()), "")
@@ -770,8 +887,13 @@ def _resolve_crossrefs(entries: list[BibEntry], state: _ParseState) -> list[BibE
             continue
         parent = by_key.get(ref.casefold())
         if parent is None or parent is entry:
-            state.entry_problem(entry.key, f"crossref '{ref}' is not in the file", "nothing inherited",
-                                entry.line, hint=f"add the entry '{ref}', or remove the crossref")
+            state.entry_problem(
+                entry.key,
+                f"crossref '{ref}' is not in the file",
+                "nothing inherited",
+                entry.line,
+                hint=f"add the entry '{ref}', or remove the crossref",
+            )
             continue
         entry.fields["crossref"] = parent.key  # as the parent spells it
         _inherit(entry, parent)
@@ -797,68 +919,175 @@ def _inherit(child: BibEntry, parent: BibEntry) -> None:
 
 
 _ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
-    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
-    "c": "\u0327", "k": "\u0328", "r": "\u030a", "d": "\u0323", "b": "\u0331",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "d": "\u0323",
+    "b": "\u0331",
     "t": "\u0361",
 }
 _SYMBOLS = {
-    "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø",
-    "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "SS": "SS", "i": "ı", "j": "ȷ",
-    "dh": "ð", "DH": "Ð", "th": "þ", "TH": "Þ", "dj": "đ", "DJ": "Đ", "ng": "ŋ",
-    "NG": "Ŋ", "textendash": "–", "textemdash": "—", "ldots": "…", "dots": "…",
-    "textellipsis": "…", "textquoteleft": "‘", "textquoteright": "’",
-    "textquotedblleft": "“", "textquotedblright": "”", "guillemotleft": "«",
-    "guillemotright": "»", "textasciitilde": "~", "textasciicircum": "^",
-    "textbackslash": "\\", "textbar": "|", "textless": "<", "textgreater": ">",
-    "textunderscore": "_", "textdollar": "$", "textsection": "§", "S": "§", "P": "¶",
-    "copyright": "©", "textcopyright": "©", "textregistered": "®",
-    "texttrademark": "™", "pounds": "£", "euro": "€", "texteuro": "€",
-    "textdegree": "°", "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX",
-    "LaTeXe": "LaTeX2e", "textperiodcentered": "·", "textbullet": "•",
-    "quad": " ", "qquad": " ", "enspace": " ", "thinspace": "\u202f", "space": " ",
-    "hyphen": "-", "slash": "/", "textnbhyphen": "\u2011", "nobreakspace": "\u00a0",
-    "textvisiblespace": " ", "newline": " ", "par": " ", "and": " and ",
+    "aa": "å",
+    "AA": "Å",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "o": "ø",
+    "O": "Ø",
+    "l": "ł",
+    "L": "Ł",
+    "ss": "ß",
+    "SS": "SS",
+    "i": "ı",
+    "j": "ȷ",
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+    "dj": "đ",
+    "DJ": "Đ",
+    "ng": "ŋ",
+    "NG": "Ŋ",
+    "textendash": "–",
+    "textemdash": "—",
+    "ldots": "…",
+    "dots": "…",
+    "textellipsis": "…",
+    "textquoteleft": "‘",
+    "textquoteright": "’",
+    "textquotedblleft": "“",
+    "textquotedblright": "”",
+    "guillemotleft": "«",
+    "guillemotright": "»",
+    "textasciitilde": "~",
+    "textasciicircum": "^",
+    "textbackslash": "\\",
+    "textbar": "|",
+    "textless": "<",
+    "textgreater": ">",
+    "textunderscore": "_",
+    "textdollar": "$",
+    "textsection": "§",
+    "S": "§",
+    "P": "¶",
+    "copyright": "©",
+    "textcopyright": "©",
+    "textregistered": "®",
+    "texttrademark": "™",
+    "pounds": "£",
+    "euro": "€",
+    "texteuro": "€",
+    "textdegree": "°",
+    "LaTeX": "LaTeX",
+    "TeX": "TeX",
+    "BibTeX": "BibTeX",
+    "LaTeXe": "LaTeX2e",
+    "textperiodcentered": "·",
+    "textbullet": "•",
+    "quad": " ",
+    "qquad": " ",
+    "enspace": " ",
+    "thinspace": "\u202f",
+    "space": " ",
+    "hyphen": "-",
+    "slash": "/",
+    "textnbhyphen": "\u2011",
+    "nobreakspace": "\u00a0",
+    "textvisiblespace": " ",
+    "newline": " ",
+    "par": " ",
+    "and": " and ",
 }
 _CONTROL_SYMBOLS = {
-    "&": "&", "%": "%", "_": "_", "#": "#", "$": "$", "{": "{", "}": "}",
-    " ": " ", ",": "\u202f", ";": " ", ":": " ", ">": " ", "\\": " ", "-": "",
-    "/": "", "@": "", "!": "", "*": "",
+    "&": "&",
+    "%": "%",
+    "_": "_",
+    "#": "#",
+    "$": "$",
+    "{": "{",
+    "}": "}",
+    " ": " ",
+    ",": "\u202f",
+    ";": " ",
+    ":": " ",
+    ">": " ",
+    "\\": " ",
+    "-": "",
+    "/": "",
+    "@": "",
+    "!": "",
+    "*": "",
 }
 # Formatting commands: their argument in a style (richtext.STYLES).
 _STYLE_COMMANDS = {
-    "textbf": "b", "mkbibbold": "b", "textit": "i", "emph": "i", "mkbibemph": "i", "mkbibitalic": "i",
-    "textsl": "i", "textsc": "sc", "texttt": "tt", "textsuperscript": "sup", "mkbibsuperscript": "sup",
+    "textbf": "b",
+    "mkbibbold": "b",
+    "textit": "i",
+    "emph": "i",
+    "mkbibemph": "i",
+    "mkbibitalic": "i",
+    "textsl": "i",
+    "textsc": "sc",
+    "texttt": "tt",
+    "textsuperscript": "sup",
+    "mkbibsuperscript": "sup",
     "textsubscript": "sub",
 }
 # Declarations: the rest of the group in a style ({\em x}, {\bfseries x}).
 _DECLARATIONS = {
-    "em": "i", "it": "i", "itshape": "i", "sl": "i", "slshape": "i", "bf": "b", "bfseries": "b",
-    "sc": "sc", "scshape": "sc", "tt": "tt", "ttfamily": "tt",
+    "em": "i",
+    "it": "i",
+    "itshape": "i",
+    "sl": "i",
+    "slshape": "i",
+    "bf": "b",
+    "bfseries": "b",
+    "sc": "sc",
+    "scshape": "sc",
+    "tt": "tt",
+    "ttfamily": "tt",
 }
 _QUOTE_COMMANDS = frozenset({"enquote", "mkbibquote", "textquote", "mkbibparens"})
 # Commands that only change looks we do not show: the command goes, its argument stays.
-_TRANSPARENT = frozenset("""
+_TRANSPARENT = frozenset(
+    """
 textrm textsf textup textmd textnormal mbox hbox text em rm sf up md normalfont relax protect
 nocase NoCaseChange uppercase lowercase MakeUppercase MakeLowercase MakeTextUppercase
 MakeTextLowercase mkbibacro tiny scriptsize footnotesize small normalsize large Large LARGE huge Huge
 upshape mdseries rmfamily sffamily xspace unskip ignorespaces allowbreak linebreak nolinebreak
 newblock nobreak bgroup egroup ensuremath
-""".split())
+""".split()
+)
 # Commands whose (first) argument is not text: dropped with it.
-_DROP_ARGUMENT = frozenset("""
+_DROP_ARGUMENT = frozenset(
+    """
 textcolor color noopsort label hspace vspace cite citep citet ref footnote footnotemark thanks
-""".split())
+""".split()
+)
 _URL_COMMANDS = frozenset({"url", "href"})
 
-_LATEX_TOKEN = re.compile(r"""
+_LATEX_TOKEN = re.compile(
+    r"""
     \\([A-Za-z]+)\*?([ \t\n]*)  # 1 control word, 2 the spaces after it
   | \\(.)                        # 3 control symbol
   | ([{}$~])                     # 4
   | (---?)                       # 5 dashes
   | (``|'')                      # 6 quotes
   | ([^\\{}$~`'-]+|[\\`'-])      # 7 plain text, or a lone character
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 
 
 @dataclass
@@ -936,6 +1165,7 @@ def _decode(text: str, keep_braces: bool) -> tuple[tuple, list[str]]:
             break
         pos = match.end()
         kind = match.lastindex
+        assert kind is not None  # every alternative of _LATEX_TOKEN is a group
         frame = stack[-1]
         if kind in (1, 2):
             name = match.group(1)
@@ -1025,7 +1255,7 @@ def _math_command(stack: list[_Frame], name: str, text: str, pos: int, unknown: 
         close = _argument_end(text, end)
         if close < 0:
             break
-        argument = text[text.index("{", end) + 1:close]
+        argument = text[text.index("{", end) + 1 : close]
         source += argument if name == "ensuremath" else "{" + argument + "}"
         end = close + 1
     _math(stack, source, unknown)
@@ -1047,7 +1277,7 @@ def _url_command(stack: list[_Frame], name: str, text: str, pos: int, unknown: l
     if label_end < 0:
         _emit_node(frame, richtext.Link(url, (url,)))
         return pos
-    label, more = _decode(text[text.index("{", pos) + 1:label_end], False)
+    label, more = _decode(text[text.index("{", pos) + 1 : label_end], False)
     unknown.extend(more)
     _emit_node(frame, richtext.Link(url, label or (url,)))
     return label_end + 1
@@ -1058,7 +1288,7 @@ def _verbatim_argument(text: str, pos: int) -> tuple[str | None, int]:
     close = _argument_end(text, pos)
     if close < 0:
         return None, pos
-    return text[text.index("{", pos) + 1:close], close + 1
+    return text[text.index("{", pos) + 1 : close], close + 1
 
 
 def _argument_end(text: str, pos: int) -> int:
@@ -1070,9 +1300,9 @@ def _argument_end(text: str, pos: int) -> int:
     depth = 0
     for i in range(pos, len(text)):
         c = text[i]
-        if c == "{" and text[i - 1:i] != "\\":
+        if c == "{" and text[i - 1 : i] != "\\":
             depth += 1
-        elif c == "}" and text[i - 1:i] != "\\":
+        elif c == "}" and text[i - 1 : i] != "\\":
             depth -= 1
             if depth == 0:
                 return i
@@ -1121,7 +1351,8 @@ def _latexcodec_symbol(name: str) -> str | None:
 
     for source in ("\\" + name, "$\\" + name + "$"):
         try:
-            decoded = codecs.decode(source, "ulatex").strip()
+            # typeshed lets str in only for its own text codecs; latexcodec registers "ulatex"
+            decoded = codecs.decode(source, "ulatex").strip()  # type: ignore[call-overload]
         except Exception:  # noqa: BLE001
             continue
         if decoded and not any(c in decoded for c in "\\$"):

@@ -1,15 +1,16 @@
 """`python -m cv_builder export --format rendercv|jsonresume [-o FILE]`: the CV in another format."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 from .. import build
-from ..publish.atomic import atomic_write
-from ..model import variants
 from ..errors import CVError, Report
-from ..paths import display_path
 from ..interchange import jsonresume_out, rendercv_out
+from ..model import variants
+from ..paths import display_path
+from ..publish.atomic import atomic_write
 
 
 def default_output(fmt: str, variant: str | None) -> Path:

@@ -3,6 +3,7 @@
 The starter is a fictional example (Ada Example) covering every section kind;
 it builds as is. Existing files are never overwritten.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,13 +26,17 @@ def init(directory: Path) -> list[str]:
     targets[directory / "cv.schema.json"] = schema_text()
     existing = [str(p) for p in targets if p.exists()]
     if existing:
-        raise ExistsError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
-                          "nothing was written (choose another directory: python -m cv_builder init DIR)")
+        raise ExistsError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+            "nothing was written (choose another directory: python -m cv_builder init DIR)"
+        )
     directory.mkdir(parents=True, exist_ok=True)
     for path, text in targets.items():
         path.write_text(text, encoding="utf-8")
     data = directory / "cv.yaml"
     build = "python -m cv_builder" if data == Path("data/cv.yaml") else f"python -m cv_builder --data {data}"
-    return [f"wrote {', '.join(str(p) for p in targets)}",
-            "the example person (Ada Example) is fictional: replace the data with your own",
-            f"build it: {build}"]
+    return [
+        f"wrote {', '.join(str(p) for p in targets)}",
+        "the example person (Ada Example) is fictional: replace the data with your own",
+        f"build it: {build}",
+    ]

@@ -1,4 +1,5 @@
 """Command line: parse arguments, wire the stages, print problems without tracebacks."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,10 +16,12 @@ from .args import COMMANDS, default_data, options, parser
 # _targets): cv_builder.build costs ~60 ms (jinja2 ~34, yaml ~11), which a no-op build
 # never pays and the engine started ahead must not wait for.
 
-START_HINT = ("no data/cv.yaml here, so there is nothing to build. To start:\n"
-              "  python -m cv_builder init               a blank CV to fill in (data/cv.yaml, data/publications.bib)\n"
-              "  python -m cv_builder import FILE        your RenderCV or JSON Resume CV, converted\n"
-              "  python -m cv_builder --data FILE        build a cv.yaml kept elsewhere")
+START_HINT = (
+    "no data/cv.yaml here, so there is nothing to build. To start:\n"
+    "  python -m cv_builder init               a blank CV to fill in (data/cv.yaml, data/publications.bib)\n"
+    "  python -m cv_builder import FILE        your RenderCV or JSON Resume CV, converted\n"
+    "  python -m cv_builder --data FILE        build a cv.yaml kept elsewhere"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,8 +57,7 @@ def _print_error(exc: CVError) -> None:
         n = len(exc.problems)
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        print(f"cv_builder: {n} problem{'s' if n != 1 else ''} in the input; nothing was written",
-              file=sys.stderr)
+        print(f"cv_builder: {n} problem{'s' if n != 1 else ''} in the input; nothing was written", file=sys.stderr)
     else:
         print(f"error: {exc}", file=sys.stderr)
         if type(exc).__name__ != "ExistsError":  # init, import: the message says nothing was written
@@ -132,7 +134,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 def start_build(args: argparse.Namespace, data: Path):
     """(up to date, engine started ahead or None, no-op check done): what a build does
     before the build stages are even imported (also each rebuild of --watch)."""
-    if args.no_cache or args.variant or args.all_variants or args.site or args.al_folio or args.strict:  # those check in the build
+    if (
+        args.no_cache or args.variant or args.all_variants or args.site or args.al_folio or args.strict
+    ):  # those check in the build
         return False, None, False
     opts = options(args, data)  # variant None: the one build a no-op check stands for
     output = opts.output
@@ -161,10 +165,13 @@ def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = Fals
         if result.summary and not quiet:
             print(result.summary, file=sys.stderr)
         if not quiet:
-            print(f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
-                  f"and {result.tex}{' and PNG previews' if args.png else ''}"
-                  + (f"; updated {args.site}" if args.site else "")
-                  + (f"; published to {args.al_folio}" if args.al_folio else ""), file=sys.stderr)
+            print(
+                f"wrote {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''}) "
+                f"and {result.tex}{' and PNG previews' if args.png else ''}"
+                + (f"; updated {args.site}" if args.site else "")
+                + (f"; published to {args.al_folio}" if args.al_folio else ""),
+                file=sys.stderr,
+            )
 
     for output, variant in _targets(args, data):
         build_one(output, variant)
@@ -196,6 +203,8 @@ def _up_to_date(args: argparse.Namespace, output: Path, key: str, dirs: list[Pat
     for warning in hit["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:
-        print(f"{output} is up to date ({hit['pages']} page{'s' if hit['pages'] != 1 else ''}); "
-              "nothing to do", file=sys.stderr)
+        print(
+            f"{output} is up to date ({hit['pages']} page{'s' if hit['pages'] != 1 else ''}); nothing to do",
+            file=sys.stderr,
+        )
     return True

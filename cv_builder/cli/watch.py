@@ -4,12 +4,13 @@ Each rebuild is an ordinary cached build (warm .aux, precompiled preamble), so i
 runs at warm-build speed. A failed build prints its located error and leaves the
 last good PDF in place; watching goes on until Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import watchfiles
 
@@ -21,9 +22,14 @@ from ..paths import display_path, templates_root
 from .args import options
 
 
-def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError], None],
-          start_build: Callable[[argparse.Namespace, Path], tuple]) -> int:
+def watch(
+    args: argparse.Namespace,
+    data: Path,
+    print_error: Callable[[CVError], None],
+    start_build: Callable[[argparse.Namespace, Path], tuple],
+) -> int:
     """Build, then rebuild on every change; `start_build`: the command line's no-op check and early start."""
+
     def say(line: str) -> None:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
@@ -69,8 +75,7 @@ def watch(args: argparse.Namespace, data: Path, print_error: Callable[[CVError],
             paths.add(args.template_dir.resolve())
         paths.update(Path(p).parent for p in bib_paths(opts) if Path(p).parent.is_dir())
         say(f"watching {', '.join(sorted(display_path(p) for p in paths))} (Ctrl-C to stop)")
-        for _changes in watchfiles.watch(*paths, watch_filter=relevant, debounce=150, step=50,
-                                         raise_interrupt=True):
+        for _changes in watchfiles.watch(*paths, watch_filter=relevant, debounce=150, step=50, raise_interrupt=True):
             build()
     except KeyboardInterrupt:
         say("stopped watching")

@@ -21,6 +21,7 @@ stored beside it), so a torn or corrupt entry is ignored and rebuilt. Work
 directories and formats are built under a per-key flock, so concurrent builds
 never share a half-written state.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,8 +42,18 @@ from ..options import Options
 from ..paths import PACKAGE_DIR, templates_root
 from ..publish import reproducible
 from ..publish.atomic import locked
-from ..typeset.engine import (ENGINES, REST_SUFFIX, Engine, RunResult, Waiting, embedded_pdflatex, find_engine,
-                              kill_group, run, sandbox_env)
+from ..typeset.engine import (
+    ENGINES,
+    REST_SUFFIX,
+    Engine,
+    RunResult,
+    Waiting,
+    embedded_pdflatex,
+    find_engine,
+    kill_group,
+    run,
+    sandbox_env,
+)
 from ..typeset.fonts import fallback_fonts
 from . import fontmap
 from .identity import engine_identity, engine_stamp, known_identity
@@ -97,8 +108,14 @@ def engines_present() -> dict:
 
 
 def noop_key(data: Path, output: Path, engine: str, theme, template_dir) -> str:
-    return digest("noop", Path(data).resolve(), Path(output).resolve(), engine, theme or "",
-                  [str(Path(d).resolve()) for d in _dirs(template_dir)])
+    return digest(
+        "noop",
+        Path(data).resolve(),
+        Path(output).resolve(),
+        engine,
+        theme or "",
+        [str(Path(d).resolve()) for d in _dirs(template_dir)],
+    )
 
 
 def build_key(opts: Options) -> tuple[str, list[Path]]:
@@ -111,8 +128,7 @@ def build_key(opts: Options) -> tuple[str, list[Path]]:
 def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: str, cache: Path) -> dict:
     return {
         "deps": {str(Path(p).resolve()): file_digest(p) for p in deps},
-        "templates": _builtin_templates()
-                     + [tree_digest(d) for d in _dirs(template_dir)],
+        "templates": _builtin_templates() + [tree_digest(d) for d in _dirs(template_dir)],
         "code": tree_digest(PACKAGE_DIR, (".py",)),  # every subpackage: rglob
         "env": env_state(),
         "engines": engines_present(),
@@ -123,16 +139,24 @@ def input_state(deps: list[Path], template_dir, engine_name: str, engine_path: s
 
 def snapshot(files: list[Path], template_dir=None) -> dict:
     """Digests of inputs as a build starts to read them (see record_build)."""
-    seen = {str(Path(p).resolve()): file_digest(p) for p in files}
+    seen: dict[str, str | list[str]] = {str(Path(p).resolve()): file_digest(p) for p in files}
     if template_dir is not None or files:
-        seen["templates"] = _builtin_templates() + (
-            [tree_digest(d) for d in _dirs(template_dir)])
+        seen["templates"] = _builtin_templates() + ([tree_digest(d) for d in _dirs(template_dir)])
     return seen
 
 
-def record_build(key: str, output: Path, deps: list[Path], template_dir, engine_name: str, engine_path: str,
-                 outputs: dict[Path, bytes], result: dict, seen: dict | None = None, state: dict | None = None
-                 ) -> None:
+def record_build(
+    key: str,
+    output: Path,
+    deps: list[Path],
+    template_dir,
+    engine_name: str,
+    engine_path: str,
+    outputs: dict[Path, bytes],
+    result: dict,
+    seen: dict | None = None,
+    state: dict | None = None,
+) -> None:
     """After a successful build: remember its inputs and what it wrote.
 
     An input edited while the build ran (`--watch` makes that likely) differs from
@@ -144,8 +168,10 @@ def record_build(key: str, output: Path, deps: list[Path], template_dir, engine_
     trim(cache)
     if state is None:
         state = input_state(deps, template_dir, engine_name, engine_path, cache)
-    if seen and (any(state["deps"].get(p, d) != d for p, d in seen.items() if p != "templates")
-                 or state["templates"] != seen.get("templates", state["templates"])):
+    if seen and (
+        any(state["deps"].get(p, d) != d for p, d in seen.items() if p != "templates")
+        or state["templates"] != seen.get("templates", state["templates"])
+    ):
         with contextlib.suppress(OSError):
             (cache / "noop" / f"{key[:32]}.json").unlink()
         return
@@ -175,8 +201,13 @@ def unchanged(key: str, output: Path, template_dir) -> dict | None:
         for path, sha in state["outputs"].items():
             if file_digest(Path(path)) != sha:
                 return None
-        now = input_state([Path(p) for p in state["deps_list"]], template_dir,
-                          state["result"]["engine_name"], state["result"]["engine_path"], cache)
+        now = input_state(
+            [Path(p) for p in state["deps_list"]],
+            template_dir,
+            state["result"]["engine_name"],
+            state["result"]["engine_path"],
+            cache,
+        )
         if any(state.get(k) != v for k, v in now.items()):
             return None
         return state["result"]
@@ -194,13 +225,14 @@ def parsed_bib(output: Path, path: Path, display: str, report, parse):
         content = path.read_bytes()
     except OSError:
         return parse(report)  # the parser words the error
-    entry = root(output) / "bib" / (digest("bib", content, display, file_digest(Path(reader.__file__)))[:32]
-                                    + ".json")
+    entry = root(output) / "bib" / (digest("bib", content, display, file_digest(Path(reader.__file__)))[:32] + ".json")
     cached = read_json(entry)
     with contextlib.suppress(KeyError, TypeError, ValueError):  # a foreign or old entry is a miss
         if isinstance(cached, dict):
-            entries = [reader.BibEntry(e["key"], e["type"], dict(e["fields"]), e["file"], int(e["line"]))
-                       for e in cached["entries"]]
+            entries = [
+                reader.BibEntry(e["key"], e["type"], dict(e["fields"]), e["file"], int(e["line"]))
+                for e in cached["entries"]
+            ]
             for w in cached["warnings"]:
                 report.warn(*w)
             with contextlib.suppress(OSError):
@@ -210,8 +242,10 @@ def parsed_bib(output: Path, path: Path, display: str, report, parse):
     entries = parse(own)
     for w in own.warnings:
         report.warn(w.message, w.file, w.line, w.column, w.path)
-    _PENDING[entry] = {"entries": [vars(e) for e in entries],
-                       "warnings": [[w.message, w.file, w.line, w.column, w.path] for w in own.warnings]}
+    _PENDING[entry] = {
+        "entries": [vars(e) for e in entries],
+        "warnings": [[w.message, w.file, w.line, w.column, w.path] for w in own.warnings],
+    }
     return entries
 
 
@@ -271,16 +305,16 @@ def trim(cache: Path) -> None:
     total = 0  # bytes left
     kept: list[tuple[float, int, list[Path]]] = []  # (last use, bytes, paths): what may still go for MAX_BYTES
     for folder, pattern, keep, aged in BOUNDS:
-        for i, (used, size, paths) in enumerate(_entries(cache / folder, pattern)):
-            if (i >= keep or (aged and now - used > MAX_AGE)) and _remove(paths):
+        for i, (used, size, files) in enumerate(_entries(cache / folder, pattern)):
+            if (i >= keep or (aged and now - used > MAX_AGE)) and _remove(files):
                 continue
             total += size
             if i:  # the newest of each kind stays whatever the size: the build that just ran uses it
-                kept.append((used, size, paths))
-    for used, size, paths in sorted(kept, key=lambda e: e[0]):
+                kept.append((used, size, files))
+    for _used, size, files in sorted(kept, key=lambda e: e[0]):
         if total <= MAX_BYTES:
             break
-        if _remove(paths):
+        if _remove(files):
             total -= size
 
 
@@ -295,14 +329,14 @@ def _entries(folder: Path, pattern: str) -> list[tuple[float, int, list[Path]]]:
             if path.suffix == ".pdf":
                 groups[name].append(path.with_suffix(".json"))
     found = []
-    for paths in groups.values():
+    for files in groups.values():
         used, size = 0.0, 0
-        for path in paths:
+        for path in files:
             with contextlib.suppress(OSError):
                 st = path.stat()
                 used = max(used, st.st_mtime)
                 size += _tree_size(path) if path.is_dir() else st.st_size
-        found.append((used, size, paths))
+        found.append((used, size, files))
     return sorted(found, key=lambda e: e[0], reverse=True)
 
 
@@ -359,7 +393,7 @@ def split_preamble(tex: str) -> tuple[str, str] | None:
     heads = [i for i in range(begin) if lines[i].startswith(("\\documentclass", "\\usepackage", "\\RequirePackage"))]
     last = heads[-1]
     replay = "\\csname @ifpackageloaded\\endcsname{xcolor}{\\color{black}}{}%"
-    return "\n".join(lines[:last + 1]), "\n".join(["%"] * last + [replay] + lines[last + 1:])
+    return "\n".join(lines[: last + 1]), "\n".join(["%"] * last + [replay] + lines[last + 1 :])
 
 
 def _begin_at(line: str) -> int:
@@ -384,7 +418,7 @@ def split_begin(body: str) -> tuple[str, str] | None:
         return None
     cut = _begin_at(lines[at]) + len("\\begin{document}")
     after = lines[at][cut:] if lines[at][cut:].strip() else "%"  # an empty line would be a \par
-    return "\n".join(lines[:at] + [lines[at][:cut]]) + "\n", "\n".join(["%"] * at + [after] + lines[at + 1:])
+    return "\n".join(lines[:at] + [lines[at][:cut]]) + "\n", "\n".join(["%"] * at + [after] + lines[at + 1 :])
 
 
 def format_path(cache: Path, identity: str, head: str) -> Path:
@@ -431,26 +465,49 @@ class FormatBuild:
         _remove_stale(fmt.parent, "fmt-*", 3600)  # left by a killed build (or by releases before this fix)
         self.tmp = Path(tempfile.mkdtemp(prefix="fmt-", dir=fmt.parent))
         (self.tmp / "pre.tex").write_text(head + "\n\\dump\n", encoding="utf-8")
-        cmd = [path, "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-               "-jobname=cv", f"&{name}", "pre.tex"]
+        cmd = [
+            path,
+            "-ini",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+            "-jobname=cv",
+            f"&{name}",
+            "pre.tex",
+        ]
         shell, limit = shutil.which("sh"), shutil.which("timeout")
         self.detached = bool(shell and limit)
-        if self.detached:
+        if shell and limit:
             # sync: flushed here, its 18 MB do not land in the next build's fsync of cv.pdf (ext4
             # commits every pending write with it: +20 ms measured on the build after the first)
-            script = ('"$@" >/dev/null 2>&1 && [ -s cv.fmt ] '
-                      '&& { { gzip -dc cv.fmt > raw.fmt && mv -f raw.fmt cv.fmt; } 2>/dev/null '
-                      '|| "$CV_PY" -c "$CV_INFLATE" 2>/dev/null || :; } '
-                      '&& { sync cv.fmt 2>/dev/null || :; } '
-                      '&& mv -f cv.fmt "$CV_FMT" || : > "$CV_FAILED"; cd .. && rm -rf "$CV_TMP"')
-            env = dict(env, CV_FMT=str(fmt), CV_FAILED=str(fmt.with_suffix(".failed")), CV_TMP=str(self.tmp),
-                       CV_PY=commands.python(), CV_INFLATE=_INFLATE,
-                       PYTHONPATH=commands.python_env()["PYTHONPATH"])
+            script = (
+                '"$@" >/dev/null 2>&1 && [ -s cv.fmt ] '
+                "&& { { gzip -dc cv.fmt > raw.fmt && mv -f raw.fmt cv.fmt; } 2>/dev/null "
+                '|| "$CV_PY" -c "$CV_INFLATE" 2>/dev/null || :; } '
+                "&& { sync cv.fmt 2>/dev/null || :; } "
+                '&& mv -f cv.fmt "$CV_FMT" || : > "$CV_FAILED"; cd .. && rm -rf "$CV_TMP"'
+            )
+            env = dict(
+                env,
+                CV_FMT=str(fmt),
+                CV_FAILED=str(fmt.with_suffix(".failed")),
+                CV_TMP=str(self.tmp),
+                CV_PY=commands.python(),
+                CV_INFLATE=_INFLATE,
+                PYTHONPATH=commands.python_env()["PYTHONPATH"],
+            )
             cmd = [shell, "-c", script, "sh", limit, "-s", "KILL", f"{timeout:g}"] + cmd
+        self.proc: subprocess.Popen | None
         try:
-            self.proc = subprocess.Popen(cmd, cwd=self.tmp, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.tmp,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         except OSError:
             self.proc = None
         else:
@@ -523,8 +580,9 @@ class Early:
     directory's lock until the build is done with it. `deps` and `when`: the data files and
     source date it was started for; the build uses it only if its own agree."""
 
-    def __init__(self, stack: contextlib.ExitStack, work: Path, fmt: Path | None, waiting, deps, when,
-                 made: list[Path]):
+    def __init__(
+        self, stack: contextlib.ExitStack, work: Path, fmt: Path | None, waiting, deps, when, made: list[Path]
+    ):
         self.stack, self.work, self.fmt, self.waiting, self.deps, self.when = stack, work, fmt, waiting, deps, when
         self.made = made  # folders it created: removed again if the build fails
 
@@ -634,12 +692,13 @@ def start_early(key: str, data: Path, output: Path, engine: str) -> Early | None
             prefix = _put_font_map(cache, work)
             with contextlib.suppress(OSError):
                 named = _last_format(work).read_text(encoding="utf-8").strip() if identity else ""
-                if named and usable_format(Path(named)):
+                if named and identity and usable_format(Path(named)):
                     fmt = Path(named)
                     _put(fmt, work / "cvfmt.fmt")
                     begin = _begin_guess(Path(output).with_suffix(".tex"), cache, identity, fmt)
-        waiting = Waiting(eng, work, reproducible.engine_env(when), "cvfmt" if fmt else None,
-                          prefix=prefix, begin=begin)
+        waiting = Waiting(
+            eng, work, reproducible.engine_env(when), "cvfmt" if fmt else None, prefix=prefix, begin=begin
+        )
     except BaseException:
         stack.close()
         for folder in made:
@@ -652,9 +711,16 @@ def begin_early(early: Early | None, eng, head: str) -> None:
     """Give the engine started ahead without a format or a guessed beginning (a first
     build's) this build's own beginning, as soon as render() has it (`head`: the text up
     to the \\begin{document} line). compile_tex checks it as it checks a guess."""
-    waiting = early.waiting if early is not None else None
-    if (waiting is None or early.fmt is not None or waiting.begin is not None or eng.name != "pdflatex"
-            or (waiting.engine.name, waiting.engine.path) != (eng.name, eng.path)):
+    if early is None:
+        return
+    waiting = early.waiting
+    if (
+        waiting is None
+        or early.fmt is not None
+        or waiting.begin is not None
+        or eng.name != "pdflatex"
+        or (waiting.engine.name, waiting.engine.path) != (eng.name, eng.path)
+    ):
         return
     parts = split_begin(head)
     if parts:
@@ -662,9 +728,17 @@ def begin_early(early: Early | None, eng, head: str) -> None:
             waiting.begin_now(parts[0])
 
 
-def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = None,
-                files: dict[str, Path] | None = None, trailer_id: str | None = None, early: Early | None = None,
-                meanwhile=None):
+def compile_tex(
+    eng,
+    tex: str,
+    output: Path,
+    timeout: float,
+    env: dict | None = None,
+    files: dict[str, Path] | None = None,
+    trailer_id: str | None = None,
+    early: Early | None = None,
+    meanwhile=None,
+):
     """(PDF bytes, RunResult) for `tex`, from the cache or a warm build directory.
     `files` (name: path) are put beside cv.tex (subset fonts); `tex` names them.
     `early`: the engine started ahead for this build, used where it matches.
@@ -677,8 +751,9 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
         if early:
             early.close()
         data, meta = hit
-        return data, RunResult(cache / "pdf" / f"{key[:32]}.pdf", "", 0, int(meta.get("pages", 0)), 0.0,
-                               list(meta.get("warnings", [])))
+        return data, RunResult(
+            cache / "pdf" / f"{key[:32]}.pdf", "", 0, int(meta.get("pages", 0)), 0.0, list(meta.get("warnings", []))
+        )
     work = work_dir(cache, output, engine_stamp(eng.name, eng.path))
     if early is not None and (early.work != work or early.waiting is None):
         early.close()
@@ -710,8 +785,11 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
                 doc = tex if early.fmt is None else (split[1] if split and fmt == early.fmt else None)
                 parts = split_begin(doc) if doc is not None else None
                 rest = parts[1] if parts and parts[0] == ahead.begin else None
-            if (early.fmt in (fmt, None) and ahead.same(eng, work, env, "cvfmt" if early.fmt else None, prefix)
-                    and (ahead.begin is None or rest is not None)):
+            if (
+                early.fmt in (fmt, None)
+                and ahead.same(eng, work, env, "cvfmt" if early.fmt else None, prefix)
+                and (ahead.begin is None or rest is not None)
+            ):
                 waiting, fmt = ahead, early.fmt  # a format made since it started: the next build's
             else:
                 ahead.cancel()  # started for another engine, format, date or beginning
@@ -719,23 +797,34 @@ def compile_tex(eng, tex: str, output: Path, timeout: float, env: dict | None = 
             _put(fmt, work / "cvfmt.fmt")
             with contextlib.suppress(OSError):
                 os.utime(fmt)  # its mtime is its last use: prune() keeps the recently used
-        (work / "cv.tex").write_text(split[1] if fmt else tex, encoding="utf-8")
+        (work / "cv.tex").write_text(split[1] if fmt and split else tex, encoding="utf-8")
         if waiting is not None and rest is not None:
             (work / f"cv{REST_SUFFIX}").write_text(rest, encoding="utf-8")
         try:
             try:
                 try:
-                    result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
-                                 trailer_id=trailer_id, waiting=waiting, prefix=prefix, meanwhile=meanwhile)
+                    result = run(
+                        eng,
+                        work,
+                        timeout=timeout,
+                        env=env,
+                        fmt="cvfmt" if fmt else None,
+                        trailer_id=trailer_id,
+                        waiting=waiting,
+                        prefix=prefix,
+                        meanwhile=meanwhile,
+                    )
                 except EngineError:
                     if not (mapped and fontmap.font_error(_read(work / "cv.log"))):
                         raise
                     mapped = False  # a font the last build did not use stopped the pass: full map
-                    result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
-                                 trailer_id=trailer_id)
+                    result = run(
+                        eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None, trailer_id=trailer_id
+                    )
                 if mapped and fontmap.new_bitmaps(fontmap.record(work), result.log):  # or came out a bitmap
-                    result = run(eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None,
-                                 trailer_id=trailer_id)
+                    result = run(
+                        eng, work, timeout=timeout, env=env, fmt="cvfmt" if fmt else None, trailer_id=trailer_id
+                    )
             except EngineError:
                 if not (warm or fmt or mapped or waiting is not None):
                     raise

@@ -6,6 +6,7 @@ holding the lines for every font in the font folders the last build used (all of
 Latin Modern, say). A font outside them stops the pass or comes out as a bitmap;
 cache.compile_tex then reruns the pass with the full map.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,8 +52,11 @@ def remember(noted: Path, log: str) -> None:
     found = fonts_of(log)
     if found and not found[0].endswith(MAP_NAME):
         with contextlib.suppress(OSError):
-            atomic_write(noted, json.dumps({"map": found[0], "folders": found[1], "bitmaps": found[2]})
-                         .encode("utf-8"), sync=False)
+            atomic_write(
+                noted,
+                json.dumps({"map": found[0], "folders": found[1], "bitmaps": found[2]}).encode("utf-8"),
+                sync=False,
+            )
 
 
 def font_map(directory: Path, noted: Path) -> Path | None:
@@ -101,9 +105,14 @@ def make_later(directory: Path, noted: Path) -> None:
         marker = directory / f"{PENDING}{os.getpid()}"
         marker.touch()
         try:
-            proc = subprocess.Popen([sys.executable, "-c", _MAKE_LATER, str(directory), str(noted), str(marker)],
-                                    env=commands.python_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _MAKE_LATER, str(directory), str(noted), str(marker)],
+                env=commands.python_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         except OSError:
             marker.unlink(missing_ok=True)
         else:  # as the format build: the build may still be publishing
@@ -136,5 +145,5 @@ def new_bitmaps(noted: Path, log: str) -> bool:
     found = fonts_of(log)
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         known = set(json.loads(noted.read_bytes())["bitmaps"])
-        return bool(found) and not set(found[2]) <= known
+        return found is not None and not set(found[2]) <= known
     return True

@@ -1,11 +1,13 @@
 """What the engine is: its binary, version and base format, found once per binary and
 remembered (a TeX Live update changes them, and so every cached PDF and format)."""
+
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
 from pathlib import Path
+from typing import Literal, overload
 
 from .. import process
 from .keys import digest, read_json, write_json
@@ -26,6 +28,10 @@ def engine_stamp(name: str, path: str) -> str:
 _started: dict[str, tuple] = {}
 
 
+@overload
+def engine_identity(name: str, path: str, cache: Path, wait: Literal[True] = True) -> str: ...
+@overload
+def engine_identity(name: str, path: str, cache: Path, wait: bool) -> str | None: ...
 def engine_identity(name: str, path: str, cache: Path, wait: bool = True) -> str | None:
     """The engine binary, its version and its base format (changes when TeX Live updates).
 
@@ -92,8 +98,9 @@ def _base_format(name: str, path: str, first=None) -> str:
     searched on disk instead (TEXMFDBS: no ls-R), along the same path without the marks that
     say "in ls-R only" (!!)."""
     for i, engine in enumerate(_KPSE_ENGINE.get(name, ())):
-        spec = _first_line(process.output(first if i == 0 and first is not None
-                                           else _format_path_spec(name, path, engine)))
+        spec = _first_line(
+            process.output(first if i == 0 and first is not None else _format_path_spec(name, path, engine))
+        )
         env = dict(os.environ, TEXFORMATS=spec.replace("!!", ""), TEXMFDBS=os.devnull) if spec else None
         found = _first_line(process.output(_kpsewhich(name, path, engine, f"{name}.fmt", env=env)))
         if found:

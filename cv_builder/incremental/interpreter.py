@@ -6,6 +6,7 @@ default (a pass every 700 allocations) costs time and saves no memory. Rarer pas
 mypy sets them; the thresholds are put back afterwards, so an in-process caller and a
 --watch session between rebuilds keep their own.
 """
+
 from __future__ import annotations
 
 import contextlib

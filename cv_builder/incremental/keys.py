@@ -1,5 +1,6 @@
 """Cache keys and entries: digests of inputs, and JSON or bytes written so that a torn
 write is only a miss (entries are verified on read)."""
+
 from __future__ import annotations
 
 import contextlib

@@ -6,6 +6,7 @@ JSON Resume) and `cv_pdf:` in the front matter of the page with `layout: cv`.
 located error and nothing is written); `files()` gives the bytes the build
 publishes together with output/.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,12 +49,20 @@ def plan(site: Path, pdf_name: str, bib: Path, report: Report) -> Plan:
     """Check the site and work out the CV page's new front matter; raise a located InputError
     (or UsageError) for anything that would stop the site from showing the CV."""
     if not PDF_NAME.match(pdf_name):
-        raise UsageError(f"--al-folio-pdf {pdf_name!r}: give a file name ending in .pdf, "
-                         "without folders (it goes to assets/pdf/)")
+        raise UsageError(
+            f"--al-folio-pdf {pdf_name!r}: give a file name ending in .pdf, without folders (it goes to assets/pdf/)"
+        )
     config = site / "_config.yml"
     if not site.is_dir() or not config.is_file():
-        raise InputError([Problem(f"not an al-folio site: there is no {shown(config)}", shown(site),
-                                  hint="give the folder of your al-folio checkout (where _config.yml is)")])
+        raise InputError(
+            [
+                Problem(
+                    f"not an al-folio site: there is no {shown(config)}",
+                    shown(site),
+                    hint="give the folder of your al-folio checkout (where _config.yml is)",
+                )
+            ]
+        )
     check_bibliography(config, bib, report)
     page = cv_page(site)
     check_front_matter(page)
@@ -64,11 +73,12 @@ def plan(site: Path, pdf_name: str, bib: Path, report: Report) -> Plan:
     if "cv_format" in layout:  # al-folio >= 0.14 renders _data/cv.yml first unless told otherwise
         new = set_key(new, "cv_format", "jsonresume")
     elif layout and "site.data.resume" not in layout:
-        report.warn("this site's CV layout does not read _data/resume.json, so the CV page will not show "
-                    "the CV's entries (the PDF link is set); al-folio's current _layouts/cv.liquid does",
-                    shown(site / "_layouts" / "cv.liquid"))
-    return Plan(site, site / "assets" / "pdf" / pdf_name, site / "_data" / "resume.json", page,
-                new.encode("utf-8"))
+        report.warn(
+            "this site's CV layout does not read _data/resume.json, so the CV page will not show "
+            "the CV's entries (the PDF link is set); al-folio's current _layouts/cv.liquid does",
+            shown(site / "_layouts" / "cv.liquid"),
+        )
+    return Plan(site, site / "assets" / "pdf" / pdf_name, site / "_data" / "resume.json", page, new.encode("utf-8"))
 
 
 def files(p: Plan, pdf: bytes, resume: bytes) -> dict[Path, bytes]:
@@ -85,13 +95,26 @@ def cv_page(site: Path) -> Path:
             if path.suffix in PAGE_SUFFIXES and path.is_file() and _is_cv_page(path):
                 found.append(path)
     if not found:
-        raise InputError([Problem("no CV page: no page in _pages/ has `layout: cv` in its front matter",
-                                  shown(site / "_pages"),
-                                  hint="al-folio's CV page is _pages/cv.md; add `layout: cv` to yours")])
+        raise InputError(
+            [
+                Problem(
+                    "no CV page: no page in _pages/ has `layout: cv` in its front matter",
+                    shown(site / "_pages"),
+                    hint="al-folio's CV page is _pages/cv.md; add `layout: cv` to yours",
+                )
+            ]
+        )
     if len(found) > 1:
-        raise InputError([Problem(f"{len(found)} pages have `layout: cv`: "
-                                  + ", ".join(shown(p) for p in found), shown(found[1]), 2,
-                                  hint="keep `layout: cv` on one page, the one the PDF is linked from")])
+        raise InputError(
+            [
+                Problem(
+                    f"{len(found)} pages have `layout: cv`: " + ", ".join(shown(p) for p in found),
+                    shown(found[1]),
+                    2,
+                    hint="keep `layout: cv` on one page, the one the PDF is linked from",
+                )
+            ]
+        )
     return found[0]
 
 
@@ -99,8 +122,17 @@ def _is_cv_page(path: Path) -> bool:
     text = read_text(path, shown(path))
     lines = _front_matter_lines(text)
     if lines is None and text.startswith("---") and any(LAYOUT_CV.match(x) for x in text.splitlines()):
-        raise InputError([Problem("the front matter opened on line 1 is never closed with `---`", shown(path), 1, 1,
-                                  hint="end the front matter with a line holding only ---")])
+        raise InputError(
+            [
+                Problem(
+                    "the front matter opened on line 1 is never closed with `---`",
+                    shown(path),
+                    1,
+                    1,
+                    hint="end the front matter with a line holding only ---",
+                )
+            ]
+        )
     return lines is not None and any(LAYOUT_CV.match(line) for line in lines)
 
 
@@ -126,7 +158,7 @@ def set_key(text: str, key: str, value: str) -> str:
         m = pattern.match(body)
         if m:
             space = m.group("space") or " "
-            lines[i] = f"{key}:{space}{value}{m.group('rest') or ''}" + lines[i][len(body):]
+            lines[i] = f"{key}:{space}{value}{m.group('rest') or ''}" + lines[i][len(body) :]
             return "".join(lines)
     newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
     lines.insert(end, f"{key}: {value}{newline}")
@@ -140,8 +172,17 @@ def check_front_matter(page: Path) -> None:
     tree = parse_yaml("\n" + "\n".join(lines) + "\n", shown(page))  # line numbers as in the file
     pdf = tree.items.get("cv_pdf")
     if pdf is not None and not isinstance(pdf, Scalar):
-        raise InputError([Problem("cv_pdf: must be a file name or path, not a list or mapping", shown(page),
-                                  pdf.line, pdf.column, "cv_pdf")])
+        raise InputError(
+            [
+                Problem(
+                    "cv_pdf: must be a file name or path, not a list or mapping",
+                    shown(page),
+                    pdf.line,
+                    pdf.column,
+                    "cv_pdf",
+                )
+            ]
+        )
 
 
 def _layout_text(site: Path) -> str:
@@ -157,8 +198,17 @@ def check_bibliography(config: Path, bib: Path, report: Report) -> None:
     tree = parse_yaml(read_text(config, shown(config)), shown(config))
     scholar = tree.items.get("scholar")
     if scholar is not None and not isinstance(scholar, Map):
-        raise InputError([Problem("scholar: must be a mapping (source:, bibliography:, ...)", shown(config),
-                                  scholar.line, scholar.column, "scholar")])
+        raise InputError(
+            [
+                Problem(
+                    "scholar: must be a mapping (source:, bibliography:, ...)",
+                    shown(config),
+                    scholar.line,
+                    scholar.column,
+                    "scholar",
+                )
+            ]
+        )
     items = scholar.items if isinstance(scholar, Map) else {}
     source, name = items.get("source"), items.get("bibliography")
     folder = source.raw if isinstance(source, Scalar) and source.raw else "./_bibliography"  # jekyll-scholar's defaults
@@ -168,9 +218,18 @@ def check_bibliography(config: Path, bib: Path, report: Report) -> None:
         return
     where = name if isinstance(name, Scalar) else (scholar if scholar is not None else tree)
     same = theirs.is_file() and bib.is_file() and theirs.read_bytes() == bib.read_bytes()
-    state = ("the same text today, but two files" if same else "they differ" if theirs.is_file()
-             else f"{shown(theirs)} does not exist")
-    report.warn(f"the site's publications come from {shown(theirs)} (scholar: source + bibliography), "
-                f"the CV's from {shown(bib)}: {state}; "
-                "point one at the other (e.g. a symlink) so the site and the CV list the same papers",
-                shown(config), where.line, where.column)
+    state = (
+        "the same text today, but two files"
+        if same
+        else "they differ"
+        if theirs.is_file()
+        else f"{shown(theirs)} does not exist"
+    )
+    report.warn(
+        f"the site's publications come from {shown(theirs)} (scholar: source + bibliography), "
+        f"the CV's from {shown(bib)}: {state}; "
+        "point one at the other (e.g. a symlink) so the site and the CV list the same papers",
+        shown(config),
+        where.line,
+        where.column,
+    )

@@ -1,5 +1,6 @@
 """`python -m cv_builder import SOURCE [DIR]`: a RenderCV or JSON Resume file into DIR/cv.yaml
 and DIR/publications.bib, which build as they are."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,11 @@ def convert(source: Path) -> Imported:
         return rendercv_in.convert(tree, shown)
     if kind == JSONRESUME:
         return jsonresume_in.convert(tree, shown)
-    hint = "it is already a cv_builder cv.yaml: build it with --data" if "person" in tree.items else \
-        "import reads RenderCV files (cv:, design:) and JSON Resume files (basics:, work:, ...)"
+    hint = (
+        "it is already a cv_builder cv.yaml: build it with --data"
+        if "person" in tree.items
+        else "import reads RenderCV files (cv:, design:) and JSON Resume files (basics:, work:, ...)"
+    )
     raise InputError([Problem("neither a RenderCV nor a JSON Resume file", shown, 1, 1, hint=hint)])
 
 
@@ -38,14 +42,27 @@ def run_import(source: Path, directory: Path, force: bool = False) -> tuple[list
     """Write the two files; returns (warnings, lines to print). Refuses to overwrite without `force`."""
     imp = convert(source)
     if not imp.person.get("name"):
-        raise InputError([Problem("the file names no person (RenderCV cv.name, JSON Resume basics.name)",
-                                  str(source), 1, 1, hint="add the name to the source and import again")])
-    targets = {directory / "cv.yaml": cv_yaml_text(imp, source.name),
-               directory / "publications.bib": bib_text(imp.publications, source.name)}
+        raise InputError(
+            [
+                Problem(
+                    "the file names no person (RenderCV cv.name, JSON Resume basics.name)",
+                    str(source),
+                    1,
+                    1,
+                    hint="add the name to the source and import again",
+                )
+            ]
+        )
+    targets = {
+        directory / "cv.yaml": cv_yaml_text(imp, source.name),
+        directory / "publications.bib": bib_text(imp.publications, source.name),
+    }
     existing = [str(p) for p in targets if p.exists()]
     if existing and not force:
-        raise ExistsError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
-                          "nothing was written (choose another directory, or add --force to replace them)")
+        raise ExistsError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+            "nothing was written (choose another directory, or add --force to replace them)"
+        )
     schema = directory / "cv.schema.json"  # what the cv.yaml's first line points editors at
     if not schema.exists():
         targets[schema] = schema_text()
@@ -58,9 +75,10 @@ def run_import(source: Path, directory: Path, force: bool = False) -> tuple[list
     warnings += [str(item) for item in imp.notes]
     data = directory / "cv.yaml"
     build = "python -m cv_builder" if data == Path("data/cv.yaml") else f"python -m cv_builder --data {data}"
-    lines = [(f"read {source} as a {imp.kind} file: {len(imp.sections)} sections, "
-              f"{len(imp.publications)} publications"),
-             f"wrote {', '.join(str(p) for p in targets)}",
-             f"check it: {build.replace('cv_builder', 'cv_builder check', 1)}",
-             f"build it: {build}"]
+    lines = [
+        (f"read {source} as a {imp.kind} file: {len(imp.sections)} sections, {len(imp.publications)} publications"),
+        f"wrote {', '.join(str(p) for p in targets)}",
+        f"check it: {build.replace('cv_builder', 'cv_builder check', 1)}",
+        f"build it: {build}",
+    ]
     return warnings, lines

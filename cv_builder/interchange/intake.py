@@ -1,5 +1,6 @@
 """What every importer shares: reading the source with positions, the result it fills in,
 and the mappings both formats need (dates, URLs, social networks, bullets)."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
-from ..model.load import Map, Node, Scalar, Seq, parse_yaml, read_text, to_python
 from ..model.cv import Date
+from ..model.load import Map, Node, Scalar, Seq, parse_yaml, read_text, to_python
 
 
 @dataclass
@@ -159,8 +160,7 @@ def date(imp: Imported, node: Node | None, path: str) -> str | None:
     try:
         Date.parse(value)
     except ValueError:
-        imp.leave(node, path, f"the date {raw!r} is not YYYY, YYYY-MM, YYYY-MM-DD, 'Fall 2025' or present",
-                  node)
+        imp.leave(node, path, f"the date {raw!r} is not YYYY, YYYY-MM, YYYY-MM-DD, 'Fall 2025' or present", node)
         return None
     return value.lower() if value.lower() == "present" else value
 
@@ -182,21 +182,35 @@ def host(url: str) -> str:
 
 
 # Networks with a field of their own in person:, by lower-cased name.
-PERSON_FIELDS = {"github": "github", "linkedin": "linkedin", "orcid": "orcid", "google scholar": "scholar",
-                 "googlescholar": "scholar", "scholar": "scholar", "x": "x", "twitter": "x"}
+PERSON_FIELDS = {
+    "github": "github",
+    "linkedin": "linkedin",
+    "orcid": "orcid",
+    "google scholar": "scholar",
+    "googlescholar": "scholar",
+    "scholar": "scholar",
+    "x": "x",
+    "twitter": "x",
+}
 PROFILE_URLS = {
-    "gitlab": "https://gitlab.com/{}", "researchgate": "https://www.researchgate.net/profile/{}",
-    "youtube": "https://www.youtube.com/@{}", "stackoverflow": "https://stackoverflow.com/users/{}",
-    "imdb": "https://www.imdb.com/name/{}", "instagram": "https://www.instagram.com/{}",
-    "telegram": "https://t.me/{}", "bluesky": "https://bsky.app/profile/{}",
-    "reddit": "https://www.reddit.com/user/{}", "leetcode": "https://leetcode.com/u/{}",
-    "whatsapp": "https://wa.me/{}", "facebook": "https://www.facebook.com/{}",
-    "soundcloud": "https://soundcloud.com/{}", "medium": "https://medium.com/@{}",
+    "gitlab": "https://gitlab.com/{}",
+    "researchgate": "https://www.researchgate.net/profile/{}",
+    "youtube": "https://www.youtube.com/@{}",
+    "stackoverflow": "https://stackoverflow.com/users/{}",
+    "imdb": "https://www.imdb.com/name/{}",
+    "instagram": "https://www.instagram.com/{}",
+    "telegram": "https://t.me/{}",
+    "bluesky": "https://bsky.app/profile/{}",
+    "reddit": "https://www.reddit.com/user/{}",
+    "leetcode": "https://leetcode.com/u/{}",
+    "whatsapp": "https://wa.me/{}",
+    "facebook": "https://www.facebook.com/{}",
+    "soundcloud": "https://soundcloud.com/{}",
+    "medium": "https://medium.com/@{}",
 }
 
 
-def profile(imp: Imported, node: Node, path: str, network: str | None, username: str | None,
-            url: str | None) -> None:
+def profile(imp: Imported, node: Node, path: str, network: str | None, username: str | None, url: str | None) -> None:
     """A social network profile: its person: field, else a header link."""
     name = (network or "").strip()
     key = name.lower()
@@ -211,8 +225,13 @@ def profile(imp: Imported, node: Node, path: str, network: str | None, username:
         elif key in PROFILE_URLS:
             target = PROFILE_URLS[key].format(username.lstrip("@"))
     if target is None:
-        imp.leave(node, path, f"the {name or 'unnamed'} profile has no URL, and cv_builder does not know "
-                              "where that network's profiles are", node)
+        imp.leave(
+            node,
+            path,
+            f"the {name or 'unnamed'} profile has no URL, and cv_builder does not know "
+            "where that network's profiles are",
+            node,
+        )
         return
     label = f"{name}: {username}" if name and username else name or username or host(target)
     imp.person.setdefault("links", []).append({"label": label, "url": target})

@@ -3,6 +3,7 @@
 `basics` is the person (its `summary` becomes a Summary section, `profiles` the contacts); every
 other top-level list becomes a section, in the file's order.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,10 +14,19 @@ from .detect import JSONRESUME
 from .intake import BibRecord, Imported, bullet, date, empty, entry, get, host, profile, text, web_url
 from .rendercv_in import venue_type
 
-_TITLES = {"work": "Experience", "volunteer": "Volunteering", "education": "Education", "awards": "Awards",
-           "certificates": "Certificates", "publications": "Publications", "skills": "Skills",
-           "languages": "Languages", "interests": "Interests", "references": "References",
-           "projects": "Projects"}
+_TITLES = {
+    "work": "Experience",
+    "volunteer": "Volunteering",
+    "education": "Education",
+    "awards": "Awards",
+    "certificates": "Certificates",
+    "publications": "Publications",
+    "skills": "Skills",
+    "languages": "Languages",
+    "interests": "Interests",
+    "references": "References",
+    "projects": "Projects",
+}
 
 
 def convert(tree: Map, file: str) -> Imported:
@@ -59,8 +69,14 @@ def _basics(imp: Imported, b: Map) -> None:
     profiles = b.items.get("profiles")
     for i, p in enumerate(profiles.items if isinstance(profiles, Seq) else []):
         if isinstance(p, Map):
-            profile(imp, p, f"basics.profiles[{i}]", text(p.items.get("network")), text(p.items.get("username")),
-                    text(p.items.get("url")))
+            profile(
+                imp,
+                p,
+                f"basics.profiles[{i}]",
+                text(p.items.get("network")),
+                text(p.items.get("username")),
+                text(p.items.get("url")),
+            )
     if get(b, "summary"):
         imp.sections.append({"title": "Summary", "kind": "text", "text": get(b, "summary")})
     _used(imp, b, "basics", {"name", "label", "email", "phone", "url", "location", "profiles", "summary"})
@@ -89,16 +105,28 @@ def _section(imp: Imported, key: str, node: Seq) -> None:
     elif key in ("skills", "interests", "languages") and all(isinstance(e, dict) and "key" in e for e in entries):
         section.update(kind="pairs", entries=entries)
     elif key in ("skills", "interests", "languages", "references"):
-        section.update(kind="items", entries=[e["text"] if isinstance(e, dict) and "text" in e
-                                              else f"**{e['key']}:** {e['value']}" for e in entries])
+        section.update(
+            kind="items",
+            entries=[
+                e["text"] if isinstance(e, dict) and "text" in e else f"**{e['key']}:** {e['value']}" for e in entries
+            ],
+        )
     else:
         section.update(kind="entries", entries=entries)
     if entries or keys:
         imp.sections.append(section)
 
 
-def _dated(imp: Imported, n: Map, path: str, title: str | None, organization: str | None,
-           summary_keys: tuple[str, ...], used: set[str], more: list | None = None) -> dict:
+def _dated(
+    imp: Imported,
+    n: Map,
+    path: str,
+    title: str | None,
+    organization: str | None,
+    summary_keys: tuple[str, ...],
+    used: set[str],
+    more: list | None = None,
+) -> dict:
     lines = [line for line in (get(n, k) for k in summary_keys) if line]
     details: list = [bullet(line, nested=False) for line in lines[1:]]
     details += [bullet(h, nested=False) for h in _words(n.items.get("highlights"))] + list(more or [])
@@ -113,21 +141,34 @@ def _dated(imp: Imported, n: Map, path: str, title: str | None, organization: st
         imp.leave(n, path, "an entry with nothing to head it (no name, title or position)", n)
         return {}
     url = web_url(get(n, "url"))
-    _used(imp, n, path, used | set(summary_keys) | {"highlights", "startDate", "endDate", "date", "url",
-                                                    "location"})
-    return entry(title=title, organization=organization, subtitle=lines[0] if lines else None,
-                 location=get(n, "location"), start=start, end=end, date=single, details=details,
-                 links=[{"label": host(url), "url": url}] if url else [])
+    _used(imp, n, path, used | set(summary_keys) | {"highlights", "startDate", "endDate", "date", "url", "location"})
+    return entry(
+        title=title,
+        organization=organization,
+        subtitle=lines[0] if lines else None,
+        location=get(n, "location"),
+        start=start,
+        end=end,
+        date=single,
+        details=details,
+        links=[{"label": host(url), "url": url}] if url else [],
+    )
 
 
 def _work(imp: Imported, n: Map, path: str) -> dict:
-    return _dated(imp, n, path, get(n, "position"), get(n, "name") or get(n, "company"),
-                  ("description", "summary"), {"position", "name", "company"})
+    return _dated(
+        imp,
+        n,
+        path,
+        get(n, "position"),
+        get(n, "name") or get(n, "company"),
+        ("description", "summary"),
+        {"position", "name", "company"},
+    )
 
 
 def _volunteer(imp: Imported, n: Map, path: str) -> dict:
-    return _dated(imp, n, path, get(n, "position"), get(n, "organization"), ("summary",),
-                  {"position", "organization"})
+    return _dated(imp, n, path, get(n, "position"), get(n, "organization"), ("summary",), {"position", "organization"})
 
 
 def _education(imp: Imported, n: Map, path: str) -> dict:
@@ -136,8 +177,16 @@ def _education(imp: Imported, n: Map, path: str) -> dict:
     courses = _words(n.items.get("courses"))
     if courses:
         more.append({"text": "Courses", "details": courses})
-    return _dated(imp, n, path, f"{degree} in {area}" if degree and area else degree or area,
-                  get(n, "institution"), (), {"studyType", "area", "institution", "score", "courses"}, more)
+    return _dated(
+        imp,
+        n,
+        path,
+        f"{degree} in {area}" if degree and area else degree or area,
+        get(n, "institution"),
+        (),
+        {"studyType", "area", "institution", "score", "courses"},
+        more,
+    )
 
 
 def _award(imp: Imported, n: Map, path: str) -> dict:
@@ -155,8 +204,16 @@ def _project(imp: Imported, n: Map, path: str) -> dict:
             more.append(f"{label}: {', '.join(_words(n.items[key]))}")
     if get(n, "type"):
         more.append(f"Type: {get(n, 'type')}")
-    return _dated(imp, n, path, get(n, "name"), get(n, "entity"), ("description",),
-                  {"name", "entity", "roles", "keywords", "type"}, more)
+    return _dated(
+        imp,
+        n,
+        path,
+        get(n, "name"),
+        get(n, "entity"),
+        ("description",),
+        {"name", "entity", "roles", "keywords", "type"},
+        more,
+    )
 
 
 def _pair(imp: Imported, n: Map, path: str, name_key: str, value_keys: tuple[str, ...]) -> dict:
@@ -207,13 +264,20 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
         fields["url"] = web_url(get(n, "url")) or ""
     if get(n, "summary"):
         fields["abstract"] = get(n, "summary") or ""
-        imp.note(n.items["summary"], f"{path}.summary", "kept as the abstract in publications.bib; "
-                                                        "the CV does not print abstracts")
+        imp.note(
+            n.items["summary"],
+            f"{path}.summary",
+            "kept as the abstract in publications.bib; the CV does not print abstracts",
+        )
     name = imp.person.get("name")
     authors = [name] if name else []
     if name:
-        imp.note(n, path, f"JSON Resume lists no authors; {name} (basics.name) was written as the only author "
-                          "- add the co-authors in publications.bib")
+        imp.note(
+            n,
+            path,
+            f"JSON Resume lists no authors; {name} (basics.name) was written as the only author "
+            "- add the co-authors in publications.bib",
+        )
         if name not in imp.owner:
             imp.owner.append(name)
     _used(imp, n, path, {"name", "publisher", "releaseDate", "url", "summary"})
@@ -221,6 +285,15 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
 
 
 _ENTRY: dict[str, Callable[[Imported, Map, str], Any]] = {
-    "work": _work, "volunteer": _volunteer, "education": _education, "awards": _award,
-    "certificates": _certificate, "projects": _project, "skills": _skill, "languages": _language,
-    "interests": _interest, "references": _reference, "publications": _publication}
+    "work": _work,
+    "volunteer": _volunteer,
+    "education": _education,
+    "awards": _award,
+    "certificates": _certificate,
+    "projects": _project,
+    "skills": _skill,
+    "languages": _language,
+    "interests": _interest,
+    "references": _reference,
+    "publications": _publication,
+}

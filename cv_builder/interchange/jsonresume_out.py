@@ -8,6 +8,7 @@ Fields that JSON Resume themes and al-folio render as Markdown (summary, highlig
 Markdown: the markup kept, literal text escaped ("Xia\\*"); the others are plain text.
 No clock: `meta.lastModified` is the build's source date (reproducible.py).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -15,8 +16,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..typeset import render
 from ..model.cv import CV
+from ..typeset import render
 from .mapping import Record, iso, markdown, md_escape, plain, records, role, shown
 
 if TYPE_CHECKING:  # the build imports bibliography only once it reads the .bib
@@ -52,13 +53,14 @@ def resume(cv: CV, lists: dict[int, PublicationList], when: SourceDate) -> dict[
             seen_keys.update(p.key for p in pubs)
             _add(doc, "publications", [publication(p) for p in pubs])
         elif kind == "other":
-            _add(doc, "otherSections", [{"title": title, "entries": [generic(r) for r in records(section, view.blocks)]}])
+            _add(
+                doc, "otherSections", [{"title": title, "entries": [generic(r) for r in records(section, view.blocks)]}]
+            )
         else:
             _add(doc, kind, [ENTRY[kind](r) for r in records(section, view.blocks)])
         placed.append({"title": title, "as": "basics.summary" if kind == "summary" else kind})
     stamp = _dt.datetime.fromtimestamp(when.epoch, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    doc["meta"] = {"lastModified": stamp, "generator": f"cv_builder {__version__}",
-                   "sections": placed}
+    doc["meta"] = {"lastModified": stamp, "generator": f"cv_builder {__version__}", "sections": placed}
     return doc
 
 
@@ -78,13 +80,23 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
 def basics(cv: CV) -> dict[str, Any]:
     p = cv.person
     label = ", ".join(x for x in (p.position or "", plain(p.affiliation)) if x)
-    profiles = [{"network": network, "username": getattr(p, name).lstrip("@"),
-                 "url": url.format(getattr(p, name).lstrip("@"))}
-                for name, network, url in PROFILES if getattr(p, name)]
+    profiles = [
+        {"network": network, "username": getattr(p, name).lstrip("@"), "url": url.format(getattr(p, name).lstrip("@"))}
+        for name, network, url in PROFILES
+        if getattr(p, name)
+    ]
     profiles += [{"network": link.label, "url": str(link.url)} for link in p.links]
-    return _clean({"name": p.name, "label": label, "email": p.email, "phone": p.phone,
-                   "url": p.homepage, "location": {"address": p.location} if p.location else None,
-                   "profiles": profiles})
+    return _clean(
+        {
+            "name": p.name,
+            "label": label,
+            "email": p.email,
+            "phone": p.phone,
+            "url": p.homepage,
+            "location": {"address": p.location} if p.location else None,
+            "profiles": profiles,
+        }
+    )
 
 
 def _span(r: Record, single: str = "both") -> dict[str, Any]:
@@ -113,14 +125,32 @@ def _words(text: str) -> list[str]:
 
 def work(r: Record) -> dict[str, Any]:
     name, position = _who(r)
-    return _clean({"name": name, "position": position, "location": r.location, **_span(r),
-                   "summary": markdown(r.subtitle), "highlights": _md(r.details), **_url(r)})
+    return _clean(
+        {
+            "name": name,
+            "position": position,
+            "location": r.location,
+            **_span(r),
+            "summary": markdown(r.subtitle),
+            "highlights": _md(r.details),
+            **_url(r),
+        }
+    )
 
 
 def volunteer(r: Record) -> dict[str, Any]:
     organization, position = _who(r)
-    return _clean({"organization": organization, "position": position, "location": r.location, **_span(r),
-                   "summary": markdown(r.subtitle), "highlights": _md(r.details), **_url(r)})
+    return _clean(
+        {
+            "organization": organization,
+            "position": position,
+            "location": r.location,
+            **_span(r),
+            "summary": markdown(r.subtitle),
+            "highlights": _md(r.details),
+            **_url(r),
+        }
+    )
 
 
 def _who(r: Record) -> tuple[str, str]:
@@ -134,16 +164,32 @@ def _who(r: Record) -> tuple[str, str]:
 
 
 def education(r: Record) -> dict[str, Any]:
-    return _clean({"institution": plain(r.organization), "studyType": plain(r.title), "area": plain(r.subtitle),
-                   "location": r.location, **_span(r, "end"), "highlights": _md(r.details),
-                   **_url(r)})
+    return _clean(
+        {
+            "institution": plain(r.organization),
+            "studyType": plain(r.title),
+            "area": plain(r.subtitle),
+            "location": r.location,
+            **_span(r, "end"),
+            "highlights": _md(r.details),
+            **_url(r),
+        }
+    )
 
 
 def awards(r: Record) -> dict[str, Any]:
     title = f"{r.key}: {plain(r.title)}" if r.key else plain(r.title)
     summary = "; ".join(x for x in [markdown(r.subtitle)] + _md(r.details) if x)
-    return _clean({"title": title, "date": iso(r.date or r.end or r.start), "awarder": plain(r.organization),
-                   "summary": summary, "location": r.location, **_url(r)})
+    return _clean(
+        {
+            "title": title,
+            "date": iso(r.date or r.end or r.start),
+            "awarder": plain(r.organization),
+            "summary": summary,
+            "location": r.location,
+            **_url(r),
+        }
+    )
 
 
 def skills(r: Record) -> dict[str, Any]:
@@ -165,13 +211,23 @@ def interests(r: Record) -> dict[str, Any]:
 
 
 def projects(r: Record) -> dict[str, Any]:
-    return _clean({"name": plain(r.title), "entity": plain(r.organization), "description": plain(r.subtitle),
-                   **_span(r), "highlights": _md(r.details), "location": r.location, **_url(r)})
+    return _clean(
+        {
+            "name": plain(r.title),
+            "entity": plain(r.organization),
+            "description": plain(r.subtitle),
+            **_span(r),
+            "highlights": _md(r.details),
+            "location": r.location,
+            **_url(r),
+        }
+    )
 
 
 def certificates(r: Record) -> dict[str, Any]:
-    return _clean({"name": plain(r.title), "issuer": plain(r.organization), "date": iso(r.date or r.end or r.start),
-                   **_url(r)})
+    return _clean(
+        {"name": plain(r.title), "issuer": plain(r.organization), "date": iso(r.date or r.end or r.start), **_url(r)}
+    )
 
 
 def references(r: Record) -> dict[str, Any]:
@@ -183,24 +239,54 @@ def references(r: Record) -> dict[str, Any]:
 
 def generic(r: Record) -> dict[str, Any]:
     """Talks, teaching and sections without a JSON Resume kind: every field, by its own name."""
-    dates = ({"startDate": shown(r.start), "endDate": shown(r.end)} if r.start or r.end
-             else {"date": shown(r.date)})
-    return _clean({"label": r.key, "group": r.group, "name": plain(r.title), "organization": plain(r.organization),
-                   "summary": markdown(r.subtitle), "location": r.location, **dates,
-                   "highlights": _md(r.details), **_url(r)})
+    dates = {"startDate": shown(r.start), "endDate": shown(r.end)} if r.start or r.end else {"date": shown(r.date)}
+    return _clean(
+        {
+            "label": r.key,
+            "group": r.group,
+            "name": plain(r.title),
+            "organization": plain(r.organization),
+            "summary": markdown(r.subtitle),
+            "location": r.location,
+            **dates,
+            "highlights": _md(r.details),
+            **_url(r),
+        }
+    )
 
 
-ENTRY = {"work": work, "volunteer": volunteer, "education": education, "awards": awards, "skills": skills,
-         "languages": languages, "interests": interests, "projects": projects, "certificates": certificates,
-         "references": references, "talks": generic, "teaching": generic}
+ENTRY = {
+    "work": work,
+    "volunteer": volunteer,
+    "education": education,
+    "awards": awards,
+    "skills": skills,
+    "languages": languages,
+    "interests": interests,
+    "projects": projects,
+    "certificates": certificates,
+    "references": references,
+    "talks": generic,
+    "teaching": generic,
+}
 
 
 def publication(p: Publication) -> dict[str, Any]:
-    """A paper (its text is the .bib's, not inline markup): its venue as publisher, the paper link as url, the authors as printed
-    (with their marks) in summary and `authors`, every other link in `links`."""
+    """A paper (its text is the .bib's, not inline markup): its venue as publisher, the paper link
+    as url, the authors as printed (with their marks) in summary and `authors`, every other link
+    in `links`."""
     authors = [a.text + "".join(a.marks) for a in p.authors if not a.ellipsis] + (["et al."] if p.et_al else [])
     paper = next((lk.url for lk in p.links if lk.kind == "url"), None)
     date = f"{p.year:04d}" + (f"-{p.month:02d}" if p.month else "") if p.year else None
-    return _clean({"name": p.title, "publisher": p.venue, "releaseDate": date, "url": paper,
-                   "summary": md_escape(", ".join(authors)), "authors": authors, "notes": list(p.notes),
-                   "links": [{"label": lk.label, "url": lk.url} for lk in p.links if lk.url != paper]})
+    return _clean(
+        {
+            "name": p.title,
+            "publisher": p.venue,
+            "releaseDate": date,
+            "url": paper,
+            "summary": md_escape(", ".join(authors)),
+            "authors": authors,
+            "notes": list(p.notes),
+            "links": [{"label": lk.label, "url": lk.url} for lk in p.links if lk.url != paper],
+        }
+    )

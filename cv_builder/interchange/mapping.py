@@ -6,13 +6,14 @@ printed title (docs/export.md has the table); `records()` turns the entries of
 every kind (dated entries, items, key/value pairs) into `Record`s, which the
 writers (jsonresume_out, rendercv_out) map field by field.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from ..typeset import latex
 from ..model.cv import Date, DatedEntry, Item, Pair, Section
+from ..typeset import latex
 
 # (role, words): the first role with a word in the section's id or title wins, so
 # "Teaching Experience" is teaching and "Research Interests" (not a text section) interests.
@@ -28,8 +29,7 @@ ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("interests", ("interest", "hobbies")),
     ("certificates", ("certificat", "licens")),
     ("references", ("reference", "referee")),
-    ("work", ("experience", "employment", "work", "position", "appointment", "career", "internship",
-              "research")),
+    ("work", ("experience", "employment", "work", "position", "appointment", "career", "internship", "research")),
 )
 
 
@@ -75,17 +75,29 @@ def records(section: Section, blocks: list) -> list[Record]:
 
 def record(entry: object, group: str = "") -> Record:
     if isinstance(entry, DatedEntry):
-        return Record(str(entry.title), str(entry.organization or ""), str(entry.subtitle or ""),
-                      str(entry.location or ""), entry.start, entry.end, entry.date,
-                      [str(d) for d in entry.details], [(lk.label, str(lk.url)) for lk in entry.links],
-                      group=group)
+        return Record(
+            str(entry.title),
+            str(entry.organization or ""),
+            str(entry.subtitle or ""),
+            str(entry.location or ""),
+            entry.start,
+            entry.end,
+            entry.date,
+            [str(d) for d in entry.details],
+            [(lk.label, str(lk.url)) for lk in entry.links],
+            group=group,
+        )
     if isinstance(entry, Item):
-        return Record(str(entry.text), date=entry.date, links=[(lk.label, str(lk.url)) for lk in entry.links],
-                      group=group, kind="items")
+        return Record(
+            str(entry.text),
+            date=entry.date,
+            links=[(lk.label, str(lk.url)) for lk in entry.links],
+            group=group,
+            kind="items",
+        )
     if isinstance(entry, Pair):
         when = as_date(entry.key)
-        return Record(str(entry.value), date=when, key="" if when else str(entry.key), group=group,
-                      kind="pairs")
+        return Record(str(entry.value), date=when, key="" if when else str(entry.key), group=group, kind="pairs")
     raise TypeError(f"not a CV entry: {entry!r}")
 
 

@@ -4,6 +4,7 @@ RenderCV keeps the CV under `cv:` (person fields, `social_networks`, `custom_con
 and `sections:` mapping a title to a list of one entry type) and the look under `design:`;
 `locale:` and `settings:` (1.x: `locale_catalog:`, `rendercv_settings:`) have no equivalent.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,22 +13,54 @@ from ..model.load import Map, Node, Seq
 from .detect import RENDERCV
 from .intake import BibRecord, Imported, bullet, date, empty, entry, get, profile, text, web_url
 
-_PERSON = {"name": "name", "headline": "position", "label": "position", "location": "location",
-           "email": "email", "phone": "phone", "website": "homepage"}
+_PERSON = {
+    "name": "name",
+    "headline": "position",
+    "label": "position",
+    "location": "location",
+    "email": "email",
+    "phone": "phone",
+    "website": "homepage",
+}
 # Entry types, told apart by their keys (RenderCV does the same; 1.x made area and position optional).
-_TYPES = (("publication", {"title", "authors"}), ("education", {"institution"}), ("experience", {"company"}), ("normal", {"name"}), ("one_line", {"label", "details"}),
-          ("bullet", {"bullet"}), ("numbered", {"number"}), ("reversed_numbered", {"reversed_number"}))
+_TYPES = (
+    ("publication", {"title", "authors"}),
+    ("education", {"institution"}),
+    ("experience", {"company"}),
+    ("normal", {"name"}),
+    ("one_line", {"label", "details"}),
+    ("bullet", {"bullet"}),
+    ("numbered", {"number"}),
+    ("reversed_numbered", {"reversed_number"}),
+)
 _DATED_KEYS = {"date", "start_date", "end_date", "location", "summary", "highlights", "url"}
-_THEMES = {"classic": "classic", "moderncv": "compact", "sb2nov": "classic", "engineeringresumes": "classic",
-           "engineeringclassic": "classic", "harvard": "classic", "ember": "modern", "ink": "modern",
-           "opal": "modern"}
+_THEMES = {
+    "classic": "classic",
+    "moderncv": "compact",
+    "sb2nov": "classic",
+    "engineeringresumes": "classic",
+    "engineeringclassic": "classic",
+    "harvard": "classic",
+    "ember": "modern",
+    "ink": "modern",
+    "opal": "modern",
+}
 # RenderCV's footer (name, page numbers) and top note (last updated): 2.x, then 1.x names.
-_FOOTER = {"show_footer": ("name", "page_numbers"), "show_top_note": ("last_updated",),
-           "show_page_numbering": ("name", "page_numbers"), "show_last_updated_date": ("last_updated",)}
+_FOOTER = {
+    "show_footer": ("name", "page_numbers"),
+    "show_top_note": ("last_updated",),
+    "show_page_numbering": ("name", "page_numbers"),
+    "show_last_updated_date": ("last_updated",),
+}
 _PAGE_SIZES = {"a4": "a4", "us-letter": "letter", "letterpaper": "letter", "a4paper": "a4"}
-_DATE_STYLES = {"MONTH_ABBREVIATION YEAR": "Mon YYYY", "MONTH_NAME YEAR": "Month YYYY", "YEAR": "YYYY",
-                "MONTH_IN_TWO_DIGITS/YEAR": "MM/YYYY", "YEAR-MONTH_IN_TWO_DIGITS": "YYYY-MM",
-                "YEAR.MONTH_IN_TWO_DIGITS": "YYYY.MM"}
+_DATE_STYLES = {
+    "MONTH_ABBREVIATION YEAR": "Mon YYYY",
+    "MONTH_NAME YEAR": "Month YYYY",
+    "YEAR": "YYYY",
+    "MONTH_IN_TWO_DIGITS/YEAR": "MM/YYYY",
+    "YEAR-MONTH_IN_TWO_DIGITS": "YYYY-MM",
+    "YEAR.MONTH_IN_TWO_DIGITS": "YYYY.MM",
+}
 
 
 def convert(tree: Map, file: str) -> Imported:
@@ -45,11 +78,15 @@ def convert(tree: Map, file: str) -> Imported:
         node = tree.items.get(key)
         if isinstance(node, Map) and get(node, "date_template") in _DATE_STYLES:  # 1.x: the date style
             imp.design.setdefault("date_format", _DATE_STYLES[get(node, "date_template") or ""])
-            node = Map(node.file, node.line, node.column, {k: v for k, v in node.items.items()
-                                                           if k != "date_template"}, node.keys)
+            node = Map(
+                node.file,
+                node.line,
+                node.column,
+                {k: v for k, v in node.items.items() if k != "date_template"},
+                node.keys,
+            )
         if node is not None and not empty(node):
-            imp.leave(tree.keys[key], key, "RenderCV's locale and settings have no equivalent in cv_builder",
-                      node)
+            imp.leave(tree.keys[key], key, "RenderCV's locale and settings have no equivalent in cv_builder", node)
     return imp
 
 
@@ -68,8 +105,14 @@ def _person(imp: Imported, cv: Map) -> None:
         elif key == "social_networks" and isinstance(node, Seq):
             for i, item in enumerate(node.items):
                 if isinstance(item, Map):
-                    profile(imp, item, f"{path}[{i}]", text(item.items.get("network")),
-                            text(item.items.get("username")), None)
+                    profile(
+                        imp,
+                        item,
+                        f"{path}[{i}]",
+                        text(item.items.get("network")),
+                        text(item.items.get("username")),
+                        None,
+                    )
         elif key == "custom_connections" and isinstance(node, Seq):
             for i, item in enumerate(node.items):
                 label = text(item.items.get("placeholder")) if isinstance(item, Map) else None
@@ -77,11 +120,15 @@ def _person(imp: Imported, cv: Map) -> None:
                 if label and url:
                     imp.person.setdefault("links", []).append({"label": label, "url": url})
                     if isinstance(item, Map) and text(item.items.get("fontawesome_icon")):
-                        imp.note(item, f"{path}[{i}]", f"the link {label!r} is shown without its icon "
-                                                       "(cv_builder's themes choose their own)")
+                        imp.note(
+                            item,
+                            f"{path}[{i}]",
+                            f"the link {label!r} is shown without its icon (cv_builder's themes choose their own)",
+                        )
                 else:
-                    imp.leave(item, f"{path}[{i}]", "a connection without a link has no place in cv_builder's "
-                                                    "header", item)
+                    imp.leave(
+                        item, f"{path}[{i}]", "a connection without a link has no place in cv_builder's header", item
+                    )
         elif key == "sections" or empty(node):
             continue
         else:
@@ -114,11 +161,16 @@ def _section(imp: Imported, at: Node, key: str, node: Node) -> None:
     section: dict = {"title": title}
     entries: list = []
     keys: list[str] = []
-    for i, (n, k) in enumerate(zip(node.items, kinds)):
+    for i, (n, k) in enumerate(zip(node.items, kinds, strict=True)):
         here = f"{path}[{i}]"
         if k != kind:
-            imp.leave(n, here, f"a {k.replace('_', ' ')} entry in a section of {kind.replace('_', ' ')} "
-                               "entries (RenderCV does not allow mixing them either)", n)
+            imp.leave(
+                n,
+                here,
+                f"a {k.replace('_', ' ')} entry in a section of {kind.replace('_', ' ')} "
+                "entries (RenderCV does not allow mixing them either)",
+                n,
+            )
             continue
         if kind == "text":
             value = text(n)
@@ -151,8 +203,12 @@ def _section(imp: Imported, at: Node, key: str, node: Node) -> None:
         section.update(kind="items", entries=entries)
         if kind != "bullet":
             order = "counting down" if kind == "reversed_numbered" else "counting up"
-            imp.note(at, path, f"RenderCV numbers these entries ({order}); cv_builder lists them as items "
-                               "in the same order, without numbers")
+            imp.note(
+                at,
+                path,
+                f"RenderCV numbers these entries ({order}); cv_builder lists them as items "
+                "in the same order, without numbers",
+            )
     else:
         section.update(kind="entries", entries=entries)
     if section.get("entries") == [] or (kind == "publication" and not section["filter"]["keys"]):
@@ -178,12 +234,18 @@ def _dated(imp: Imported, n: Map, path: str, kind: str) -> dict:
         title, organization, used = get(n, "position"), get(n, "company"), {"position", "company"}
     else:
         title, organization, used = get(n, "name"), None, {"name"}
-    start, end = date(imp, n.items.get("start_date"), f"{path}.start_date"), \
-        date(imp, n.items.get("end_date"), f"{path}.end_date")
+    start, end = (
+        date(imp, n.items.get("start_date"), f"{path}.start_date"),
+        date(imp, n.items.get("end_date"), f"{path}.end_date"),
+    )
     single = date(imp, n.items.get("date"), f"{path}.date")
     if single and (start or end):
-        imp.leave(n.keys["date"], f"{path}.date", "RenderCV shows start_date/end_date when both are given; "
-                                                  "the single date was not used", n.items["date"])
+        imp.leave(
+            n.keys["date"],
+            f"{path}.date",
+            "RenderCV shows start_date/end_date when both are given; the single date was not used",
+            n.items["date"],
+        )
         single = None
     if end and not start and not single:
         single, end = (None, end) if end == "present" else (end, None)
@@ -194,9 +256,17 @@ def _dated(imp: Imported, n: Map, path: str, kind: str) -> dict:
         details.append(f"Grade: {get(n, 'grade')}")
     url = web_url(get(n, "url"))
     _extra(imp, n, path, used | _DATED_KEYS)
-    return entry(title=title, organization=organization, subtitle=get(n, "summary"), location=get(n, "location"),
-                 start=start, end=end, date=single, details=details,
-                 links=[{"label": "link", "url": url}] if url else [])
+    return entry(
+        title=title,
+        organization=organization,
+        subtitle=get(n, "summary"),
+        location=get(n, "location"),
+        start=start,
+        end=end,
+        date=single,
+        details=details,
+        links=[{"label": "link", "url": url}] if url else [],
+    )
 
 
 _ELLIPSIS = re.compile(r"^(\.[\s.]*|…|et al\.?|others)$", re.IGNORECASE)
@@ -238,8 +308,9 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
             continue
         name, owner, marks, note = parse_author(raw)
         if note:
-            imp.leave(a, f"{path}.authors[{i}]", f"the note ({note}) after {name} has no place in BibTeX's "
-                                                 "author list", a)
+            imp.leave(
+                a, f"{path}.authors[{i}]", f"the note ({note}) after {name} has no place in BibTeX's author list", a
+            )
         authors.append(name)
         if owner and name not in imp.owner:
             imp.owner.append(name)
@@ -271,9 +342,12 @@ def _publication(imp: Imported, n: Map, path: str) -> str:
 
 
 _BIB_FIELDS = ("volume", "number", "pages", "publisher", "note", "eprint", "abstract")
-_CONFERENCE = re.compile(r"conference|proceedings|workshop|symposium|\b(NeurIPS|NIPS|ICML|ICLR|CVPR|ICCV|ECCV|"
-                         r"ACL|EMNLP|NAACL|COLING|AAAI|IJCAI|KDD|SIGIR|SIGGRAPH|CHI|WWW|ICRA|IROS|UAI|"
-                         r"AISTATS|COLT|MICCAI|INTERSPEECH|ICASSP)\b", re.IGNORECASE)
+_CONFERENCE = re.compile(
+    r"conference|proceedings|workshop|symposium|\b(NeurIPS|NIPS|ICML|ICLR|CVPR|ICCV|ECCV|"
+    r"ACL|EMNLP|NAACL|COLING|AAAI|IJCAI|KDD|SIGIR|SIGGRAPH|CHI|WWW|ICRA|IROS|UAI|"
+    r"AISTATS|COLT|MICCAI|INTERSPEECH|ICASSP)\b",
+    re.IGNORECASE,
+)
 
 
 def venue_type(venue: str | None) -> str:
@@ -293,8 +367,11 @@ def _design(imp: Imported, design: Map) -> None:
             if theme in _THEMES:
                 imp.design["theme"] = _THEMES[theme]
                 if theme != _THEMES[theme]:
-                    imp.note(node, path, f"RenderCV's {theme} theme has no twin here; the closest, "
-                                         f"{_THEMES[theme]}, was chosen")
+                    imp.note(
+                        node,
+                        path,
+                        f"RenderCV's {theme} theme has no twin here; the closest, {_THEMES[theme]}, was chosen",
+                    )
             else:
                 imp.leave(node, path, f"no theme like RenderCV's {theme!r}; the default (classic) is used", node)
         elif key == "page" and isinstance(node, Map):
@@ -334,8 +411,12 @@ def _margins(imp: Imported, node: Map, path: str, sides: dict[str, str]) -> None
         if re.fullmatch(r"\d+(\.\d+)?(cm|mm|in|pt|em)", value):
             imp.design.setdefault("margins", {})[side] = value
         else:
-            imp.leave(node.items[key], f"{path}.{key}", f"the margin {value!r} is not a length in cm, mm, in, "
-                                                        "pt or em", node.items[key])
+            imp.leave(
+                node.items[key],
+                f"{path}.{key}",
+                f"the margin {value!r} is not a length in cm, mm, in, pt or em",
+                node.items[key],
+            )
 
 
 def _size(imp: Imported, node: Node, path: str) -> None:
@@ -353,8 +434,12 @@ def _colors(imp: Imported, colors: Map, path: str) -> None:
             break
     others = {k: v for k, v in colors.items.items() if k not in ("section_titles", "name") and not empty(v)}
     for key, node in others.items():
-        imp.leave(colors.keys[key], f"{path}.{key}", "cv_builder has one accent colour (from section_titles "
-                                                     "or name); this one has no equivalent", node)
+        imp.leave(
+            colors.keys[key],
+            f"{path}.{key}",
+            "cv_builder has one accent colour (from section_titles or name); this one has no equivalent",
+            node,
+        )
 
 
 def _color(imp: Imported, node: Node, path: str, report: bool = True) -> bool:
@@ -377,5 +462,9 @@ def _templates(imp: Imported, templates: Map, path: str) -> None:
         if style in _DATE_STYLES:
             imp.design["date_format"] = _DATE_STYLES[style]
         elif not empty(node):
-            imp.leave(templates.keys[key], f"{path}.{key}", "RenderCV's text templates have no equivalent in "
-                                                            "cv_builder (its themes lay entries out)", node)
+            imp.leave(
+                templates.keys[key],
+                f"{path}.{key}",
+                "RenderCV's text templates have no equivalent in cv_builder (its themes lay entries out)",
+                node,
+            )

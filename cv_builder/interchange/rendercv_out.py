@@ -5,6 +5,7 @@ cv_builder's inline markup already is, so text is passed as written. Every
 section becomes a list of one RenderCV entry type, chosen by the section's
 kind and role (mapping.py; the table is in docs/export.md).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -12,15 +13,20 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .. import __version__
-from ..typeset import render
 from ..model.cv import CV, Design
+from ..typeset import render
 from .mapping import Record, iso, records, role, shown
 
 if TYPE_CHECKING:
     from ..bib.publications import Publication, PublicationList
 
-NETWORKS = (("github", "GitHub"), ("scholar", "Google Scholar"), ("orcid", "ORCID"),
-            ("linkedin", "LinkedIn"), ("x", "X"))
+NETWORKS = (
+    ("github", "GitHub"),
+    ("scholar", "Google Scholar"),
+    ("orcid", "ORCID"),
+    ("linkedin", "LinkedIn"),
+    ("x", "X"),
+)
 
 
 def document(cv: CV, lists: dict[int, PublicationList]) -> dict[str, Any]:
@@ -29,8 +35,11 @@ def document(cv: CV, lists: dict[int, PublicationList]) -> dict[str, Any]:
 
 
 def dumps(doc: dict[str, Any], source: str = "") -> bytes:
-    head = (f"# RenderCV 2.x input written by cv_builder {__version__}"
-            + (f" from {source}" if source else "") + "; render it with: rendercv render FILE\n")
+    head = (
+        f"# RenderCV 2.x input written by cv_builder {__version__}"
+        + (f" from {source}" if source else "")
+        + "; render it with: rendercv render FILE\n"
+    )
     return (head + yaml.safe_dump(_builtin(doc), allow_unicode=True, sort_keys=False, width=10_000)).encode("utf-8")
 
 
@@ -50,12 +59,22 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
 def header(cv: CV) -> dict[str, Any]:
     p = cv.person
     headline = ", ".join(str(x) for x in (p.position, p.affiliation) if x)
-    networks = [{"network": network, "username": getattr(p, name).lstrip("@")}
-                for name, network in NETWORKS if getattr(p, name)]
+    networks = [
+        {"network": network, "username": getattr(p, name).lstrip("@")} for name, network in NETWORKS if getattr(p, name)
+    ]
     custom = [{"fontawesome_icon": "link", "placeholder": link.label, "url": str(link.url)} for link in p.links]
-    return _clean({"name": p.name, "headline": headline, "location": p.location, "email": p.email,
-                   "phone": p.phone, "website": p.homepage, "social_networks": networks,
-                   "custom_connections": custom})
+    return _clean(
+        {
+            "name": p.name,
+            "headline": headline,
+            "location": p.location,
+            "email": p.email,
+            "phone": p.phone,
+            "website": p.homepage,
+            "social_networks": networks,
+            "custom_connections": custom,
+        }
+    )
 
 
 def sections(cv: CV, lists: dict[int, PublicationList]) -> dict[str, list]:
@@ -78,8 +97,10 @@ def sections(cv: CV, lists: dict[int, PublicationList]) -> dict[str, list]:
         else:
             kind = role(section, title)
             for block in view.blocks:
-                put(f"{title} – {block.title}" if block.title else title,
-                    entries(section.kind, kind, records(section, [block])))
+                put(
+                    f"{title} – {block.title}" if block.title else title,
+                    entries(section.kind, kind, records(section, [block])),
+                )
     return out
 
 
@@ -91,13 +112,26 @@ def entries(kind: str, role_name: str, recs: list[Record]) -> list:
         return [{"bullet": r.title} for r in recs]
     if kind == "entries" and recs and all(r.organization for r in recs):
         if role_name == "education":
-            return [_clean({"institution": r.organization, "area": r.subtitle or r.title,
-                            "degree": r.title if r.subtitle else None, **_common(r)}) for r in recs]
+            return [
+                _clean(
+                    {
+                        "institution": r.organization,
+                        "area": r.subtitle or r.title,
+                        "degree": r.title if r.subtitle else None,
+                        **_common(r),
+                    }
+                )
+                for r in recs
+            ]
         if role_name in ("work", "volunteer"):
-            return [_clean({"company": r.organization, "position": r.title, "summary": r.subtitle,
-                            **_common(r)}) for r in recs]
-    return [_clean({"name": r.title, "summary": ", ".join(x for x in (r.organization, r.subtitle) if x),
-                    **_common(r)}) for r in recs]
+            return [
+                _clean({"company": r.organization, "position": r.title, "summary": r.subtitle, **_common(r)})
+                for r in recs
+            ]
+    return [
+        _clean({"name": r.title, "summary": ", ".join(x for x in (r.organization, r.subtitle) if x), **_common(r)})
+        for r in recs
+    ]
 
 
 def _common(r: Record) -> dict[str, Any]:
@@ -117,10 +151,18 @@ def publication(p: Publication) -> dict[str, Any]:
     if p.et_al:
         authors.append("et al.")
     paper = next((lk.url for lk in p.links if lk.kind == "url"), None)
-    doi = paper[len("https://doi.org/"):] if paper and paper.startswith("https://doi.org/") else None
+    doi = paper[len("https://doi.org/") :] if paper and paper.startswith("https://doi.org/") else None
     date = f"{p.year:04d}" + (f"-{p.month:02d}" if p.month else "") if p.year else None
-    return _clean({"title": p.title, "authors": authors, "doi": doi, "url": None if doi else paper,
-                   "journal": p.venue, "date": date})
+    return _clean(
+        {
+            "title": p.title,
+            "authors": authors,
+            "doi": doi,
+            "url": None if doi else paper,
+            "journal": p.venue,
+            "date": date,
+        }
+    )
 
 
 def design(d: Design) -> dict[str, Any]:
@@ -128,6 +170,14 @@ def design(d: Design) -> dict[str, Any]:
     margins = {side: getattr(d.margins, side, None) or d.margin for side in ("top", "bottom", "left", "right")}
     page = {"size": "a4" if d.paper == "a4" else "us-letter"} | {f"{k}_margin": str(v) for k, v in margins.items()}
     accent = str(d.accent_color)
-    return {"theme": "classic", "page": page,
-            "colors": {"name": accent, "headline": accent, "connections": accent, "section_titles": accent,
-                       "links": accent}}
+    return {
+        "theme": "classic",
+        "page": page,
+        "colors": {
+            "name": accent,
+            "headline": accent,
+            "connections": accent,
+            "section_titles": accent,
+            "links": accent,
+        },
+    }

@@ -1,4 +1,5 @@
 """Imported publications as BibTeX text, every value escaped so that it reads back as written."""
+
 from __future__ import annotations
 
 import re
@@ -6,13 +7,36 @@ import re
 from .intake import BibRecord
 
 # Characters BibTeX or LaTeX would read as syntax, as LaTeX that prints them.
-_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
-            "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 _SPECIAL = re.compile(r"[\\{}&%$#_~^]")
 # Fields read as data, not text: written as they are (a DOI or URL keeps its _ and %).
 _VERBATIM = {"doi", "url", "year", "month", "equal_contribution", "corresponding"}
-_ORDER = ("author", "title", "journal", "booktitle", "howpublished", "publisher", "year", "month", "doi",
-          "url", "abstract", "equal_contribution", "corresponding")
+_ORDER = (
+    "author",
+    "title",
+    "journal",
+    "booktitle",
+    "howpublished",
+    "publisher",
+    "year",
+    "month",
+    "doi",
+    "url",
+    "abstract",
+    "equal_contribution",
+    "corresponding",
+)
 
 
 def escape(value: str) -> str:

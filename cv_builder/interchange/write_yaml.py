@@ -1,4 +1,5 @@
 """An imported CV as cv.yaml text: the data, then what had no place in it, as comments."""
+
 from __future__ import annotations
 
 import yaml
@@ -22,8 +23,7 @@ _Dumper.add_representer(str, _str)
 
 
 def dump(data: object) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,
-                     default_flow_style=False)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000, default_flow_style=False)
 
 
 def cv_yaml_text(imp: Imported, source: str) -> str:
@@ -36,8 +36,10 @@ def cv_yaml_text(imp: Imported, source: str) -> str:
     if imp.design:
         data["design"] = imp.design
     data["sections"] = imp.sections
-    head = (f"# yaml-language-server: $schema=cv.schema.json\n"
-            f"# Imported from {source} ({imp.kind}) by `python -m cv_builder import`.\n\n")
+    head = (
+        f"# yaml-language-server: $schema=cv.schema.json\n"
+        f"# Imported from {source} ({imp.kind}) by `python -m cv_builder import`.\n\n"
+    )
     body = ""
     for i, (key, value) in enumerate(data.items()):
         body += ("\n" if i else "") + dump({key: value})
@@ -48,8 +50,11 @@ def leftovers_text(imp: Imported) -> str:
     """What had no place in cv_builder's format, as comments: nothing is lost, only set aside."""
     if not imp.leftovers:
         return ""
-    lines = ["", f"# --- Not imported: no place for these in cv_builder's format ({len(imp.leftovers)}). ---",
-             "# Each is kept here as it was in the source; move what you need into the data above."]
+    lines = [
+        "",
+        f"# --- Not imported: no place for these in cv_builder's format ({len(imp.leftovers)}). ---",
+        "# Each is kept here as it was in the source; move what you need into the data above.",
+    ]
     for item in imp.leftovers:
         lines.append("#")
         lines.append(f"# {item}")

@@ -4,6 +4,7 @@ The dataclasses below are the schema. One generic walker (`Validator`)
 reads their type hints, so validation, error messages and the JSON Schema
 (`schema.py`) all come from the same definitions.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -12,7 +13,8 @@ import difflib
 import re
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional, Union
+from types import UnionType
+from typing import Any, Literal, Union
 
 from ..errors import InputError, Problem, shorten
 from .load import Map, Node, Scalar, Seq
@@ -23,6 +25,7 @@ def _close(word: str, choices: list[str], n: int = 1, cutoff: float = 0.6) -> li
 
 
 # --- value types -------------------------------------------------------------
+
 
 class Str(str):
     """Text from the user's data; `where` says where it came from, for warnings."""
@@ -65,13 +68,32 @@ class DateFormat(Str):
 
     def render(self, day) -> str:
         month = MONTHS[day.month - 1]
-        values = {"YYYY": f"{day.year}", "Month": month, "Mon": month[:3], "MM": f"{day.month:02d}",
-                  "DD": f"{day.day:02d}", "M": f"{day.month}", "D": f"{day.day}"}
+        values = {
+            "YYYY": f"{day.year}",
+            "Month": month,
+            "Mon": month[:3],
+            "MM": f"{day.month:02d}",
+            "DD": f"{day.day:02d}",
+            "M": f"{day.month}",
+            "D": f"{day.day}",
+        }
         return self.TOKENS.sub(lambda m: values[m.group(0)], str(self))
 
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SEASON_RE = re.compile(r"^(Spring|Summer|Fall|Autumn|Winter) (\d{4})$")
@@ -88,7 +110,7 @@ class Date:
     present: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> "Date":
+    def parse(cls, text: str) -> Date:
         text = text.strip()
         if text.lower() == "present":
             return cls(present=True)
@@ -131,6 +153,7 @@ class Date:
 
 # --- the schema --------------------------------------------------------------
 
+
 def doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasses.MISSING) -> Any:
     """A dataclass field with a description (used in errors and the JSON Schema)."""
     if factory is not dataclasses.MISSING:
@@ -151,17 +174,17 @@ class Person:
     """Who the CV is about: name, position, contacts."""
 
     name: str = doc("full name as it heads the CV")
-    position: Optional[str] = doc("current position, e.g. Ph.D. Student", None)
-    affiliation: Optional[Text] = doc("group, department, institution", None)
-    email: Optional[Email] = doc("e-mail address", None)
-    phone: Optional[str] = doc("phone number", None)
-    location: Optional[str] = doc("city, country", None)
-    homepage: Optional[Url] = doc("personal homepage URL", None)
-    github: Optional[str] = doc("GitHub user name", None)
-    scholar: Optional[str] = doc("Google Scholar user id (the user= part of the profile URL)", None)
-    orcid: Optional[str] = doc("ORCID iD, e.g. 0000-0002-1825-0097", None)
-    linkedin: Optional[str] = doc("LinkedIn profile name (linkedin.com/in/NAME)", None)
-    x: Optional[str] = doc("X (Twitter) handle without @", None)
+    position: str | None = doc("current position, e.g. Ph.D. Student", None)
+    affiliation: Text | None = doc("group, department, institution", None)
+    email: Email | None = doc("e-mail address", None)
+    phone: str | None = doc("phone number", None)
+    location: str | None = doc("city, country", None)
+    homepage: Url | None = doc("personal homepage URL", None)
+    github: str | None = doc("GitHub user name", None)
+    scholar: str | None = doc("Google Scholar user id (the user= part of the profile URL)", None)
+    orcid: str | None = doc("ORCID iD, e.g. 0000-0002-1825-0097", None)
+    linkedin: str | None = doc("LinkedIn profile name (linkedin.com/in/NAME)", None)
+    x: str | None = doc("X (Twitter) handle without @", None)
     links: list[Link] = doc("further links shown in the header", factory=list)
 
 
@@ -178,29 +201,37 @@ class Publications:
     """How publications are read from the .bib and shown."""
 
     bib: str = doc("BibTeX file, relative to cv.yaml", "publications.bib")
-    owner: list[str] = doc("your name as it appears in author lists; variants are matched "
-                           "ignoring case, accents and initials", factory=list)
+    owner: list[str] = doc(
+        "your name as it appears in author lists; variants are matched ignoring case, accents and initials",
+        factory=list,
+    )
     author_format: Literal["full", "initials"] = doc("Heming Xia or H. Xia", "full")
     author_order: Literal["given-family", "family-given"] = doc("name order", "given-family")
-    max_authors: Optional[int] = doc("shorten longer author lists with et al. (your name stays visible)", None)
+    max_authors: int | None = doc("shorten longer author lists with et al. (your name stays visible)", None)
     venue_style: Literal["short", "full"] = doc("venue_short/abbr, or the full booktitle/journal", "short")
-    marks: dict[str, Mark] = doc("marks by BibTeX field: equal_contribution, corresponding or your own "
-                                 "field holding 1-based author positions", factory=dict)
-    links: dict[str, Optional[str]] = doc("BibTeX field -> link label, e.g. jiqizhixin: 机器之心; "
-                                          "null hides a link", factory=dict)
+    marks: dict[str, Mark] = doc(
+        "marks by BibTeX field: equal_contribution, corresponding or your own field holding 1-based author positions",
+        factory=dict,
+    )
+    links: dict[str, str | None] = doc(
+        "BibTeX field -> link label, e.g. jiqizhixin: 机器之心; null hides a link", factory=dict
+    )
     link_order: list[str] = doc("BibTeX fields in the order their links are printed", factory=list)
-    pdf_base_url: Optional[Url] = doc("where pdf = {paper.pdf} and other file names in the .bib are "
-                                      "published, e.g. https://you.github.io/assets/pdf/ (al-folio)", None)
+    pdf_base_url: Url | None = doc(
+        "where pdf = {paper.pdf} and other file names in the .bib are "
+        "published, e.g. https://you.github.io/assets/pdf/ (al-folio)",
+        None,
+    )
 
 
 @dataclass
 class Margins:
     """Page margins, per side."""
 
-    top: Optional[Length] = doc("top margin (default: margin)", None)
-    bottom: Optional[Length] = doc("bottom margin (default: margin)", None)
-    left: Optional[Length] = doc("left margin (default: margin)", None)
-    right: Optional[Length] = doc("right margin (default: margin)", None)
+    top: Length | None = doc("top margin (default: margin)", None)
+    bottom: Length | None = doc("bottom margin (default: margin)", None)
+    left: Length | None = doc("left margin (default: margin)", None)
+    right: Length | None = doc("right margin (default: margin)", None)
 
 
 @dataclass
@@ -221,16 +252,18 @@ class Design:
     font_size: Literal["10pt", "11pt", "12pt"] = doc("base font size", "10pt")
     accent_color: Color = doc("accent colour as #RRGGBB", Color("#1F3F6E"))
     margin: Length = doc("page margin, all sides", Length("1.8cm"))
-    margins: Optional[Margins] = doc("per-side margins overriding margin", None)
+    margins: Margins | None = doc("per-side margins overriding margin", None)
     date_format: Literal["YYYY.MM", "Mon YYYY", "Month YYYY", "YYYY", "MM/YYYY", "YYYY-MM"] = doc(
-        "how dates are printed", "YYYY.MM")
-    section_order: list[str] = doc("section ids or titles printed first, in this order; "
-                                   "the others follow in file order", factory=list)
+        "how dates are printed", "YYYY.MM"
+    )
+    section_order: list[str] = doc(
+        "section ids or titles printed first, in this order; the others follow in file order", factory=list
+    )
     section_titles: dict[str, str] = doc("section id or title -> the heading printed instead", factory=dict)
-    footer: Union[bool, Footer] = doc("true/false for the whole footer, or which parts to show", True)
-    pdf_title: Optional[str] = doc("PDF title metadata (default: NAME – Curriculum Vitae)", None)
-    pdf_author: Optional[str] = doc("PDF author metadata (default: person.name)", None)
-    pdf_subject: Optional[str] = doc("PDF subject metadata", None)
+    footer: bool | Footer = doc("true/false for the whole footer, or which parts to show", True)
+    pdf_title: str | None = doc("PDF title metadata (default: NAME – Curriculum Vitae)", None)
+    pdf_author: str | None = doc("PDF author metadata (default: person.name)", None)
+    pdf_subject: str | None = doc("PDF subject metadata", None)
     pdf_keywords: list[str] = doc("PDF keywords metadata", factory=list)
     given: frozenset = field(default=frozenset(), metadata={"internal": True})  # keys set in the YAML
 
@@ -247,10 +280,8 @@ class Homepage:
     """What the homepage snippets show (link label, date format, publications section)."""
 
     label: str = doc("text of the homepage's CV link", "CV")
-    date_format: DateFormat = doc("the link's 'updated' date: YYYY, MM, M, DD, D, Month, Mon",
-                                  DateFormat("YYYY-MM-DD"))
-    section: Optional[str] = doc("title of the publications section listed on the homepage "
-                                 "(default: the first)", None)
+    date_format: DateFormat = doc("the link's 'updated' date: YYYY, MM, M, DD, D, Month, Mon", DateFormat("YYYY-MM-DD"))
+    section: str | None = doc("title of the publications section listed on the homepage (default: the first)", None)
 
 
 @dataclass
@@ -266,14 +297,15 @@ class DatedEntry:
     """An entry with dates: a position, degree, talk, award, ..."""
 
     title: Text = doc("what: degree, role, ...")
-    organization: Optional[Text] = doc("where: institution, company", None)
-    subtitle: Optional[Text] = doc("a second line: group, advisor, ...", None)
-    location: Optional[str] = doc("city, country", None)
-    start: Optional[Date] = doc("start date", None)
-    end: Optional[Date] = doc("end date or present", None)
-    date: Optional[Date] = doc("a single date (instead of start/end)", None)
-    details: list[Union[Text, Detail]] = doc("bullet points; a bullet with sub-bullets is "
-                                             "{text: ..., details: [...]}", factory=list)
+    organization: Text | None = doc("where: institution, company", None)
+    subtitle: Text | None = doc("a second line: group, advisor, ...", None)
+    location: str | None = doc("city, country", None)
+    start: Date | None = doc("start date", None)
+    end: Date | None = doc("end date or present", None)
+    date: Date | None = doc("a single date (instead of start/end)", None)
+    details: list[Text | Detail] = doc(
+        "bullet points; a bullet with sub-bullets is {text: ..., details: [...]}", factory=list
+    )
     links: list[Link] = doc("links printed after the entry", factory=list)
     tags: list[str] = doc("tags for variants", factory=list)
 
@@ -283,7 +315,7 @@ class Item:
     """One line of text, with an optional date and links."""
 
     text: Text = doc("the line's text")
-    date: Optional[Date] = doc("date printed on the right", None)
+    date: Date | None = doc("date printed on the right", None)
     links: list[Link] = doc("links printed after the text", factory=list)
     tags: list[str] = doc("tags for variants", factory=list)
 
@@ -301,13 +333,14 @@ class Pair:
 class PublicationFilter:
     """Which publications a section lists."""
 
-    selected: Optional[bool] = doc("only entries with selected = {true}", None)
+    selected: bool | None = doc("only entries with selected = {true}", None)
     categories: list[Literal["journal", "conference", "workshop", "preprint", "thesis", "book", "other"]] = doc(
-        "only these categories", factory=list)
+        "only these categories", factory=list
+    )
     keywords: list[str] = doc("only entries with one of these keywords", factory=list)
-    years: list[Optional[int]] = doc("[from, to], either may be null", factory=list)
+    years: list[int | None] = doc("[from, to], either may be null", factory=list)
     keys: list[str] = doc("only these BibTeX keys", factory=list)
-    first_author: Optional[bool] = doc("only papers where an owner is first or co-first author", None)
+    first_author: bool | None = doc("only papers where an owner is first or co-first author", None)
 
 
 ENTRY_KINDS = {"entries": DatedEntry, "items": Item, "pairs": Pair}
@@ -326,17 +359,20 @@ class Section:
     """One section of the CV."""
 
     title: str = doc("section heading")
-    id: Optional[str] = doc("a short name for design.section_order, section_titles and variants "
-                            "(default: the title)", None)
+    id: str | None = doc(
+        "a short name for design.section_order, section_titles and variants (default: the title)", None
+    )
     kind: Literal["entries", "items", "pairs", "text", "publications"] = doc(
         "entries: dated entries; items: one-line items; pairs: key/value lines; "
-        "text: a paragraph; publications: the list from the .bib", "entries")
+        "text: a paragraph; publications: the list from the .bib",
+        "entries",
+    )
     entries: list = doc("the section's entries, of its kind", factory=list)
     groups: list[Group] = doc("entries under subheadings", factory=list)
-    text: Optional[Text] = doc("the paragraph of a text section", None)
+    text: Text | None = doc("the paragraph of a text section", None)
     hidden: bool = doc("keep in the data but leave out of the CV", False)
     tags: list[str] = doc("tags for variants", factory=list)
-    filter: Optional[PublicationFilter] = doc("publications: which entries", None)
+    filter: PublicationFilter | None = doc("publications: which entries", None)
     sort: Literal["newest", "bib"] = doc("publications: newest first or .bib order", "newest")
     group: Literal["none", "year", "category"] = doc("publications: grouping", "none")
     numbering: Literal["none", "plain", "category"] = doc("publications: [1] or [C1] numbers", "none")
@@ -349,14 +385,15 @@ class Variant:
     """Another version of the CV: its sections, tags, publication filter and design."""
 
     description: str = doc("one line describing the variant", "")
-    sections: list[str] = doc("only these sections (ids or titles); lists a hidden one to show it",
-                              factory=list)
-    include_tags: list[str] = doc("sections and entries that carry tags must carry one of these; "
-                                  "untagged ones stay", factory=list)
+    sections: list[str] = doc("only these sections (ids or titles); lists a hidden one to show it", factory=list)
+    include_tags: list[str] = doc(
+        "sections and entries that carry tags must carry one of these; untagged ones stay", factory=list
+    )
     exclude_tags: list[str] = doc("leave out sections and entries carrying any of these", factory=list)
-    publications: Optional[PublicationFilter] = doc("a filter applied to every publications section "
-                                                    "(its keys replace the section's)", None)
-    design: Optional[Design] = doc("design options that replace the file's for this variant", None)
+    publications: PublicationFilter | None = doc(
+        "a filter applied to every publications section (its keys replace the section's)", None
+    )
+    design: Design | None = doc("design options that replace the file's for this variant", None)
 
 
 @dataclass
@@ -392,6 +429,10 @@ def _fields(cls) -> list[dataclasses.Field]:
 _HINTS: dict = {}
 
 
+# `Optional[X]` has origin Union, `X | None` has origin types.UnionType: both are unions here.
+UNIONS = (Union, UnionType)
+
+
 def hints(cls) -> dict:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
@@ -401,7 +442,7 @@ def hints(cls) -> dict:
 def describe(tp) -> str:
     """What a type expects, in words."""
     origin = typing.get_origin(tp)
-    if origin is Union:
+    if origin in UNIONS:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return " or ".join(describe(a) for a in args)
     if origin is Literal:
@@ -412,11 +453,19 @@ def describe(tp) -> str:
         return "a mapping"
     if dataclasses.is_dataclass(tp) and tp is not Date:
         return "a mapping"
-    return {str: "text", Text: "text", Url: "a URL (https://...)", Email: "an e-mail address",
-            Date: "a date (YYYY, YYYY-MM, YYYY-MM-DD, 'Spring 2025' or present)",
-            int: "a whole number", bool: "true or false", Length: "a length like 2cm or 0.75in",
-            Color: "a colour like #1F3F6E", DateFormat: "a date pattern with YYYY, e.g. D Month YYYY",
-            list: "a list"}.get(tp, str(tp))
+    return {
+        str: "text",
+        Text: "text",
+        Url: "a URL (https://...)",
+        Email: "an e-mail address",
+        Date: "a date (YYYY, YYYY-MM, YYYY-MM-DD, 'Spring 2025' or present)",
+        int: "a whole number",
+        bool: "true or false",
+        Length: "a length like 2cm or 0.75in",
+        Color: "a colour like #1F3F6E",
+        DateFormat: "a date pattern with YYYY, e.g. D Month YYYY",
+        list: "a list",
+    }.get(tp, str(tp))
 
 
 class Validator:
@@ -429,10 +478,14 @@ class Validator:
 
     def value(self, tp, node: Node, path: str):
         origin = typing.get_origin(tp)
-        if origin is Union:
+        if origin in UNIONS:
             args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if type(None) in typing.get_args(tp) and isinstance(node, Scalar) and node.value is None \
-                    and not node.quoted:
+            if (
+                type(None) in typing.get_args(tp)
+                and isinstance(node, Scalar)
+                and node.value is None
+                and not node.quoted
+            ):
                 return None
             # bool | Record: a mapping picks the record, anything else the first type
             records = [a for a in args if dataclasses.is_dataclass(a) and a is not Date]
@@ -442,8 +495,12 @@ class Validator:
         if origin is list or tp is list:
             (item,) = typing.get_args(tp) or (Any,)
             if not isinstance(node, Seq):
-                self.error(node, path, f"expected a list, got {_show(node)}",
-                           "write each item on its own line starting with '- '")
+                self.error(
+                    node,
+                    path,
+                    f"expected a list, got {_show(node)}",
+                    "write each item on its own line starting with '- '",
+                )
                 return []
             return [self.value(item, n, f"{path}[{i}]") for i, n in enumerate(node.items)]
         if origin is dict:
@@ -459,8 +516,12 @@ class Validator:
                 return choices[0]
             if text not in choices:
                 close = _close(text, [str(c) for c in choices], 1)
-                self.error(node, path, f"{shorten(text)!r} is not {describe(tp)}",
-                           f"did you mean {close[0]!r}?" if close else "")
+                self.error(
+                    node,
+                    path,
+                    f"{shorten(text)!r} is not {describe(tp)}",
+                    f"did you mean {close[0]!r}?" if close else "",
+                )
                 return choices[0]
             return text
         if dataclasses.is_dataclass(tp) and tp is not Date:
@@ -469,7 +530,7 @@ class Validator:
             return node
         return self.leaf(tp, node, path)
 
-    def scalar(self, node: Node, path: str) -> Optional[str]:
+    def scalar(self, node: Node, path: str) -> str | None:
         if not isinstance(node, Scalar):
             self.error(node, path, f"expected a single value, got {_show(node)}")
             return None
@@ -502,10 +563,16 @@ class Validator:
         if not text.strip():
             self.error(node, path, f"is empty; expected {describe(tp)}")
             return tp(text)
-        checks = {Url: (_URL_RE, "start it with https://"), Email: (_EMAIL_RE, "write it as name@host.org"),
-                  Length: (_LENGTH_RE, "use cm, mm, in or pt"), Color: (_COLOR_RE, "write it as #RRGGBB"),
-                  DateFormat: (_DATE_FORMAT_RE, "include YYYY; also MM, M, DD, D, Month, Mon, "
-                                                "e.g. YYYY-MM-DD or D Month YYYY")}
+        checks = {
+            Url: (_URL_RE, "start it with https://"),
+            Email: (_EMAIL_RE, "write it as name@host.org"),
+            Length: (_LENGTH_RE, "use cm, mm, in or pt"),
+            Color: (_COLOR_RE, "write it as #RRGGBB"),
+            DateFormat: (
+                _DATE_FORMAT_RE,
+                "include YYYY; also MM, M, DD, D, Month, Mon, e.g. YYYY-MM-DD or D Month YYYY",
+            ),
+        }
         if tp in checks:
             regex, hint = checks[tp]
             if not regex.match(text.strip()):
@@ -518,8 +585,11 @@ class Validator:
 
     def record(self, cls, node: Node, path: str, skip: tuple = ()):
         if not isinstance(node, Map):
-            self.error(node, path or "(top level)", f"expected a mapping with keys "
-                       f"{', '.join(f.name for f in _fields(cls))}; got {_show(node)}")
+            self.error(
+                node,
+                path or "(top level)",
+                f"expected a mapping with keys {', '.join(f.name for f in _fields(cls))}; got {_show(node)}",
+            )
             return None
         known = {f.name: f for f in _fields(cls)}
         types = hints(cls)
@@ -535,8 +605,12 @@ class Validator:
                 continue
             values[key] = self.value(types[key], child, here)
         for name, f in known.items():
-            if name not in values and name not in skip and f.default is dataclasses.MISSING \
-                    and f.default_factory is dataclasses.MISSING:
+            if (
+                name not in values
+                and name not in skip
+                and f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING
+            ):
                 here = f"{path}.{name}" if path else name
                 self.error(node, here, f"missing required key {name!r} ({f.metadata.get('doc', '')})")
                 values[name] = None
@@ -554,6 +628,7 @@ def _show(node: Node) -> str:
         return "a mapping"
     if isinstance(node, Seq):
         return "a list"
+    assert isinstance(node, Scalar)  # the only other kind of Node
     return repr(shorten(node.raw))
 
 
@@ -582,9 +657,9 @@ def build(tree: Map, file: str) -> CV:
     return cv
 
 
-def _section(v: Validator, node: Node, path: str) -> Optional[Section]:
+def _section(v: Validator, node: Node, path: str) -> Section | None:
     section = v.record(Section, node, path, skip=("entries", "groups"))
-    if section is None:
+    if section is None or not isinstance(node, Map):  # record() reported a node that is not a mapping
         return None
     kind_cls = ENTRY_KINDS.get(section.kind)
     entries_node = node.items.get("entries")
@@ -592,14 +667,22 @@ def _section(v: Validator, node: Node, path: str) -> Optional[Section]:
     if section.kind in ("text", "publications"):
         for key, n in (("entries", entries_node), ("groups", groups_node)):
             if n is not None:
-                v.error(node.keys[key], f"{path}.{key}", f"a {section.kind} section has no {key}",
-                        "use kind: entries, items or pairs for a list")
+                v.error(
+                    node.keys[key],
+                    f"{path}.{key}",
+                    f"a {section.kind} section has no {key}",
+                    "use kind: entries, items or pairs for a list",
+                )
         if section.kind == "text" and not section.text:
             v.error(node, f"{path}.text", "a text section needs text")
     else:
         if section.text is not None:
-            v.error(node.keys["text"], f"{path}.text", f"a {section.kind} section has no text",
-                    "use kind: text for a paragraph")
+            v.error(
+                node.keys["text"],
+                f"{path}.text",
+                f"a {section.kind} section has no text",
+                "use kind: text for a paragraph",
+            )
         if entries_node is not None:
             section.entries = _entries(v, kind_cls, entries_node, f"{path}.entries")
         if groups_node is not None:
@@ -614,8 +697,12 @@ def _section(v: Validator, node: Node, path: str) -> Optional[Section]:
                             group.entries = _entries(v, kind_cls, g.items["entries"], f"{gpath}.entries")
                         section.groups.append(group)
         if entries_node is None and groups_node is None:
-            v.error(node, f"{path}.entries", f"section {section.title!r} has no entries",
-                    "add entries: or groups:, or mark it hidden: true")
+            v.error(
+                node,
+                f"{path}.entries",
+                f"section {section.title!r} has no entries",
+                "add entries: or groups:, or mark it hidden: true",
+            )
     if section.kind != "publications":
         for key in PUBLICATION_OPTIONS:
             if key in node.items:
@@ -658,8 +745,11 @@ def _check_dates(v: Validator, e: DatedEntry, node: Map, path: str) -> None:
     if e.start and e.start.present:
         v.error(node.items["start"], f"{path}.start", "a start date cannot be 'present'")
     if e.start and e.end and not e.end.present and e.end.sort_key() < e.start.sort_key():
-        v.error(node.items["end"], f"{path}.end",
-                f"ends ({node.items['end'].raw}) before it starts ({node.items['start'].raw})")
+        v.error(
+            node.items["end"],
+            f"{path}.end",
+            f"ends ({node.items['end'].raw}) before it starts ({node.items['start'].raw})",
+        )
 
 
 def _check_cv(v: Validator, cv: CV, tree: Map) -> None:
@@ -672,10 +762,14 @@ def _check_cv(v: Validator, cv: CV, tree: Map) -> None:
         titles = [str(s.title) for s in cv.sections if s.kind == "publications"]
         if cv.homepage.section not in titles:
             close = _close(cv.homepage.section, titles, 1)
-            v.error(home.items["section"], "homepage.section",
-                    f"no publications section is titled {shorten(cv.homepage.section)!r}",
-                    f"did you mean {close[0]!r}?" if close else
-                    "publications sections: " + (", ".join(map(repr, titles)) or "none"))
+            v.error(
+                home.items["section"],
+                "homepage.section",
+                f"no publications section is titled {shorten(cv.homepage.section)!r}",
+                f"did you mean {close[0]!r}?"
+                if close
+                else "publications sections: " + (", ".join(map(repr, titles)) or "none"),
+            )
     names = [n for s in cv.sections for n in (s.id, s.title) if n]  # a missing title is reported already
     design = tree.items.get("design")
     if cv.design is not None and isinstance(design, Map):
@@ -691,7 +785,7 @@ def _check_cv(v: Validator, cv: CV, tree: Map) -> None:
                 _check_refs(v, node.items["design"], f"{here}.design", names)
 
 
-def find_section(sections: list, ref: str) -> Optional[int]:
+def find_section(sections: list, ref: str) -> int | None:
     """Index of the section whose id or title is `ref` (ignoring case), else None."""
     want = ref.strip().casefold()
     for i, s in enumerate(sections):
@@ -708,7 +802,7 @@ def _check_refs(v: Validator, design: Map, path: str, names: list[str]) -> None:
             _check_ref(v, node, key, f"{path}.section_titles.{key}", names)
 
 
-def _check_ref_list(v: Validator, node: Optional[Node], path: str, names: list[str]) -> None:
+def _check_ref_list(v: Validator, node: Node | None, path: str, names: list[str]) -> None:
     if isinstance(node, Seq):
         for i, item in enumerate(node.items):
             if isinstance(item, Scalar) and item.value is not None:

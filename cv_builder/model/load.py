@@ -5,6 +5,7 @@ from its composed nodes so that every value keeps its line and column, its
 raw text (so `title: NO` stays "NO" and `1.10` stays "1.10"), and so that
 duplicate keys and alias bombs are errors instead of silent surprises.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,6 +60,7 @@ def to_python(node: Node) -> object:
         return {k: to_python(v) for k, v in node.items.items()}
     if isinstance(node, Seq):
         return [to_python(v) for v in node.items]
+    assert isinstance(node, Scalar)  # the only other kind of Node
     return node.value
 
 
@@ -77,9 +79,17 @@ def read_text(path: Path, display: str) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError([Problem(
-            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
-            display, line, col, hint="save the file as UTF-8")]) from None
+        raise InputError(
+            [
+                Problem(
+                    f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
+                    display,
+                    line,
+                    col,
+                    hint="save the file as UTF-8",
+                )
+            ]
+        ) from None
 
 
 def load_yaml(path: str | Path, display: str | None = None) -> Map:
@@ -106,9 +116,16 @@ def parse_yaml(text: str, file: str) -> Map:
     if builder.problems:
         raise InputError(builder.problems)
     if not isinstance(tree, Map):
-        raise InputError([Problem(
-            f"the top level must be a mapping (person:, sections:, ...), not a {_kind(tree)}",
-            file, tree.line, tree.column)])
+        raise InputError(
+            [
+                Problem(
+                    f"the top level must be a mapping (person:, sections:, ...), not a {_kind(tree)}",
+                    file,
+                    tree.line,
+                    tree.column,
+                )
+            ]
+        )
     return tree
 
 
@@ -119,8 +136,9 @@ def _compose(text: str):
     fast = getattr(yaml, "CSafeLoader", None)
     # libyaml's composer recurses on the C stack: deep nesting goes to the Python one,
     # whose RecursionError is reported cleanly.
-    if fast is not None and (text.count("[") + text.count("{") < 200 and max(map(len, _INDENT.findall(text)),
-                                                                              default=0) < 400):
+    if fast is not None and (
+        text.count("[") + text.count("{") < 200 and max(map(len, _INDENT.findall(text)), default=0) < 400
+    ):
         try:
             return yaml.compose(text, Loader=fast)
         except yaml.YAMLError:
@@ -146,9 +164,11 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     elif "mapping values are not allowed" in message:
         hint = "check the indentation, or quote a value that contains ': '"
     start = exc.context_mark
-    if start and mark is not start and start.line != mark.line and exc.context:
-        where = f"{exc.context.replace('while ', '').replace('parsing ', '').replace('scanning ', '')} " \
-                f"starts at line {start.line + 1}, column {start.column + 1}"
+    if start and mark and mark is not start and start.line != mark.line and exc.context:
+        where = (
+            f"{exc.context.replace('while ', '').replace('parsing ', '').replace('scanning ', '')} "
+            f"starts at line {start.line + 1}, column {start.column + 1}"
+        )
         hint = f"{hint}; {where}" if hint else where
     line = mark.line + 1 if mark else 0
     col = mark.column + 1 if mark else 0
@@ -170,28 +190,49 @@ class _Builder:
         self.count += 1
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if self.count > MAX_NODES:
-            raise InputError([Problem(
-                f"the document expands to more than {MAX_NODES} values (aliases/anchors?)",
-                self.file, line, col, hint="remove recursive or repeated YAML aliases")])
+            raise InputError(
+                [
+                    Problem(
+                        f"the document expands to more than {MAX_NODES} values (aliases/anchors?)",
+                        self.file,
+                        line,
+                        col,
+                        hint="remove recursive or repeated YAML aliases",
+                    )
+                ]
+            )
         if depth > MAX_DEPTH:
             raise InputError([Problem(f"nesting deeper than {MAX_DEPTH} levels", self.file, line, col)])
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
-            self.problems.append(Problem(
-                f"unsupported YAML tag {node.tag!r}", self.file, line, col,
-                hint="cv.yaml holds plain text, numbers, lists and mappings; remove the tag"))
+            self.problems.append(
+                Problem(
+                    f"unsupported YAML tag {node.tag!r}",
+                    self.file,
+                    line,
+                    col,
+                    hint="cv.yaml holds plain text, numbers, lists and mappings; remove the tag",
+                )
+            )
         if isinstance(node, yaml.MappingNode):
             return self._map(node, depth, line, col)
         if isinstance(node, yaml.SequenceNode):
             return Seq(self.file, line, col, [self.build(n, depth + 1) for n in node.value])
+        assert isinstance(node, yaml.ScalarNode)  # yaml composes only these three
         return self._scalar(node, line, col)
 
     def _scalar(self, node: yaml.ScalarNode, line: int, col: int) -> Scalar:
         try:
             value = self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError:
-            self.problems.append(Problem(
-                f"unsupported YAML tag {node.tag!r}", self.file, line, col,
-                hint="cv.yaml holds plain text, numbers, lists and mappings; remove the tag"))
+            self.problems.append(
+                Problem(
+                    f"unsupported YAML tag {node.tag!r}",
+                    self.file,
+                    line,
+                    col,
+                    hint="cv.yaml holds plain text, numbers, lists and mappings; remove the tag",
+                )
+            )
             value = None
         except ValueError:
             value = node.value  # e.g. an out-of-range date: keep the text, the model judges it
@@ -201,8 +242,14 @@ class _Builder:
         result = Map(self.file, line, col)
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(Problem("YAML merge keys (<<) are not supported", self.file,
-                                             key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                self.problems.append(
+                    Problem(
+                        "YAML merge keys (<<) are not supported",
+                        self.file,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                )
                 continue
             key = self.build(key_node, depth + 1)
             if not isinstance(key, Scalar):
@@ -211,9 +258,15 @@ class _Builder:
             name = key.raw
             if name in result.items:
                 first = result.keys[name]
-                self.problems.append(Problem(
-                    f"duplicate key {name!r} (first defined at line {first.line})",
-                    self.file, key.line, key.column, hint="remove one of them; YAML would silently keep the last"))
+                self.problems.append(
+                    Problem(
+                        f"duplicate key {name!r} (first defined at line {first.line})",
+                        self.file,
+                        key.line,
+                        key.column,
+                        hint="remove one of them; YAML would silently keep the last",
+                    )
+                )
                 continue
             result.keys[name] = key
             result.items[name] = self.build(value_node, depth + 1)

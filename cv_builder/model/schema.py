@@ -7,13 +7,14 @@ in code rather than in types are mirrored at the bottom (`_CODE_RULES`); the
 ones JSON Schema cannot express (an end before its start, 30 February, a
 section_order entry naming no section) are left to `cv_builder check`.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
 import typing
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from . import cv as model
 
@@ -30,7 +31,7 @@ def _ecma(regex: re.Pattern) -> str:
     while i < len(source):
         c = source[i]
         if c == "\\":
-            out.append(source[i:i + 2])
+            out.append(source[i : i + 2])
             i += 2
             continue
         if c == "[":
@@ -51,11 +52,15 @@ def _stripped(regex: re.Pattern) -> str:
 
 
 _NONEMPTY = {"type": "string", "pattern": r"\S"}
-_TEXT = {"anyOf": [_NONEMPTY, {"type": ["number", "boolean"]}],
-         "description": "text (numbers and true/false are read as written)"}
-_DATE_TEXT = (r"^\s*(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
-              r"|(?:Spring|Summer|Fall|Autumn|Winter) \d{4}|[pP][rR][eE][sS][eE][nN][tT])\s*$")
-_LEAVES = {
+_TEXT = {
+    "anyOf": [_NONEMPTY, {"type": ["number", "boolean"]}],
+    "description": "text (numbers and true/false are read as written)",
+}
+_DATE_TEXT = (
+    r"^\s*(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
+    r"|(?:Spring|Summer|Fall|Autumn|Winter) \d{4}|[pP][rR][eE][sS][eE][nN][tT])\s*$"
+)
+_LEAVES: dict[type, dict[str, Any]] = {
     str: _TEXT,
     model.Str: _TEXT,
     model.Text: _TEXT,
@@ -64,8 +69,9 @@ _LEAVES = {
     model.Length: {"type": "string", "pattern": _stripped(model._LENGTH_RE)},
     model.Color: {"type": "string", "pattern": _stripped(model._COLOR_RE)},
     model.DateFormat: {"type": "string", "pattern": _stripped(model._DATE_FORMAT_RE)},
-    model.Date: {"anyOf": [{"type": "integer", "minimum": 1000, "maximum": 9999},
-                           {"type": "string", "pattern": _DATE_TEXT}]},
+    model.Date: {
+        "anyOf": [{"type": "integer", "minimum": 1000, "maximum": 9999}, {"type": "string", "pattern": _DATE_TEXT}]
+    },
     int: {"type": "integer"},
     bool: {"type": "boolean"},
 }
@@ -77,7 +83,7 @@ class _Builder:
 
     def type_schema(self, tp) -> dict:
         origin = typing.get_origin(tp)
-        if origin is Union:
+        if origin in model.UNIONS:
             args = typing.get_args(tp)
             options = [self.type_schema(a) for a in args if a is not type(None)]
             if type(None) in args:
@@ -140,7 +146,7 @@ def _section_rules(b: _Builder) -> list[dict]:
     """What the model checks per section kind: the entries' type, text or entries, publication options."""
     rules = []
     for kind in typing.get_args(model.hints(model.Section)["kind"]):
-        cond = {"properties": {"kind": {"const": kind}}}
+        cond: dict[str, Any] = {"properties": {"kind": {"const": kind}}}
         if kind != "entries":  # entries is the default kind: no `kind:` key also means entries
             cond["required"] = ["kind"]
         then: dict = {}
@@ -148,16 +154,22 @@ def _section_rules(b: _Builder) -> list[dict]:
             item = b.type_schema(model.ENTRY_KINDS[kind])
             if model.ENTRY_KINDS[kind] is model.Item:
                 item = {"anyOf": [item, {"type": ["string", "number", "boolean"]}]}  # a plain line
-            then["properties"] = {"entries": {"items": item},
-                                  "groups": {"items": {"properties": {"entries": {"items": item}}}}}
+            then["properties"] = {
+                "entries": {"items": item},
+                "groups": {"items": {"properties": {"entries": {"items": item}}}},
+            }
             then["anyOf"] = [{"required": ["entries"]}, {"required": ["groups"]}]
-            then["not"] = {"anyOf": [{"required": ["text"], "properties": {"text": {"not": {"type": "null"}}}}]
-                           + [{"required": [k]} for k in model.PUBLICATION_OPTIONS]}
+            then["not"] = {
+                "anyOf": [{"required": ["text"], "properties": {"text": {"not": {"type": "null"}}}}]
+                + [{"required": [k]} for k in model.PUBLICATION_OPTIONS]
+            }
         elif kind == "text":
             then["required"] = ["text"]
             then["properties"] = {"text": _TEXT}
-            then["not"] = {"anyOf": [{"required": ["entries"]}, {"required": ["groups"]}]
-                           + [{"required": [k]} for k in model.PUBLICATION_OPTIONS]}
+            then["not"] = {
+                "anyOf": [{"required": ["entries"]}, {"required": ["groups"]}]
+                + [{"required": [k]} for k in model.PUBLICATION_OPTIONS]
+            }
         else:  # publications
             then["not"] = {"anyOf": [{"required": ["entries"]}, {"required": ["groups"]}]}
         rules.append({"if": cond, "then": then})
@@ -171,7 +183,8 @@ def _code_rules(b: _Builder) -> None:
     entry["not"] = {"anyOf": [{"required": ["date", "start"]}, {"required": ["date", "end"]}]}
     entry["properties"]["start"] = {
         **entry["properties"]["start"],
-        "not": {"type": "string", "pattern": r"^\s*[pP][rR][eE][sS][eE][nN][tT]\s*$"}}
+        "not": {"type": "string", "pattern": r"^\s*[pP][rR][eE][sS][eE][nN][tT]\s*$"},
+    }
     b.defs["Section"]["allOf"] = _section_rules(b)
 
 
@@ -182,10 +195,15 @@ def schema() -> dict:
         b.ref(cls)
     _code_rules(b)
     root.pop("description", None)  # the CV class's own: the line below says more
-    return {"$schema": DIALECT, "$id": SCHEMA_ID, "title": "cv_builder cv.yaml",
-            "description": "A CV for cv_builder: person, publications, design, variants and sections. "
-                           "Generated from cv_builder/model.py by `python -m cv_builder schema`.",
-            **root, "$defs": dict(sorted(b.defs.items()))}
+    return {
+        "$schema": DIALECT,
+        "$id": SCHEMA_ID,
+        "title": "cv_builder cv.yaml",
+        "description": "A CV for cv_builder: person, publications, design, variants and sections. "
+        "Generated from cv_builder/model.py by `python -m cv_builder schema`.",
+        **root,
+        "$defs": dict(sorted(b.defs.items())),
+    }
 
 
 def schema_text() -> str:

@@ -5,29 +5,39 @@ which sections (by id or title), which tagged sections and entries, which
 publications (a filter laid over every publications section), and design
 options that replace the file's. Nothing here knows about LaTeX.
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
 import difflib
 from pathlib import Path
-from typing import Optional
 
-from . import cv as model
-from .load import load_yaml
 from ..errors import InputError, Problem
 from ..paths import display_path
+from . import cv as model
+from .load import load_yaml
 
 
-def variant_names(data: Path, wanted: Optional[str] = None) -> list[str]:
+def variant_names(data: Path, wanted: str | None = None) -> list[str]:
     """The variants defined in the data file (validated); checks `wanted` exists."""
     shown = display_path(data)
     cv = model.build(load_yaml(data, shown), shown)
     if wanted is not None:
         check_name(cv, wanted)
     if not cv.variants:
-        raise InputError([Problem("no variants are defined", shown, 0, 0, "variants",
-                                  "add variants: with one entry per CV to build (see README, Variants)")])
+        raise InputError(
+            [
+                Problem(
+                    "no variants are defined",
+                    shown,
+                    0,
+                    0,
+                    "variants",
+                    "add variants: with one entry per CV to build (see README, Variants)",
+                )
+            ]
+        )
     return list(cv.variants)
 
 
@@ -46,7 +56,7 @@ def check_name(cv: model.CV, name: str) -> model.Variant:
     raise InputError([Problem(f"no variant named {name!r}", file, line, col, "variants", hint)])
 
 
-def apply(cv: model.CV, name: Optional[str]) -> model.CV:
+def apply(cv: model.CV, name: str | None) -> model.CV:
     """A copy of `cv` reduced to the variant `name` (None: the CV as written)."""
     if name is None:
         return cv
@@ -63,9 +73,9 @@ def apply(cv: model.CV, name: Optional[str]) -> model.CV:
             section = dataclasses.replace(section, hidden=False)  # listed by name: shown
         if section.hidden or not _keep(section.tags, variant):
             continue
-        section = _filter_entries(section, variant)
-        if section is not None:
-            sections.append(section)
+        kept = _filter_entries(section, variant)
+        if kept is not None:
+            sections.append(kept)
     out.sections = sections
     if variant.design is not None:
         out.design = override(cv.design, variant.design)
@@ -80,7 +90,7 @@ def _keep(tags: list[str], variant: model.Variant) -> bool:
     return True
 
 
-def _filter_entries(section: model.Section, variant: model.Variant) -> Optional[model.Section]:
+def _filter_entries(section: model.Section, variant: model.Variant) -> model.Section | None:
     if section.kind == "publications":
         if variant.publications is None:
             return section
@@ -88,16 +98,14 @@ def _filter_entries(section: model.Section, variant: model.Variant) -> Optional[
     if section.kind == "text":
         return section
     entries = [e for e in section.entries if _keep(e.tags, variant)]
-    groups = [dataclasses.replace(g, entries=[e for e in g.entries if _keep(e.tags, variant)])
-              for g in section.groups]
+    groups = [dataclasses.replace(g, entries=[e for e in g.entries if _keep(e.tags, variant)]) for g in section.groups]
     groups = [g for g in groups if g.entries]
     if not entries and not groups:
         return None  # every entry was left out: no empty heading
     return dataclasses.replace(section, entries=entries, groups=groups)
 
 
-def _merge_filter(base: Optional[model.PublicationFilter],
-                  top: model.PublicationFilter) -> model.PublicationFilter:
+def _merge_filter(base: model.PublicationFilter | None, top: model.PublicationFilter) -> model.PublicationFilter:
     merged = dataclasses.replace(base) if base is not None else model.PublicationFilter()
     for f in dataclasses.fields(model.PublicationFilter):
         value = getattr(top, f.name)

@@ -1,5 +1,6 @@
 """Atomic writes: a file is written to a temporary name beside it, then renamed over the
 old one, so a reader never sees it half-written; `locked` serialises concurrent builds."""
+
 from __future__ import annotations
 
 import contextlib

@@ -5,6 +5,7 @@ is written to a temporary name in the same directory and renamed over the
 old one, under a lock, so readers and concurrent builds never see a
 truncated or mixed set of files.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,7 +14,9 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from ..errors import CVError
-from .atomic import discard as _discard, locked, same_content, stage as _stage
+from .atomic import discard as _discard
+from .atomic import locked, same_content
+from .atomic import stage as _stage
 
 
 def output_lock(directory: Path):
@@ -34,10 +37,11 @@ def publish(files: dict[Path, bytes], remove: list[Path] | tuple = ()) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         with output_lock(directory):
-            changed = [(path, data) for path, data in files.items()
-                       if not same_content(path, data)]  # an unchanged file keeps its mtime
+            changed = [
+                (path, data) for path, data in files.items() if not same_content(path, data)
+            ]  # an unchanged file keeps its mtime
             results = _stage_all(changed)
-            staged = [(tmp, path) for tmp, (path, _) in zip(results, changed) if isinstance(tmp, str)]
+            staged = [(tmp, path) for tmp, (path, _) in zip(results, changed, strict=True) if isinstance(tmp, str)]
             errors = [r for r in results if not isinstance(r, str)]
             if errors:
                 raise errors[0]

@@ -5,6 +5,7 @@ PDF is typeset from, so the homepage and the CV cannot disagree. HTML is
 escaped by jinja2's autoescape; Markdown by `md_escape`, the one place that
 knows Markdown's specials, run on every `{{ }}` value by `finalize`.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -13,15 +14,16 @@ import json
 import os
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 import jinja2
 from markupsafe import Markup, escape
 
 from ..bib.publications import Link, PublicationList
-from ..bib.richtext import Func, Group, Link as RichLink, Math, MText, RichText, Script, Span, Sym, math_plain
+from ..bib.richtext import Func, Group, Math, MText, RichText, Script, Span, Sym, math_plain
+from ..bib.richtext import Link as RichLink
 from ..bib.richtext.mathtable import FUNCTIONS, SYMBOLS
 from ..paths import HOMEPAGE_TEMPLATES_DIR
 
@@ -149,19 +151,29 @@ def use_bytecode_cache(cache: jinja2.BytecodeCache | None) -> None:
 
 
 def _html_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=BYTECODE_CACHE,
-                             finalize=lambda v: Markup(rich_html(v)) if isinstance(v, RichText) else v)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        bytecode_cache=BYTECODE_CACHE,
+        finalize=lambda v: Markup(rich_html(v)) if isinstance(v, RichText) else v,
+    )
     env.filters["safe_links"] = safe_links
     return env
 
 
 def _md_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=BYTECODE_CACHE,
-                             finalize=_md_finalize)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        bytecode_cache=BYTECODE_CACHE,
+        finalize=_md_finalize,
+    )
     env.filters["safe_links"] = safe_links
     env.filters["md_url"] = lambda url: _Raw(md_url(url))
     return env
@@ -202,6 +214,7 @@ def _render(name: str, **context) -> str:
 
 
 # --- the snippets ------------------------------------------------------------
+
 
 def link_html(text: str, href: str) -> str:
     return _render("cv-link.html", text=text, href=href)

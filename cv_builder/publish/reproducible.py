@@ -6,6 +6,7 @@ unmodified, it is the time of the last commit that changed them; otherwise the
 newest modification time of the data files. The same epoch goes to the TeX
 engine (dates in the PDF) and into the 'Last updated' line and cv.json.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -25,7 +26,7 @@ class SourceDate:
 
     epoch: int
     origin: str  # SOURCE_DATE_EPOCH | git | mtime
-    found_commit: object = None  # str | None, or `git rev-parse` still running (read by .commit)
+    found_commit: str | subprocess.Popen | None = None  # or `git rev-parse` still running (read by .commit)
 
     @property
     def date(self) -> _dt.date:
@@ -69,8 +70,10 @@ def source_date(files: list[Path]) -> SourceDate:
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env:
         if not env.isdigit() or int(env) > 253402300799:  # the spec: an integer, or fail
-            raise UsageError(f"SOURCE_DATE_EPOCH={env!r} is not a time in whole seconds since 1970; "
-                             "unset it to use the data's git or file time")
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={env!r} is not a time in whole seconds since 1970; "
+                "unset it to use the data's git or file time"
+            )
         # The commit is only for cv.json, written after the engine: do not wait for git now.
         pending = _git_start(files[0].parent, "rev-parse", "--verify", "-q", "HEAD") if files else None
         return SourceDate(int(env), "SOURCE_DATE_EPOCH", pending)
@@ -90,4 +93,4 @@ def engine_env(date: SourceDate) -> dict[str, str]:
 
 def trailer_id(engine_name: str, tex: str) -> str:
     """A PDF /ID derived from the LaTeX source alone (not from paths or the clock)."""
-    return hashlib.md5(f"{engine_name}\n{tex}".encode("utf-8")).hexdigest().upper()
+    return hashlib.md5(f"{engine_name}\n{tex}".encode()).hexdigest().upper()

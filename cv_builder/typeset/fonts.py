@@ -7,6 +7,7 @@ subsetter (uharfbuzz) cuts it in milliseconds, where fontTools took 1.8 s.
 Subsets are cached by the source font and the character set; without uharfbuzz,
 or if subsetting fails, the full fonts are used.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,8 +18,18 @@ import re
 from pathlib import Path
 
 # Chinese, Japanese and Korean (with their punctuation and fullwidth forms): set in the CJK font.
-CJK_RANGES = [(0x1100, 0x11FF), (0x2E80, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F),
-              (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF)]
+CJK_RANGES = [
+    (0x1100, 0x11FF),
+    (0x2E80, 0x33FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xA960, 0xA97F),
+    (0xAC00, 0xD7FF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+    (0x20000, 0x3FFFF),
+]
 
 
 # Fonts LuaLaTeX falls back to for scripts Latin Modern lacks (Debian: fonts-noto-core,
@@ -39,13 +50,19 @@ FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".l
 # The characters each fallback font is there for (Latin Modern itself covers Latin-1,
 # Latin Extended-A and the usual punctuation); the CJK fonts' are fallback_ranges()'.
 FALLBACK_RANGES = {
-    "NotoSerif-Regular.ttf": [(0x0180, 0x058F), (0x10A0, 0x10FF), (0x1D00, 0x1FFF), (0x2C60, 0x2C7F),
-                              (0x2DE0, 0x2DFF), (0xA640, 0xA69F), (0xA720, 0xA7FF)],
+    "NotoSerif-Regular.ttf": [
+        (0x0180, 0x058F),
+        (0x10A0, 0x10FF),
+        (0x1D00, 0x1FFF),
+        (0x2C60, 0x2C7F),
+        (0x2DE0, 0x2DFF),
+        (0xA640, 0xA69F),
+        (0xA720, 0xA7FF),
+    ],
     "NotoSansArabic-Regular.ttf": [(0x0600, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
     "NotoSansHebrew-Regular.ttf": [(0x0590, 0x05FF), (0xFB1D, 0xFB4F)],
     "NotoSansMath-Regular.ttf": [(0x2200, 0x22FF), (0x27C0, 0x27EF), (0x2980, 0x2AFF), (0x1D400, 0x1D7FF)],
-    "NotoSansSymbols2-Regular.ttf": [(0x2190, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F650, 0x1F67F),
-                                     (0x1F780, 0x1F8FF)],
+    "NotoSansSymbols2-Regular.ttf": [(0x2190, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F650, 0x1F67F), (0x1F780, 0x1F8FF)],
     "NotoColorEmoji.ttf": [(0x2600, 0x27BF), (0xFE0F, 0xFE0F), (0x1F000, 0x1FAFF)],
 }
 
@@ -68,11 +85,11 @@ def fallback_fonts(text: str | None = None) -> list[str]:
     loaded in every pass, the CJK one alone costs about a second.
     """
     codes = {ord(ch) for ch in set(text) if ord(ch) > 0x17F} if text is not None else None
-    present = set()
+    present: set[str] = set()
     for root in FONT_DIRS:
-        for dirpath, _, files in os.walk(root):
+        for _dirpath, _, files in os.walk(root):
             present.update(f for f in files if f.startswith("Noto"))
-    found = []
+    found: list[str] = []
     for name, _pkg in FALLBACK_FONTS:
         if codes is not None and not _needed(name, codes):
             continue
@@ -84,9 +101,18 @@ def fallback_fonts(text: str | None = None) -> list[str]:
 
 # Which fallback font (and Debian package) a character needs on a Unicode engine.
 _SCRIPT_FONTS = [
-    ("Chinese/Japanese/Korean", "CJK", "fonts-noto-cjk",
-     lambda cp: 0x2E80 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF
-     or 0xFF00 <= cp <= 0xFFEF or 0x20000 <= cp <= 0x3FFFF),
+    (
+        "Chinese/Japanese/Korean",
+        "CJK",
+        "fonts-noto-cjk",
+        lambda cp: (
+            0x2E80 <= cp <= 0x9FFF
+            or 0xAC00 <= cp <= 0xD7AF
+            or 0xF900 <= cp <= 0xFAFF
+            or 0xFF00 <= cp <= 0xFFEF
+            or 0x20000 <= cp <= 0x3FFFF
+        ),
+    ),
     ("Arabic", "NotoSansArabic", "fonts-noto-core", lambda cp: 0x0600 <= cp <= 0x08FF or 0xFB50 <= cp <= 0xFEFC),
     ("Hebrew", "NotoSansHebrew", "fonts-noto-core", lambda cp: 0x0590 <= cp <= 0x05FF or 0xFB1D <= cp <= 0xFB4F),
     ("Greek/Cyrillic", "NotoSerif-", "fonts-noto-core", lambda cp: 0x0370 <= cp <= 0x052F),
@@ -101,8 +127,10 @@ def missing_fonts(chars: set[str], fonts: list[str]) -> list[str]:
         hits = sorted(c for c in chars if wanted(ord(c[0])))
         if hits and not any(needle in f for f in fonts):
             sample = " ".join(hits[:5])
-            out.append(f"no font for {script} text ({sample}) is installed; it will be missing from the PDF. "
-                       f"Install it: apt install {package}")
+            out.append(
+                f"no font for {script} text ({sample}) is installed; it will be missing from the PDF. "
+                f"Install it: apt install {package}"
+            )
     return out
 
 
@@ -148,8 +176,9 @@ def _subset(name: str, used: set[str], directory: Path, harf: bool = False) -> P
     chars = "".join(sorted({ch for ch in used if any(lo <= ord(ch) <= hi for lo, hi in ranges)} | set(KEEP_WITH)))
     st = source.stat()
     dropped = () if harf else _UNUSED_FEATURES
-    key = hashlib.sha256("\0".join([str(source), str(st.st_size), str(st.st_mtime_ns), _harfbuzz_version(),
-                                    chars, *dropped]).encode()).hexdigest()[:20]
+    key = hashlib.sha256(
+        "\0".join([str(source), str(st.st_size), str(st.st_mtime_ns), _harfbuzz_version(), chars, *dropped]).encode()
+    ).hexdigest()[:20]
     target = directory / f"cvsub-{source.stem}-{key}{'.ttf' if source.suffix == '.ttf' else '.otf'}"
     if target.is_file() and target.stat().st_size > 0:
         return target
@@ -169,9 +198,15 @@ def _harfbuzz_version() -> str:
     """What identifies the installed uharfbuzz (and so its subsetter): its files' names,
     sizes and times. importlib.metadata's version() took ~50 ms, before LuaLaTeX's preamble."""
     with contextlib.suppress(Exception):
-        folder = Path(importlib.util.find_spec("uharfbuzz").origin).parent
-        return ";".join(f"{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}"
-                        for e in sorted(os.scandir(folder), key=lambda e: e.name) if e.is_file())
+        spec = importlib.util.find_spec("uharfbuzz")
+        if spec is None or spec.origin is None:
+            return ""
+        folder = Path(spec.origin).parent
+        return ";".join(
+            f"{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}"
+            for e in sorted(os.scandir(folder), key=lambda e: e.name)
+            if e.is_file()
+        )
     return ""
 
 

@@ -23,18 +23,19 @@ What the output is safe against
 Measured facts the tables below rely on are in the comment above
 `_PDF_EXACT_RANGES`.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
-from ..errors import Report, warn_at
-from .fonts import CJK_RANGES
 from ..bib.richtext import Func, Group, Link, Math, MText, Name, RichText, Script, Span, Sym, math_plain
 from ..bib.richtext.mathtable import FUNCTIONS, SYMBOLS
+from ..errors import Report, warn_at
+from .fonts import CJK_RANGES
 
 __all__ = [
     "Latex",
@@ -64,11 +65,11 @@ class Latex(str):
 
     __slots__ = ()
 
-    def __add__(self, other: str) -> str:  # type: ignore[override]
+    def __add__(self, other: str) -> str:
         joined = str.__add__(self, other)
         return Latex(joined) if isinstance(other, Latex) else joined
 
-    def join(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def join(self, parts: Iterable[str]) -> str:
         parts = list(parts)
         joined = str.join(self, parts)
         return Latex(joined) if all(isinstance(p, Latex) for p in parts) else joined
@@ -94,7 +95,7 @@ class Target:
     engine: str = ""
 
     @classmethod
-    def for_engine(cls, engine: str) -> "Target":
+    def for_engine(cls, engine: str) -> Target:
         name = engine.rsplit("/", 1)[-1].lower()
         return cls(unicode=name.startswith(("lualatex", "xelatex", "luatex", "xetex", "lualatex-dev")), engine=name)
 
@@ -119,20 +120,62 @@ XELATEX = Target(True, "xelatex")
 # (below), 80 set but extract differently, 2638 fail.  tests/typeset/test_latex.py
 # re-checks the table against the engine (test_pdf_exact_table_roundtrip).
 _PDF_EXACT_RANGES: tuple[tuple[int, int], ...] = (
-    (0x00A1, 0x00AC), (0x00AE, 0x00B1), (0x00B4, 0x00B8), (0x00BA, 0x010F),
-    (0x0111, 0x0121), (0x0124, 0x0125), (0x0128, 0x0128), (0x012A, 0x012A),
-    (0x012C, 0x012C), (0x0130, 0x0134), (0x0139, 0x013A), (0x013D, 0x013E),
-    (0x0141, 0x0144), (0x0147, 0x0148), (0x014A, 0x0155), (0x0158, 0x0165),
-    (0x0168, 0x0171), (0x0174, 0x017E), (0x0192, 0x0192), (0x01CD, 0x01CF),
-    (0x01D1, 0x01D4), (0x01E2, 0x01E3), (0x01E6, 0x01E9), (0x01F4, 0x01F5),
-    (0x0232, 0x0233), (0x0237, 0x0237), (0x02C7, 0x02C7), (0x02D8, 0x02D9),
-    (0x02DD, 0x02DD), (0x1E02, 0x1E03), (0x1E1E, 0x1E21), (0x1E30, 0x1E31),
-    (0x1E45, 0x1E45), (0x1E8E, 0x1E91), (0x1EF2, 0x1EF3), (0x2013, 0x2014),
-    (0x2016, 0x2016), (0x2018, 0x201A), (0x201C, 0x201E), (0x2020, 0x2022),
-    (0x2030, 0x2030), (0x2039, 0x203B), (0x203D, 0x203D), (0x2044, 0x2044),
-    (0x20A1, 0x20A1), (0x20A4, 0x20A4), (0x20A9, 0x20A9), (0x20AB, 0x20AC),
-    (0x2103, 0x2103), (0x2116, 0x2116), (0x2122, 0x2122), (0x212E, 0x212E),
-    (0x2190, 0x2193), (0x2423, 0x2423), (0x25E6, 0x25E6), (0x266A, 0x266A),
+    (0x00A1, 0x00AC),
+    (0x00AE, 0x00B1),
+    (0x00B4, 0x00B8),
+    (0x00BA, 0x010F),
+    (0x0111, 0x0121),
+    (0x0124, 0x0125),
+    (0x0128, 0x0128),
+    (0x012A, 0x012A),
+    (0x012C, 0x012C),
+    (0x0130, 0x0134),
+    (0x0139, 0x013A),
+    (0x013D, 0x013E),
+    (0x0141, 0x0144),
+    (0x0147, 0x0148),
+    (0x014A, 0x0155),
+    (0x0158, 0x0165),
+    (0x0168, 0x0171),
+    (0x0174, 0x017E),
+    (0x0192, 0x0192),
+    (0x01CD, 0x01CF),
+    (0x01D1, 0x01D4),
+    (0x01E2, 0x01E3),
+    (0x01E6, 0x01E9),
+    (0x01F4, 0x01F5),
+    (0x0232, 0x0233),
+    (0x0237, 0x0237),
+    (0x02C7, 0x02C7),
+    (0x02D8, 0x02D9),
+    (0x02DD, 0x02DD),
+    (0x1E02, 0x1E03),
+    (0x1E1E, 0x1E21),
+    (0x1E30, 0x1E31),
+    (0x1E45, 0x1E45),
+    (0x1E8E, 0x1E91),
+    (0x1EF2, 0x1EF3),
+    (0x2013, 0x2014),
+    (0x2016, 0x2016),
+    (0x2018, 0x201A),
+    (0x201C, 0x201E),
+    (0x2020, 0x2022),
+    (0x2030, 0x2030),
+    (0x2039, 0x203B),
+    (0x203D, 0x203D),
+    (0x2044, 0x2044),
+    (0x20A1, 0x20A1),
+    (0x20A4, 0x20A4),
+    (0x20A9, 0x20A9),
+    (0x20AB, 0x20AC),
+    (0x2103, 0x2103),
+    (0x2116, 0x2116),
+    (0x2122, 0x2122),
+    (0x212E, 0x212E),
+    (0x2190, 0x2193),
+    (0x2423, 0x2423),
+    (0x25E6, 0x25E6),
+    (0x266A, 0x266A),
     (0x3008, 0x3009),
 )
 
@@ -149,9 +192,7 @@ _COPY_AS_ITSELF = frozenset("¹²³…‐‑‒―")
 # Set (the glyph looks right) but the PDF text is wrong: 'ș' -> 's,',
 # 'Đ' -> 'Ð', 'ī' -> 'ı̄', 'ḍ' -> 'd.', 'Ų' -> 'U ˛', '₱' -> a control code...
 # Passed through, with a warning that suggests a Unicode engine.
-_PDF_WRONG_TEXT = frozenset(
-    "ĐĢģĩīĭĮįĵĶķĻļŅņŖŗŲųǐǪǫǰȘșȚțˆ˛˜฿ḍḥḷṃṇṛṣṭẞ‱⁎⁒₦₱℗℞℠℧␢◯⟨⟩"
-)
+_PDF_WRONG_TEXT = frozenset("ĐĢģĩīĭĮįĵĶķĻļŅņŖŗŲųǐǪǫǰȘșȚțˆ˛˜฿ḍḥḷṃṇṛṣṭẞ‱⁎⁒₦₱℗℞℠℧␢◯⟨⟩")
 
 # Replacements for characters pdflatex cannot set: latexcodec 3.0.1's mapping
 # (codecs.encode(ch, "ulatex"); "$x$" written as \ensuremath{x}), kept only
@@ -161,25 +202,39 @@ _PDF_WRONG_TEXT = frozenset(
 # re-checks every entry.
 _M = r"\ensuremath{%s}"
 _PDF_SUBST: dict[str, str] = {
-    **{g: _M % ("\\" + n) for g, n in zip(
-        "αβγδζηθικλνξπρστυχψωϑϖϱϵϕςεφμ",
-        "alpha beta gamma delta zeta eta theta iota kappa lambda nu xi pi rho sigma tau upsilon chi psi omega "
-        "vartheta varpi varrho epsilon phi varsigma varepsilon varphi mu".split(),
-    )},
+    **{
+        g: _M % ("\\" + n)
+        for g, n in zip(
+            "αβγδζηθικλνξπρστυχψωϑϖϱϵϕςεφμ",
+            "alpha beta gamma delta zeta eta theta iota kappa lambda nu xi pi rho sigma tau upsilon chi psi omega "
+            "vartheta varpi varrho epsilon phi varsigma varepsilon varphi mu".split(),
+            strict=True,
+        )
+    },
     "ο": _M % "o",
-    **{g: _M % ("\\" + n) for g, n in zip(
-        "ΓΔΘΛΞΠΣΥΦΨΩ", "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())},
-    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")),
-    **{g: _M % ("\\" + n) for g, n in zip(
-        "ℓ⇐⇒⇔↔∀∂∃∅∇∈∉∋∏∑∗∞∧∨∩∪∼≈≠≤≥⊂⊃⊆⊇≡≪≫∘⋅∓⊕⊗⊥∝",
-        "ell Leftarrow Rightarrow Leftrightarrow leftrightarrow forall partial exists emptyset nabla in notin ni "
-        "prod sum ast infty wedge vee cap cup sim approx neq leq geq subset supset subseteq supseteq equiv ll gg "
-        "circ cdot mp oplus otimes perp propto".split())},
+    **{
+        g: _M % ("\\" + n)
+        for g, n in zip(
+            "ΓΔΘΛΞΠΣΥΦΨΩ", "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split(), strict=True
+        )
+    },
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX", strict=True)),
+    **{
+        g: _M % ("\\" + n)
+        for g, n in zip(
+            "ℓ⇐⇒⇔↔∀∂∃∅∇∈∉∋∏∑∗∞∧∨∩∪∼≈≠≤≥⊂⊃⊆⊇≡≪≫∘⋅∓⊕⊗⊥∝",
+            "ell Leftarrow Rightarrow Leftrightarrow leftrightarrow forall partial exists emptyset nabla in notin ni "
+            "prod sum ast infty wedge vee cap cup sim approx neq leq geq subset supset subseteq supseteq equiv ll gg "
+            "circ cdot mp oplus otimes perp propto".split(),
+            strict=True,
+        )
+    },
     "−": _M % "-",
     "√": _M % r"\surd",
     "∫": _M % r"\int",
     "˚": r"\r{}",
-    "′": _M % r"{}^{\prime}", "″": _M % r"{}^{\prime\prime}",
+    "′": _M % r"{}^{\prime}",
+    "″": _M % r"{}^{\prime\prime}",
 }
 
 # Emoji and dingbats -> fontawesome5 icons (names checked against
@@ -187,22 +242,76 @@ _PDF_SUBST: dict[str, str] = {
 # template that does not load fontawesome5 still compiles.
 _FA_ICONS: dict[str, str] = {}
 for _icon, _chars in {
-    "faStar": "🌟⭐★✨", "faFire": "🔥", "faGlassCheers": "🎉🎊🥂", "faBookOpen": "📖",
-    "faBook": "📚📕📗📘📙", "faThumbsUp": "👍👏", "faRocket": "🚀", "faHeart": "❤♥💙💚💛💜🧡🖤",
-    "faCheck": "✅✔✓☑", "faLaptop": "💻", "faGraduationCap": "🎓", "faTrophy": "🏆",
-    "faLightbulb": "💡", "faEnvelope": "📧✉📨📩", "faPhone": "📞☎📱", "faGlobe": "🌍🌎🌏🌐",
-    "faBriefcase": "💼", "faMapMarker": "📍", "faLink": "🔗", "faSmile": "😀😃😄😊🙂",
-    "faMicroscope": "🔬", "faFlask": "🧪⚗", "faChartLine": "📈", "faCalendar": "📅📆",
-    "faMedal": "🏅🥇🥈🥉🎖", "faBolt": "⚡", "faMicrophone": "🎤🎙", "faMusic": "🎵🎶",
-    "faHandshake": "🤝", "faCoffee": "☕", "faCamera": "📷📸", "faHome": "🏠🏡", "faCode": "⌨",
-    "faPaperPlane": "✈", "faSeedling": "🌱", "faGift": "🎁", "faBell": "🔔", "faLock": "🔒",
-    "faKey": "🔑", "faTools": "🛠", "faWrench": "🔧", "faCog": "⚙", "faPen": "✏🖊", "faSearch": "🔍🔎",
-    "faClock": "⏰🕐", "faSun": "☀", "faBrain": "🧠", "faUsers": "👥", "faUser": "👤",
-    "faExclamationTriangle": "⚠", "faTimes": "❌✖", "faFlag": "🚩🏁", "faRobot": "🤖",
-    "faDatabase": "🗄", "faGamepad": "🎮", "faPalette": "🎨", "faPuzzlePiece": "🧩",
-    "faLanguage": "🈯", "faUniversity": "🏛", "faSchool": "🏫", "faChalkboardTeacher": "👨‍🏫",
-    "faNewspaper": "📰", "faVideo": "📹🎥", "faCrown": "👑", "faGem": "💎", "faBullhorn": "📣📢",
-    "faMagic": "🪄", "faDna": "🧬", "faChartBar": "📊", "faComments": "💬",
+    "faStar": "🌟⭐★✨",
+    "faFire": "🔥",
+    "faGlassCheers": "🎉🎊🥂",
+    "faBookOpen": "📖",
+    "faBook": "📚📕📗📘📙",
+    "faThumbsUp": "👍👏",
+    "faRocket": "🚀",
+    "faHeart": "❤♥💙💚💛💜🧡🖤",
+    "faCheck": "✅✔✓☑",
+    "faLaptop": "💻",
+    "faGraduationCap": "🎓",
+    "faTrophy": "🏆",
+    "faLightbulb": "💡",
+    "faEnvelope": "📧✉📨📩",
+    "faPhone": "📞☎📱",
+    "faGlobe": "🌍🌎🌏🌐",
+    "faBriefcase": "💼",
+    "faMapMarker": "📍",
+    "faLink": "🔗",
+    "faSmile": "😀😃😄😊🙂",
+    "faMicroscope": "🔬",
+    "faFlask": "🧪⚗",
+    "faChartLine": "📈",
+    "faCalendar": "📅📆",
+    "faMedal": "🏅🥇🥈🥉🎖",
+    "faBolt": "⚡",
+    "faMicrophone": "🎤🎙",
+    "faMusic": "🎵🎶",
+    "faHandshake": "🤝",
+    "faCoffee": "☕",
+    "faCamera": "📷📸",
+    "faHome": "🏠🏡",
+    "faCode": "⌨",
+    "faPaperPlane": "✈",
+    "faSeedling": "🌱",
+    "faGift": "🎁",
+    "faBell": "🔔",
+    "faLock": "🔒",
+    "faKey": "🔑",
+    "faTools": "🛠",
+    "faWrench": "🔧",
+    "faCog": "⚙",
+    "faPen": "✏🖊",
+    "faSearch": "🔍🔎",
+    "faClock": "⏰🕐",
+    "faSun": "☀",
+    "faBrain": "🧠",
+    "faUsers": "👥",
+    "faUser": "👤",
+    "faExclamationTriangle": "⚠",
+    "faTimes": "❌✖",
+    "faFlag": "🚩🏁",
+    "faRobot": "🤖",
+    "faDatabase": "🗄",
+    "faGamepad": "🎮",
+    "faPalette": "🎨",
+    "faPuzzlePiece": "🧩",
+    "faLanguage": "🈯",
+    "faUniversity": "🏛",
+    "faSchool": "🏫",
+    "faChalkboardTeacher": "👨‍🏫",
+    "faNewspaper": "📰",
+    "faVideo": "📹🎥",
+    "faCrown": "👑",
+    "faGem": "💎",
+    "faBullhorn": "📣📢",
+    "faMagic": "🪄",
+    "faDna": "🧬",
+    "faChartBar": "📊",
+    "faComments": "💬",
 }.items():
     for _ch in _chars:
         if len(_ch) == 1:
@@ -210,26 +319,53 @@ for _icon, _chars in {
 
 # Combining marks pdflatex can build with a T1 accent command (on a base it can set).
 _ACCENTS: dict[str, str] = {
-    "\u0300": "\\`", "\u0301": "\\'", "\u0302": "\\^", "\u0303": "\\~", "\u0304": "\\=",
-    "\u0306": "\\u", "\u0307": "\\.", "\u0308": '\\"', "\u030A": "\\r", "\u030B": "\\H",
-    "\u030C": "\\v", "\u0323": "\\d", "\u0327": "\\c", "\u0328": "\\k", "\u0331": "\\b",
+    "\u0300": "\\`",
+    "\u0301": "\\'",
+    "\u0302": "\\^",
+    "\u0303": "\\~",
+    "\u0304": "\\=",
+    "\u0306": "\\u",
+    "\u0307": "\\.",
+    "\u0308": '\\"',
+    "\u030a": "\\r",
+    "\u030b": "\\H",
+    "\u030c": "\\v",
+    "\u0323": "\\d",
+    "\u0327": "\\c",
+    "\u0328": "\\k",
+    "\u0331": "\\b",
 }
 
 # ASCII: what each printable character becomes, on every target.
 _ASCII: dict[str, str] = {chr(c): chr(c) for c in range(0x20, 0x7F)}
-_ASCII.update({
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': r"\textquotedbl{}",
-    "`": r"\textasciigrave{}", "[": "{[}", "]": "{]}", "*": "{*}",
-})
+_ASCII.update(
+    {
+        "\\": r"\textbackslash{}",
+        "{": r"\{",
+        "}": r"\}",
+        "$": r"\$",
+        "&": r"\&",
+        "#": r"\#",
+        "%": r"\%",
+        "_": r"\_",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+        '"': r"\textquotedbl{}",
+        "`": r"\textasciigrave{}",
+        "[": "{[}",
+        "]": "{]}",
+        "*": "{*}",
+    }
+)
 
 # Pairs that a T1 font or fontspec's TeX ligatures would merge ("--" -> "–",
 # "''" -> "”", "!`" -> "¡", "<<" -> "«"...).  Typographic quotes count as their
 # ASCII forms: in T1, ’’ is two \textquoteright, i.e. two "'" glyphs, which
 # ligature into ”.
-_LIG_CLASS = {"-": "-", "'": "'", "’": "'", "`": "`", "‘": "`", "!": "!", "?": "!",
-              "<": "<", ">": ">", ",": ","}
+_LIG_CLASS = {"-": "-", "'": "'", "’": "'", "`": "`", "‘": "`", "!": "!", "?": "!", "<": "<", ">": ">", ",": ","}
 _LIG_PAIRS = {("-", "-"), ("'", "'"), ("`", "`"), ("!", "`"), ("<", "<"), (">", ">"), (",", ",")}
 _KERN = r"\kern0pt{}"
 _BREAK = r"\allowbreak{}"
@@ -249,20 +385,33 @@ _WHITESPACE = frozenset("\t\n\r\x0b\x0c\x85\u2028\u2029")
 # pdflatex: other Unicode spaces become an ordinary space, a thin space, or a
 # non-breaking space (all of which pdflatex can set).
 _PDF_SPACES = {
-    "\u2000": " ", "\u2001": " ", "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ",
-    "\u2006": r"\,", "\u2007": "~", "\u2008": " ", "\u2009": r"\,", "\u200A": r"\,",
-    "\u202F": r"\,", "\u205F": " ", "\u3000": " ", "\u1680": " ",
+    "\u2000": " ",
+    "\u2001": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2004": " ",
+    "\u2005": " ",
+    "\u2006": r"\,",
+    "\u2007": "~",
+    "\u2008": " ",
+    "\u2009": r"\,",
+    "\u200a": r"\,",
+    "\u202f": r"\,",
+    "\u205f": " ",
+    "\u3000": " ",
+    "\u1680": " ",
 }
 
 # A thin space ("10 000" with U+202F, "10\\,000") set as TeX's \\, on every engine (LuaLaTeX's
 # fonts lack U+202F: it copied out as U+FFFD), copied as a plain space: an invisible
 # zero-width glyph carries it (pdflinks.tex: \\cvactualtext, \\cvinvisible).
-_THIN_SPACE = (r"{\ifdefined\cvactualtext\nobreak\cvactualtext{<20>}{\rlap{\cvinvisible{.}}}\nobreak\,"
-               r"\else\nobreak\,\fi}")
+_THIN_SPACE = (
+    r"{\ifdefined\cvactualtext\nobreak\cvactualtext{<20>}{\rlap{\cvinvisible{.}}}\nobreak\,"
+    r"\else\nobreak\,\fi}"
+)
 
 LINK_SCHEMES = ("http", "https", "mailto")  # markup links
 HREF_SCHEMES = ("http", "https", "mailto", "tel")  # href()
-
 
 
 # ---------------------------------------------------------------------------
@@ -334,8 +483,19 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
     if len(ch) == 1:
         cp = ord(ch)
         if ch in _COPY_AS_ITSELF:
-            return (r"{\ifdefined\cvactualtext\cvactualtext{" + pdf_string(ch) + r"}{\rlap{\cvinvisible{.}}" + ch
-                    + r"\llap{\cvinvisible{.}}}\else " + ch + r"\fi}"), None, False
+            return (
+                (
+                    r"{\ifdefined\cvactualtext\cvactualtext{"
+                    + pdf_string(ch)
+                    + r"}{\rlap{\cvinvisible{.}}"
+                    + ch
+                    + r"\llap{\cvinvisible{.}}}\else "
+                    + ch
+                    + r"\fi}"
+                ),
+                None,
+                False,
+            )
         if _in_exact(cp) or ch in _PDF_NEAR:
             return ch, None, False
         if ch in _PDF_WRONG_TEXT:
@@ -345,13 +505,15 @@ def _pdf_char(ch: str) -> tuple[str, str | None, bool]:
             return _copied_as(ch, tex), tex, False
         if ch in _FA_ICONS:
             icon = "\\" + _FA_ICONS[ch]
-            return (r"{\ifdefined" + icon + icon + r"{}\else" + _code_fallback(ch) + r"\fi}",
-                    f"the fontawesome5 icon {icon} where the theme loads fontawesome5, "
-                    f"else as [{_u(ch)}]", False)
+            return (
+                r"{\ifdefined" + icon + icon + r"{}\else" + _code_fallback(ch) + r"\fi}",
+                f"the fontawesome5 icon {icon} where the theme loads fontawesome5, else as [{_u(ch)}]",
+                False,
+            )
     # Letters with diacritics: decompose and rebuild with T1 accent commands.
-    tex = _accented(ch)
-    if tex is not None:
-        return tex, tex, False
+    accented = _accented(ch)
+    if accented is not None:
+        return accented, accented, False
     base = unicodedata.normalize("NFD", ch)[0]
     if base != ch and base in _PDF_SUBST:  # e.g. Greek with tonos -> plain letter
         tex = _PDF_SUBST[base]
@@ -366,7 +528,7 @@ def _copied_as(ch: str, tex: str) -> str:
     \\cvmath is the themes' (math.tex); without it the stand-in is set as it is."""
     if not tex.startswith("\\ensuremath{"):
         return tex
-    inner = tex[len("\\ensuremath{"):-1]
+    inner = tex[len("\\ensuremath{") : -1]
     return r"{\ifdefined\cvmath\cvmath{" + pdf_string(ch) + "}{" + inner + r"}\else " + tex + r"\fi}"
 
 
@@ -376,8 +538,7 @@ def _accented(ch: str) -> str | None:
     if not marks or any(m not in _ACCENTS for m in marks):
         return None
     if base.isascii() and base.isalpha():
-        tex = {"i": r"\i", "j": r"\j"}.get(base, base) if any(
-            unicodedata.combining(m) == 230 for m in marks) else base
+        tex = {"i": r"\i", "j": r"\j"}.get(base, base) if any(unicodedata.combining(m) == 230 for m in marks) else base
     elif _in_exact(ord(base)) and base.isalpha():
         tex = base
     else:
@@ -402,9 +563,16 @@ def _clusters(text: str, unicode_target: bool) -> list[str]:
     for ch in text:
         if out and _is_mark(ch) and not _is_variation_selector(ord(ch)):
             base = out[-1][0]
-            ok = base.isalpha() if not unicode_target else (
-                not _is_mark(base) and _ASCII.get(base, base) == base and _drop_reason(base, True) is None
-                and not base.isspace())
+            ok = (
+                base.isalpha()
+                if not unicode_target
+                else (
+                    not _is_mark(base)
+                    and _ASCII.get(base, base) == base
+                    and _drop_reason(base, True) is None
+                    and not base.isspace()
+                )
+            )
             if ok:
                 out[-1] += ch
                 continue
@@ -434,11 +602,11 @@ def _tokens(text: str, target: Target, report: Report | None, where: str) -> lis
         if ch in _WHITESPACE:
             toks.append((" ", " "))
             continue
-        if ch == "\u00A0":
-            toks.append(("\u00A0", "~"))
+        if ch == "\u00a0":
+            toks.append(("\u00a0", "~"))
             continue
-        if ch == "\u00AD":
-            toks.append(("\u00AD", r"\-"))
+        if ch == "\u00ad":
+            toks.append(("\u00ad", r"\-"))
             continue
         reason = _drop_reason(ch, unicode_target)
         if reason is not None:
@@ -463,11 +631,58 @@ def _tokens(text: str, target: Target, report: Report | None, where: str) -> lis
 
 # Emoji that have emoji presentation by default in the Basic Multilingual Plane.
 _BMP_EMOJI = frozenset(
-    [0x231A, 0x231B, 0x23E9, 0x23EA, 0x23EB, 0x23EC, 0x23F0, 0x23F3, 0x25FD, 0x25FE, 0x2614, 0x2615,
-     *range(0x2648, 0x2654), 0x267F, 0x2693, 0x26A1, 0x26AA, 0x26AB, 0x26BD, 0x26BE, 0x26C4, 0x26C5,
-     0x26CE, 0x26D4, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26FA, 0x26FD, 0x2705, 0x270A, 0x270B, 0x2728,
-     0x274C, 0x274E, 0x2753, 0x2754, 0x2755, 0x2757, 0x2795, 0x2796, 0x2797, 0x27B0, 0x27BF, 0x2B1B,
-     0x2B1C, 0x2B50, 0x2B55])
+    [
+        0x231A,
+        0x231B,
+        0x23E9,
+        0x23EA,
+        0x23EB,
+        0x23EC,
+        0x23F0,
+        0x23F3,
+        0x25FD,
+        0x25FE,
+        0x2614,
+        0x2615,
+        *range(0x2648, 0x2654),
+        0x267F,
+        0x2693,
+        0x26A1,
+        0x26AA,
+        0x26AB,
+        0x26BD,
+        0x26BE,
+        0x26C4,
+        0x26C5,
+        0x26CE,
+        0x26D4,
+        0x26EA,
+        0x26F2,
+        0x26F3,
+        0x26F5,
+        0x26FA,
+        0x26FD,
+        0x2705,
+        0x270A,
+        0x270B,
+        0x2728,
+        0x274C,
+        0x274E,
+        0x2753,
+        0x2754,
+        0x2755,
+        0x2757,
+        0x2795,
+        0x2796,
+        0x2797,
+        0x27B0,
+        0x27BF,
+        0x2B1B,
+        0x2B1C,
+        0x2B50,
+        0x2B55,
+    ]
+)
 _ZWJ = "\u200d"
 
 
@@ -536,7 +751,9 @@ def _group_unicode(toks: list[tuple[str, str]], target: Target) -> list[tuple[st
             while j < n and _cjk(toks[j][0]):
                 j += 1
             body = "".join(t[1] for t in toks[i:j])
-            out.append(("".join(t[0] for t in toks[i:j]), r"{\ifdefined\cvcjk\cvcjk{" + body + r"}\else " + body + r"\fi}"))
+            out.append(
+                ("".join(t[0] for t in toks[i:j]), r"{\ifdefined\cvcjk\cvcjk{" + body + r"}\else " + body + r"\fi}")
+            )
             i = j
             continue
         if _rtl(src):
@@ -545,8 +762,8 @@ def _group_unicode(toks: list[tuple[str, str]], target: Target) -> list[tuple[st
                 if _rtl(toks[j][0]):
                     last = j
                 j += 1
-            body = "".join(t[1] for t in toks[i:last + 1])
-            seq = "".join(t[0] for t in toks[i:last + 1])
+            body = "".join(t[1] for t in toks[i : last + 1])
+            seq = "".join(t[0] for t in toks[i : last + 1])
             if target.engine.startswith(("xelatex", "xetex")):
                 out.append((seq, r"{\TeXXeTstate=1\relax\beginR " + body + r"\endR}"))
             else:
@@ -561,8 +778,12 @@ def _group_unicode(toks: list[tuple[str, str]], target: Target) -> list[tuple[st
 def _pdf_token(cl: str, report: Report | None, where: str) -> tuple[str, str]:
     tex, shown, wrong_text = _pdf_char(cl)
     if wrong_text:
-        _warn(report, where, f"pdflatex sets '{cl}' ({_u(cl)}) but the PDF text (copy, search) will read it "
-                             f"differently; use --engine lualatex")
+        _warn(
+            report,
+            where,
+            f"pdflatex sets '{cl}' ({_u(cl)}) but the PDF text (copy, search) will read it "
+            f"differently; use --engine lualatex",
+        )
     elif shown is not None:
         _warn(report, where, f"pdflatex cannot set '{cl}' ({_u(cl)}); shown as {shown}; use --engine lualatex")
     return cl, tex
@@ -604,7 +825,7 @@ def _assemble(toks: list[tuple[str, str]], break_after: frozenset[str] | None, l
 
 # ASCII that every target sets as itself (checked against the full path in tests/typeset/test_latex_fast_path.py).
 _PLAIN_RE = re.compile(r"[ !'()+,\-./0-9:;=?@A-Za-z]*")
-_NOT_PLAIN_RE = re.compile(r"[-'!?,]{2}|[^ ]{%d}" % (LONG_WORD + 1))  # a kern; a long word
+_NOT_PLAIN_RE = re.compile(rf"[-'!?,]{{2}}|[^ ]{{{LONG_WORD + 1}}}")  # a kern; a long word
 
 
 def _plain(text: str) -> bool:
@@ -651,8 +872,14 @@ def escape(text: object, target: Target, report: Report | None = None, where: st
 # ---------------------------------------------------------------------------
 # Rich text (decoded .bib fields): formatting, links and whitelisted math
 # ---------------------------------------------------------------------------
-_STYLE_TEX = {"i": r"\textit{", "b": r"\textbf{", "sc": r"\textsc{", "tt": r"\texttt{",
-              "sup": r"\textsuperscript{", "sub": r"\textsubscript{"}
+_STYLE_TEX = {
+    "i": r"\textit{",
+    "b": r"\textbf{",
+    "sc": r"\textsc{",
+    "tt": r"\texttt{",
+    "sup": r"\textsuperscript{",
+    "sub": r"\textsubscript{",
+}
 
 
 def _rich(nodes: tuple, target: Target, report: Report | None, where: str) -> str:
@@ -671,8 +898,15 @@ def _rich(nodes: tuple, target: Target, report: Report | None, where: str) -> st
             # \cvmath (math.tex) sets it and makes it copy as its Unicode reading ("W±", "n²"):
             # math fonts' glyphs have no reliable Unicode in pdflatex and LuaLaTeX.
             formula = _math(node.nodes, target, report, where)
-            out.append(r"{\ifdefined\cvmath\cvmath{" + pdf_string(math_plain(node.nodes)) + "}{" + formula
-                       + r"}\else$" + formula + r"$\fi}")
+            out.append(
+                r"{\ifdefined\cvmath\cvmath{"
+                + pdf_string(math_plain(node.nodes))
+                + "}{"
+                + formula
+                + r"}\else$"
+                + formula
+                + r"$\fi}"
+            )
     return "".join(out)
 
 
@@ -738,7 +972,7 @@ def unsupported_chars(text: str) -> set[str]:
     text = "".join(ch for ch in str(text) if not 0xD800 <= ord(ch) <= 0xDFFF)
     for cl in _clusters(unicodedata.normalize("NFC", text), False):
         ch = cl[0]
-        if (len(cl) == 1 and (ch in _ASCII or ch in _WHITESPACE or ch in _PDF_SPACES)) or ch in "\u00A0\u00AD":
+        if (len(cl) == 1 and (ch in _ASCII or ch in _WHITESPACE or ch in _PDF_SPACES)) or ch in "\u00a0\u00ad":
             continue
         if _drop_reason(ch, False) is not None:
             continue
@@ -781,7 +1015,7 @@ def normalize_url(url: str) -> str:
     seen_hash = False
     for i, ch in enumerate(url):
         if ch == "%":
-            hexpair = url[i + 1:i + 3]
+            hexpair = url[i + 1 : i + 3]
             out.append("%" if len(hexpair) == 2 and set(hexpair) <= _HEX else "%25")
         elif ch == "#":
             out.append("%23" if seen_hash else "#")
@@ -836,8 +1070,7 @@ def tex_string(text: str) -> Latex:
     return Latex("".join(out))
 
 
-def href(url: str, label: Latex | str | None, target: Target, report: Report | None = None,
-         where: str = "") -> Latex:
+def href(url: str, label: Latex | str | None, target: Target, report: Report | None = None, where: str = "") -> Latex:
     """``\\cvhref{url}{label}``; the PDF link opens exactly `url` (see `normalize_url`),
     written readably (`tex_string`: only ``%`` and ``#`` get a backslash, the rest of
     what TeX would read as code is percent-encoded); the templates' pdflinks.tex defines
@@ -911,8 +1144,7 @@ def _find_closer(s: str, i: int, end: int, n: int) -> int:
                 continue
         if c == "*":
             r = _star_run(s, k, end)
-            if (r == n and k > i and not s[k - 1].isspace()
-                    and (k + n >= end or not s[k + n].isalnum())):
+            if r == n and k > i and not s[k - 1].isspace() and (k + n >= end or not s[k + n].isalnum()):
                 return k
             k += r
             continue
@@ -984,7 +1216,7 @@ def _parse(s: str, i: int, end: int, links: bool) -> list:
             j = s.find("`", i + 1, end)
             if j > i + 1:
                 flush()
-                nodes.append(("code", s[i + 1:j]))
+                nodes.append(("code", s[i + 1 : j]))
                 i = j + 1
                 continue
         elif c == "*":
@@ -1007,9 +1239,9 @@ def _parse(s: str, i: int, end: int, links: bool) -> list:
             continue
         elif c == "[" and links:
             m = _link_at(s, i, end)
-            if m is not None and _link_ok(s[m[2]:m[3]]):
+            if m is not None and _link_ok(s[m[2] : m[3]]):
                 flush()
-                nodes.append(("link", s[m[2]:m[3]], _parse(s, m[0], m[1], False)))
+                nodes.append(("link", s[m[2] : m[3]], _parse(s, m[0], m[1], False)))
                 i = m[3] + 1
                 continue
         buf.append(c)

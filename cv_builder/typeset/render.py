@@ -5,6 +5,7 @@ Escaping happens here, once, for every value a template prints: the
 value is already trusted LaTeX (`Latex`, or the output of a template's own
 macro/include). A template author cannot forget to escape.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,18 +13,21 @@ import datetime as _dt
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
 from markupsafe import Markup
 
-from . import latex, themes as _themes
 from ..errors import CVError, Report
 from ..model.cv import CV, Date, DatedEntry, Section, Str, Text, find_section, located
+from . import latex
+from . import themes as _themes
+
 
 class TemplateError(CVError):
     exit_code = 3
@@ -103,8 +107,8 @@ class SectionView:
 
 def section_order(sections: list[Section], design=None) -> list[int]:
     """Indexes in print order: design.section_order first, then the rest in file order."""
-    first = [find_section(sections, ref) for ref in (design.section_order if design else [])]
-    first = list(dict.fromkeys(i for i in first if i is not None))
+    found = [find_section(sections, ref) for ref in (design.section_order if design else [])]
+    first = list(dict.fromkeys(i for i in found if i is not None))
     return first + [i for i in range(len(sections)) if i not in first]
 
 
@@ -130,7 +134,7 @@ def section_views(sections: list[Section], publication_lists: dict[int, Any], de
 
 # Set by a cached build (cache.py): compiled templates are reused across builds; Jinja
 # checks each template's source checksum, so an edited template is recompiled.
-BYTECODE_CACHE: "jinja2.BytecodeCache | None" = None
+BYTECODE_CACHE: jinja2.BytecodeCache | None = None
 
 
 def template_bytecode(directory: Path) -> jinja2.BytecodeCache | None:
@@ -179,8 +183,11 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         # Trusted LaTeX is what the template itself says: a value (even one made from data
         # by another filter, `p.name|lower`) is never code.
         if node.name in ("latex", "safe") and not isinstance(node.node, jinja2.nodes.Const):
-            self.fail(f"|{node.name} takes LaTeX written in the template ('\\\\hfill'|{node.name}), "
-                      "not a value: values are always escaped", node.lineno)
+            self.fail(
+                f"|{node.name} takes LaTeX written in the template ('\\\\hfill'|{node.name}), "
+                "not a value: values are always escaped",
+                node.lineno,
+            )
         super().visit_Filter(node, frame)
 
 
@@ -192,12 +199,16 @@ class _Environment(jinja2.Environment):
         a template); beside trusted LaTeX (Markup, Latex) the others are escaped for LaTeX."""
         if not any(hasattr(part, "__html__") for part in parts):
             return "".join([str(part) for part in parts])
-        return Markup("".join([str(self.finalize(part)) for part in parts]))
+        finalize = self.finalize
+        assert finalize is not None  # this environment is always made with the escaping finalize
+        return Markup("".join([str(finalize(part)) for part in parts]))
 
 
-def make_environment(target: "latex.Target", report: Report, template_dirs: list[Path],
-                     printed: list[tuple[str, str]] | None = None) -> jinja2.Environment:
+def make_environment(
+    target: latex.Target, report: Report, template_dirs: list[Path], printed: list[tuple[str, str]] | None = None
+) -> jinja2.Environment:
     """`printed`, if given, collects (LaTeX, source location) of every located value, in output order."""
+
     def finalize(value: Any) -> Markup:
         if isinstance(value, Markup):
             return value  # output of the template's own macros and includes
@@ -216,10 +227,14 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
 
     env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
-        block_start_string=r"\BLOCK{", block_end_string="}",
-        variable_start_string=r"\VAR{", variable_end_string="}",
-        comment_start_string=r"\#{", comment_end_string="}",
-        trim_blocks=True, lstrip_blocks=True,
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        trim_blocks=True,
+        lstrip_blocks=True,
         autoescape=True,  # macro/include output is Markup; finalize does the LaTeX escaping
         finalize=finalize,
         undefined=jinja2.StrictUndefined,
@@ -238,8 +253,7 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
     def trusted(value: Any) -> latex.Latex:
         # Only for LaTeX written in the template itself: data is never code.
         if isinstance(value, Str):
-            raise TemplateError(f"|latex was applied to data from {value.where or 'the input'}; "
-                                "data is always escaped")
+            raise TemplateError(f"|latex was applied to data from {value.where or 'the input'}; data is always escaped")
         return latex.Latex(str(value))
 
     def lua_strings(values: list[str]) -> latex.Latex:
@@ -271,8 +285,19 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
             printed.append((str(out), getattr(value, "where", "")))
         return out
 
-    env.filters.update(href=href, latex=trusted, safe=trusted, lua_strings=lua_strings, url_text=latex.url_text,
-                       pdfstring=pdf_string, pdftext=pdf_text, e=as_text, escape=as_text, forceescape=as_text, join=join)
+    env.filters.update(
+        href=href,
+        latex=trusted,
+        safe=trusted,
+        lua_strings=lua_strings,
+        url_text=latex.url_text,
+        pdfstring=pdf_string,
+        pdftext=pdf_text,
+        e=as_text,
+        escape=as_text,
+        forceescape=as_text,
+        join=join,
+    )
     for html_only in ("urlize", "xmlattr", "tojson"):  # they make HTML from data, unescaped for LaTeX
         del env.filters[html_only]
     return env
@@ -281,8 +306,10 @@ def make_environment(target: "latex.Target", report: Report, template_dirs: list
 def margins(design) -> dict[str, str]:
     """Each side's margin: design.margins where set, else design.margin."""
     sides = design.margins
-    return {side: (getattr(sides, side) if sides and getattr(sides, side) else design.margin)
-            for side in ("top", "bottom", "left", "right")}
+    return {
+        side: (getattr(sides, side) if sides and getattr(sides, side) else design.margin)
+        for side in ("top", "bottom", "left", "right")
+    }
 
 
 @dataclass
@@ -294,10 +321,19 @@ class Rendered:
     template_files: list[Path]
 
 
-def render(cv: CV, publication_lists: "dict[int, Any] | Callable[[], dict[int, Any]]", target: "latex.Target",
-           report: Report, engine_name: str, theme: str | None = None, template_dir: Path | None = None,
-           updated: _dt.date | None = None, fallback_fonts: list[str] | None = None,
-           data_dir: Path | None = None, on_head: Callable[[str], None] | None = None) -> Rendered:
+def render(
+    cv: CV,
+    publication_lists: dict[int, Any] | Callable[[], dict[int, Any]],
+    target: latex.Target,
+    report: Report,
+    engine_name: str,
+    theme: str | None = None,
+    template_dir: Path | None = None,
+    updated: _dt.date | None = None,
+    fallback_fonts: list[str] | None = None,
+    data_dir: Path | None = None,
+    on_head: Callable[[str], None] | None = None,
+) -> Rendered:
     """The CV as LaTeX. `on_head(text)`: called once, while the rest is still being
     rendered, with the text up to the end of the line holding \\begin{document}."""
     chosen = _themes.get(theme or cv.design.theme, data_dir, "" if theme else getattr(cv.design.theme, "where", ""))
@@ -320,8 +356,11 @@ def render(cv: CV, publication_lists: "dict[int, Any] | Callable[[], dict[int, A
         "contacts": contacts(cv.person),
         # Only when the template reaches them: the preamble goes out (on_head) before
         # the .bib is read (publication_lists may be a function that reads it).
-        "sections": _Later(lambda: section_views(
-            cv.sections, publication_lists() if callable(publication_lists) else publication_lists, design)),
+        "sections": _Later(
+            lambda: section_views(
+                cv.sections, publication_lists() if callable(publication_lists) else publication_lists, design
+            )
+        ),
         "engine": engine_name,
         "unicode": target.unicode,
         **font_context(fallback_fonts or []),
@@ -349,7 +388,8 @@ class _Later:
     """A list made on first use."""
 
     def __init__(self, make: Callable[[], list]):
-        self._make, self._items = make, None
+        self._make = make
+        self._items: list | None = None
 
     def _get(self) -> list:
         if self._items is None:
@@ -366,9 +406,10 @@ class _Later:
         return self._get()[i]
 
 
-def _render_telling_head(template: "jinja2.Template", context: dict, on_head: Callable[[str], None]) -> str:
+def _render_telling_head(template: jinja2.Template, context: dict, on_head: Callable[[str], None]) -> str:
     parts: list[str] = []
-    head, at = "", -1  # head: the text so far, until told (a preamble is a few kB)
+    head: str | None = ""  # head: the text so far, until told (a preamble is a few kB)
+    at = -1
     for chunk in template.generate(context):
         parts.append(chunk)
         if head is None:
@@ -379,7 +420,7 @@ def _render_telling_head(template: "jinja2.Template", context: dict, on_head: Ca
             at = head.find("\\begin{document}", start)
         end = head.find("\n", at) if at >= 0 else -1
         if end >= 0:
-            on_head(head[:end + 1])
+            on_head(head[: end + 1])
             head = None
         elif len(head) > 1 << 16:
             head = None  # no \begin{document} near the top: nothing to tell
@@ -422,11 +463,15 @@ _TAG_RE = re.compile(r"\\VAR\{.*?\}|\\BLOCK\{.*?\}|\\#\{.*?\}")
 def font_context(fonts: list[str]) -> dict:
     """LuaLaTeX's fonts as templates see them: the CJK and colour emoji fonts by name (the escaper
     marks those runs, \\cvcjk and \\cvemoji), and the fallback chain for the rest."""
+
     def pick(word: str) -> str:
         return next((f.split(":")[0] for f in fonts if word in f), "")
 
-    return {"cjk_font": _font_file(pick("CJK")), "emoji_font": _font_file(pick("Emoji")),
-            "fallback_fonts": [f for f in fonts if "CJK" not in f and "Emoji" not in f]}
+    return {
+        "cjk_font": _font_file(pick("CJK")),
+        "emoji_font": _font_file(pick("Emoji")),
+        "fallback_fonts": [f for f in fonts if "CJK" not in f and "Emoji" not in f],
+    }
 
 
 def _font_file(name: str) -> latex.Latex:
@@ -434,7 +479,7 @@ def _font_file(name: str) -> latex.Latex:
     return latex.Latex(name if re.fullmatch(r"[A-Za-z0-9._-]+", name) else "")
 
 
-def template_line(rendered: "Rendered", line: int) -> str:
+def template_line(rendered: Rendered, line: int) -> str:
     """The template file:line that most likely wrote .tex line `line` (its literal text matches best)."""
     lines = rendered.tex.splitlines()
     if not 0 < line <= len(lines):

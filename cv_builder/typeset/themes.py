@@ -12,16 +12,17 @@ the first file found wins:
 Design defaults: the user's cv.yaml (or variant) wins over the theme's
 ``defaults``, which win over the model's defaults.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
-from ..model import load, cv as model
 from ..errors import InputError, Problem, UsageError
+from ..model import cv as model
+from ..model import load
 from ..paths import display_path, templates_root
 
 BASE_THEME = "classic"
@@ -32,9 +33,9 @@ USER_DIR = "latex_templates"
 class ThemeFile:
     """theme.yaml, validated like cv.yaml (located errors)."""
 
-    name: Optional[str] = model.doc("the theme's name (its folder name)", None)
+    name: str | None = model.doc("the theme's name (its folder name)", None)
     description: str = model.doc("one line shown by `python -m cv_builder themes`", "")
-    defaults: Optional[model.Design] = model.doc("design options this theme sets unless cv.yaml does", None)
+    defaults: model.Design | None = model.doc("design options this theme sets unless cv.yaml does", None)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Theme:
     defaults: list[model.Design]  # built-in first, user's last (later wins)
 
 
-def _user_root(data_dir: Optional[Path]) -> Optional[Path]:
+def _user_root(data_dir: Path | None) -> Path | None:
     if data_dir is None:
         return None
     root = (data_dir / USER_DIR).resolve()
@@ -65,15 +66,16 @@ def _read(theme_yaml: Path) -> ThemeFile:
     return meta
 
 
-def descriptions(data_dir: Optional[Path] = None) -> dict[str, str]:
+def descriptions(data_dir: Path | None = None) -> dict[str, str]:
     """Theme names (built-in, and the user's beside the data) with their one-line descriptions."""
     return {name: t.description for name, t in available(data_dir).items()}
 
 
-def available(data_dir: Optional[Path] = None) -> dict[str, Theme]:
+def available(data_dir: Path | None = None) -> dict[str, Theme]:
     """Every theme by name: built-in ones, then the user's beside the data (sorted)."""
     found: dict[str, Theme] = {}
-    roots = [templates_root()] + ([_user_root(data_dir)] if _user_root(data_dir) else [])
+    user = _user_root(data_dir)
+    roots = [templates_root()] + ([user] if user else [])
     for root in roots:
         for theme_yaml in sorted(root.glob("*/theme.yaml")):
             meta = _read(theme_yaml)
@@ -86,7 +88,7 @@ def available(data_dir: Optional[Path] = None) -> dict[str, Theme]:
     return dict(sorted(found.items()))
 
 
-def get(name: str, data_dir: Optional[Path] = None, where: str = "") -> Theme:
+def get(name: str, data_dir: Path | None = None, where: str = "") -> Theme:
     """The named theme; an unknown name is an error located at `where` (design.theme)."""
     found = available(data_dir)
     if name in found:
@@ -107,8 +109,7 @@ def problem_at(where: str, message: str, hint: str = "") -> Problem:
     return Problem(message, file if ok else loc, int(line) if ok else 0, int(col) if ok else 0, path, hint)
 
 
-def search_path(theme: Theme, template_dir: Optional[Path] = None,
-                data_dir: Optional[Path] = None) -> list[Path]:
+def search_path(theme: Theme, template_dir: Path | None = None, data_dir: Path | None = None) -> list[Path]:
     dirs: list[Path] = [template_dir] if template_dir else []
     user = _user_root(data_dir)
     builtin = [f for f in theme.folders if f.parent.resolve() == templates_root().resolve()]

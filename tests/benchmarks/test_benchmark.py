@@ -1,5 +1,6 @@
 """benchmarks/run.py times a build twice: until it returns, and until every process it
 started has ended (what a cold build leaves in the background: the format, the font map)."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 # Run in a child: a subreaper adopts every orphan below it, which pytest must not do.
@@ -27,8 +27,13 @@ print(json.dumps({"adopting": run.ADOPTING, "returned": returned, "idle": idle, 
 
 
 def probe(tmp_path, limit: float) -> dict:
-    r = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "benchmarks"), str(tmp_path / "cv.pdf"), str(limit)],
-                       capture_output=True, text=True, timeout=60, check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", PROBE, str(ROOT / "benchmarks"), str(tmp_path / "cv.pdf"), str(limit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 

@@ -1,4 +1,5 @@
 """The bibliography stage: names, owner, marks, venues, links, sections."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,19 @@ from pathlib import Path
 import pytest
 from conftest import SEED, needs_seed
 
-from cv_builder.bib.publications import BibOptions, LinkSpec, MarkSpec, Publication, SectionOptions, default_links, make_publications, name_matches, organise, parse_name, split_authors
+from cv_builder.bib.publications import (
+    BibOptions,
+    LinkSpec,
+    MarkSpec,
+    Publication,
+    SectionOptions,
+    default_links,
+    make_publications,
+    name_matches,
+    organise,
+    parse_name,
+    split_authors,
+)
 from cv_builder.bib.reader import BibEntry, load_bib, parse_bib
 from cv_builder.errors import Report
 
@@ -34,25 +47,34 @@ def names(p: Publication) -> list[str]:
 # Names
 
 
-@pytest.mark.parametrize("text, given, von, family, jr", [
-    ("Xia, Heming", "Heming", "", "Xia", ""),
-    ("Heming Xia", "Heming", "", "Xia", ""),
-    ("Jeff Z. Pan", "Jeff Z.", "", "Pan", ""),
-    ("Pan, Jeff Z.", "Jeff Z.", "", "Pan", ""),
-    ("Ludwig van Beethoven", "Ludwig", "van", "Beethoven", ""),
-    ("van Beethoven, Ludwig", "Ludwig", "van", "Beethoven", ""),
-    ("Charles Louis Xavier Joseph de la Vallée Poussin", "Charles Louis Xavier Joseph", "de la", "Vallée Poussin", ""),
-    ("King, Jr, Martin Luther", "Martin Luther", "", "King", "Jr"),
-    ("von Neumann, Jr., John", "John", "von", "Neumann", "Jr."),
-    ("Jean-Paul Sartre", "Jean-Paul", "", "Sartre", ""),
-    ("Kam-Fai Wong", "Kam-Fai", "", "Wong", ""),
-    ("H. Xia", "H.", "", "Xia", ""),
-    ("Xia, H", "H", "", "Xia", ""),
-    ("Aristotle", "", "", "Aristotle", ""),
-    ("{van Gogh}, Vincent", "Vincent", "", "van Gogh", ""),
-    ("Yann Le\u00a0Cun", "Yann Le", "", "Cun", ""),
-    ("{Le Cun}, Yann", "Yann", "", "Le Cun", ""),
-])
+@pytest.mark.parametrize(
+    "text, given, von, family, jr",
+    [
+        ("Xia, Heming", "Heming", "", "Xia", ""),
+        ("Heming Xia", "Heming", "", "Xia", ""),
+        ("Jeff Z. Pan", "Jeff Z.", "", "Pan", ""),
+        ("Pan, Jeff Z.", "Jeff Z.", "", "Pan", ""),
+        ("Ludwig van Beethoven", "Ludwig", "van", "Beethoven", ""),
+        ("van Beethoven, Ludwig", "Ludwig", "van", "Beethoven", ""),
+        (
+            "Charles Louis Xavier Joseph de la Vallée Poussin",
+            "Charles Louis Xavier Joseph",
+            "de la",
+            "Vallée Poussin",
+            "",
+        ),
+        ("King, Jr, Martin Luther", "Martin Luther", "", "King", "Jr"),
+        ("von Neumann, Jr., John", "John", "von", "Neumann", "Jr."),
+        ("Jean-Paul Sartre", "Jean-Paul", "", "Sartre", ""),
+        ("Kam-Fai Wong", "Kam-Fai", "", "Wong", ""),
+        ("H. Xia", "H.", "", "Xia", ""),
+        ("Xia, H", "H", "", "Xia", ""),
+        ("Aristotle", "", "", "Aristotle", ""),
+        ("{van Gogh}, Vincent", "Vincent", "", "van Gogh", ""),
+        ("Yann Le\u00a0Cun", "Yann Le", "", "Cun", ""),
+        ("{Le Cun}, Yann", "Yann", "", "Le Cun", ""),
+    ],
+)
 def test_parse_name(text, given, von, family, jr):
     author = parse_name(text)
     assert (author.given, author.von, author.family, author.jr) == (given, von, family, jr)
@@ -65,10 +87,16 @@ def test_corporate_author_is_kept_whole():
     assert not parse_name("{Le Cun}, Yann").corporate
 
 
-@pytest.mark.parametrize("text, marks", [
-    ("Xia*, Heming", ["*"]), ("Heming Xia*", ["*"]), ("Einstein*†, A.", ["*", "†"]),
-    ("Xia^*, Heming", ["*"]), ("{Xia*}, Heming", []),
-])
+@pytest.mark.parametrize(
+    "text, marks",
+    [
+        ("Xia*, Heming", ["*"]),
+        ("Heming Xia*", ["*"]),
+        ("Einstein*†, A.", ["*", "†"]),
+        ("Xia^*, Heming", ["*"]),
+        ("{Xia*}, Heming", []),
+    ],
+)
 def test_alfolio_marks_are_taken_off_the_name(text, marks):
     author = parse_name(text)
     assert author.marks == marks
@@ -82,12 +110,15 @@ def test_split_authors_at_depth_zero_case_insensitive():
     assert split_authors("") == []
 
 
-@pytest.mark.parametrize("fmt, order, text", [
-    ("full", "given-family", "Jean-Paul van Sartre"),
-    ("full", "family-given", "van Sartre, Jean-Paul"),
-    ("initials", "given-family", "J.-P. van Sartre"),
-    ("initials", "family-given", "van Sartre, J.-P."),
-])
+@pytest.mark.parametrize(
+    "fmt, order, text",
+    [
+        ("full", "given-family", "Jean-Paul van Sartre"),
+        ("full", "family-given", "van Sartre, Jean-Paul"),
+        ("initials", "given-family", "J.-P. van Sartre"),
+        ("initials", "family-given", "van Sartre, J.-P."),
+    ],
+)
 def test_author_display_forms(fmt, order, text):
     options = BibOptions(author_format=fmt, author_order=order)
     assert names(pub(options, author="van Sartre, Jean-Paul and Jeff Z. Pan"))[0] == text
@@ -103,46 +134,50 @@ def test_initials_of_various_given_names():
 # Owner matching
 
 
-@pytest.mark.parametrize("author, variant, same", [
-    ("Xia, Heming", "Heming Xia", True),
-    ("H. Xia", "Heming Xia", True),
-    ("Xia, H.", "Heming Xia", True),
-    ("Xia, H", "Xia, Heming", True),
-    ("HEMING XIA", "Heming Xia", True),
-    ("Hao Xia", "Heming Xia", False),  # the false friend
-    ("Xia, Hao", "Xia, Heming", False),
-    ("M. Xia", "Heming Xia", False),
-    ("Heming Xiao", "Heming Xia", False),
-    ("Zoë Müller", "Zoe Muller", True),
-    ("Z. Müller", "Zoë Müller", True),
-    ("M{\\\"u}ller, Zo{\\\"e}", "Zoe Muller", True),
-    ("Zoe Mueller", "Zoë Müller", False),
-    ("Si-Qing Chen", "S.-Q. Chen", True),
-    ("Si-Qing Chen", "S. Q. Chen", True),
-    ("Si-Qing Chen", "SQ Chen", True),
-    ("Si-Qing Chen", "S. Chen", False),
-    ("Si Qing Chen", "Si-Qing Chen", True),
-    ("Siqing Chen", "Si-Qing Chen", True),
-    ("Jeff Z. Pan", "Jeff Zhang Pan", True),
-    ("Jeff Z. Pan", "John Z. Pan", False),
-    ("Ludwig van Beethoven", "van Beethoven, L.", True),
-    ("{OpenAI Team}", "{OpenAI Team}", True),
-    ("{OpenAI Team}", "Team, OpenAI", False),
-    # middle names and initials that only one side writes (issue 19)
-    ("Sean MR Crowell", "Sean Crowell", True),
-    ("Crowell, Sean M. R.", "Sean Crowell", True),
-    ("Crowell, S. M.", "Sean Crowell", True),
-    ("Crowell, S. M.", "Sean Michael Crowell", True),
-    ("Crowell, S. M.", "Sean Robert Crowell", False),
-    ("Sean M. Crowell", "Sean R. Crowell", False),
-    ("Bunge, MA", "Mario Bunge", True),
-    ("Bunge, M. A.", "Mario Augusto Bunge", True),
-    ("Bunge, MA", "Mario Bruno Bunge", False),
-    ("Hao M. Xia", "Heming Xia", False),
-    ("Sam Crowell", "Sean Crowell", False),
-])
+@pytest.mark.parametrize(
+    "author, variant, same",
+    [
+        ("Xia, Heming", "Heming Xia", True),
+        ("H. Xia", "Heming Xia", True),
+        ("Xia, H.", "Heming Xia", True),
+        ("Xia, H", "Xia, Heming", True),
+        ("HEMING XIA", "Heming Xia", True),
+        ("Hao Xia", "Heming Xia", False),  # the false friend
+        ("Xia, Hao", "Xia, Heming", False),
+        ("M. Xia", "Heming Xia", False),
+        ("Heming Xiao", "Heming Xia", False),
+        ("Zoë Müller", "Zoe Muller", True),
+        ("Z. Müller", "Zoë Müller", True),
+        ('M{\\"u}ller, Zo{\\"e}', "Zoe Muller", True),
+        ("Zoe Mueller", "Zoë Müller", False),
+        ("Si-Qing Chen", "S.-Q. Chen", True),
+        ("Si-Qing Chen", "S. Q. Chen", True),
+        ("Si-Qing Chen", "SQ Chen", True),
+        ("Si-Qing Chen", "S. Chen", False),
+        ("Si Qing Chen", "Si-Qing Chen", True),
+        ("Siqing Chen", "Si-Qing Chen", True),
+        ("Jeff Z. Pan", "Jeff Zhang Pan", True),
+        ("Jeff Z. Pan", "John Z. Pan", False),
+        ("Ludwig van Beethoven", "van Beethoven, L.", True),
+        ("{OpenAI Team}", "{OpenAI Team}", True),
+        ("{OpenAI Team}", "Team, OpenAI", False),
+        # middle names and initials that only one side writes (issue 19)
+        ("Sean MR Crowell", "Sean Crowell", True),
+        ("Crowell, Sean M. R.", "Sean Crowell", True),
+        ("Crowell, S. M.", "Sean Crowell", True),
+        ("Crowell, S. M.", "Sean Michael Crowell", True),
+        ("Crowell, S. M.", "Sean Robert Crowell", False),
+        ("Sean M. Crowell", "Sean R. Crowell", False),
+        ("Bunge, MA", "Mario Bunge", True),
+        ("Bunge, M. A.", "Mario Augusto Bunge", True),
+        ("Bunge, MA", "Mario Bruno Bunge", False),
+        ("Hao M. Xia", "Heming Xia", False),
+        ("Sam Crowell", "Sean Crowell", False),
+    ],
+)
 def test_name_matches(author, variant, same):
     from cv_builder.bib.reader import decode_latex
+
     text, _ = decode_latex(author, keep_braces=True)
     assert name_matches(parse_name(text), parse_name(variant)) is same
     assert name_matches(parse_name(variant), parse_name(text)) is same
@@ -269,16 +304,24 @@ def test_venue_line_adds_the_year_once():
     assert pub(venue_short="Findings of EMNLP 2024", year="2024").venue_line == "Findings of EMNLP 2024"
     assert pub(type="article", venue_short="Phys. Rev. D 103", year="2021").venue_line == "Phys. Rev. D 103, 2021"
     full = BibOptions(venue_style="full")
-    assert pub(full, type="article", journal="Physical Review D", volume="103", pages="024040",
-               year="2021").venue_line == "Physical Review D 103, 024040, 2021"
+    assert (
+        pub(full, type="article", journal="Physical Review D", volume="103", pages="024040", year="2021").venue_line
+        == "Physical Review D 103, 024040, 2021"
+    )
     assert pub(type="misc", year="2020").venue_line == "2020"
     assert pub(booktitle="ACL", year="in press").venue_line == "ACL, in press"
 
 
 def test_full_venue_for_journals_and_conferences():
     options = BibOptions(venue_style="full")
-    p = pub(options, type="article", journal="Physical Review D", volume="103", pages="024040",
-            venue_short="Phys. Rev. D 103")
+    p = pub(
+        options,
+        type="article",
+        journal="Physical Review D",
+        volume="103",
+        pages="024040",
+        venue_short="Phys. Rev. D 103",
+    )
     assert p.venue == "Physical Review D 103, 024040"
     p = pub(options, type="article", journal="TACL", volume="12", number="3", pages="1–30")
     assert p.venue == "TACL 12(3), 1–30"
@@ -291,24 +334,27 @@ def test_thesis_and_preprint_venues():
     assert pub(type="misc", eprint="2502.00002").venue == "arXiv preprint arXiv:2502.00002"
 
 
-@pytest.mark.parametrize("type, fields, category", [
-    ("article", {"journal": "arXiv preprint arXiv:2502.12067"}, "preprint"),
-    ("article", {"journal": "Physical Review D"}, "journal"),
-    ("article", {"eprint": "2502.12067"}, "preprint"),
-    ("inproceedings", {"booktitle": "Proceedings of ACL"}, "conference"),
-    ("conference", {"booktitle": "Proceedings of ACL"}, "conference"),
-    ("inproceedings", {"booktitle": "Proceedings of the 3rd Workshop on NLP"}, "workshop"),
-    ("phdthesis", {}, "thesis"),
-    ("mastersthesis", {}, "thesis"),
-    ("book", {}, "book"),
-    ("incollection", {"booktitle": "A Book"}, "book"),
-    ("misc", {"eprint": "2502.00002", "archiveprefix": "arXiv"}, "preprint"),
-    ("misc", {"howpublished": "arXiv"}, "preprint"),
-    ("misc", {"howpublished": "Blog post"}, "other"),
-    ("techreport", {"institution": "MIT"}, "other"),
-    ("article", {"journal": "Nature", "category": "preprint"}, "preprint"),
-    ("misc", {"pubtype": "Workshop"}, "workshop"),
-])
+@pytest.mark.parametrize(
+    "type, fields, category",
+    [
+        ("article", {"journal": "arXiv preprint arXiv:2502.12067"}, "preprint"),
+        ("article", {"journal": "Physical Review D"}, "journal"),
+        ("article", {"eprint": "2502.12067"}, "preprint"),
+        ("inproceedings", {"booktitle": "Proceedings of ACL"}, "conference"),
+        ("conference", {"booktitle": "Proceedings of ACL"}, "conference"),
+        ("inproceedings", {"booktitle": "Proceedings of the 3rd Workshop on NLP"}, "workshop"),
+        ("phdthesis", {}, "thesis"),
+        ("mastersthesis", {}, "thesis"),
+        ("book", {}, "book"),
+        ("incollection", {"booktitle": "A Book"}, "book"),
+        ("misc", {"eprint": "2502.00002", "archiveprefix": "arXiv"}, "preprint"),
+        ("misc", {"howpublished": "arXiv"}, "preprint"),
+        ("misc", {"howpublished": "Blog post"}, "other"),
+        ("techreport", {"institution": "MIT"}, "other"),
+        ("article", {"journal": "Nature", "category": "preprint"}, "preprint"),
+        ("misc", {"pubtype": "Workshop"}, "workshop"),
+    ],
+)
 def test_category(type, fields, category):
     assert pub(type=type, **fields).category == category
 
@@ -328,14 +374,21 @@ def links(p: Publication) -> list[tuple[str, str, str]]:
 
 
 def test_links_follow_options_order():
-    p = pub(url="https://a.org/p", code="https://github.com/x", slides="https://s.org/x.pdf",
-            video="https://youtu.be/x", poster="https://p.org/x.pdf", pdf="https://a.org/p.pdf")
-    assert [l[0] for l in links(p)] == ["paper", "pdf", "code", "slides", "video", "poster"]
+    p = pub(
+        url="https://a.org/p",
+        code="https://github.com/x",
+        slides="https://s.org/x.pdf",
+        video="https://youtu.be/x",
+        poster="https://p.org/x.pdf",
+        pdf="https://a.org/p.pdf",
+    )
+    assert [link[0] for link in links(p)] == ["paper", "pdf", "code", "slides", "video", "poster"]
 
 
 def test_paper_link_falls_back_to_doi_then_arxiv():
     assert links(pub(doi="10.18653/v1/2024.findings-acl.456", eprint="2401.07851")) == [
-        ("paper", "https://doi.org/10.18653/v1/2024.findings-acl.456", "url")]
+        ("paper", "https://doi.org/10.18653/v1/2024.findings-acl.456", "url")
+    ]
     assert links(pub(eprint="2401.07851")) == [("paper", "https://arxiv.org/abs/2401.07851", "url")]
     assert links(pub(eprint="arXiv:2401.07851"))[0][1] == "https://arxiv.org/abs/2401.07851"
     assert links(pub(doi="https://doi.org/10.1/x"))[0][1] == "https://doi.org/10.1/x"
@@ -346,8 +399,11 @@ def test_paper_link_falls_back_to_doi_then_arxiv():
 def test_user_link_specs():
     options = BibOptions(links=default_links() + [LinkSpec("jiqizhixin", "机器之心"), LinkSpec("doi", "DOI")])
     p = pub(options, url="https://a.org", jiqizhixin="https://mp.weixin.qq.com/s/x", doi="10.1/x")
-    assert links(p) == [("paper", "https://a.org", "url"), ("机器之心", "https://mp.weixin.qq.com/s/x", "jiqizhixin"),
-                        ("DOI", "https://doi.org/10.1/x", "doi")]
+    assert links(p) == [
+        ("paper", "https://a.org", "url"),
+        ("机器之心", "https://mp.weixin.qq.com/s/x", "jiqizhixin"),
+        ("DOI", "https://doi.org/10.1/x", "doi"),
+    ]
 
 
 def test_html_duplicating_url_is_dropped_silently():
@@ -372,7 +428,8 @@ def test_empty_link_fields_are_skipped():
 
 def test_notes_from_award_and_short_note():
     assert pub(award_name="Outstanding Paper", award="A long description of the award " * 3).notes == [
-        "Outstanding Paper"]
+        "Outstanding Paper"
+    ]
     assert pub(award="Best Paper Award", note="Oral").notes == ["Best Paper Award", "Oral"]
     report = Report()
     p = pub(report=report, note="Also presented at the Workshop on Something Rather Long, 2024")
@@ -381,8 +438,12 @@ def test_notes_from_award_and_short_note():
 
 def test_selected_keywords_abbr_annotation():
     p = pub(selected="true", keywords="efficiency; LLM, decoding", abbr="ACL", annotation="Invited talk.")
-    assert (p.selected, p.keywords, p.abbr, p.annotation) == (True, ["efficiency", "LLM", "decoding"], "ACL",
-                                                               "Invited talk.")
+    assert (p.selected, p.keywords, p.abbr, p.annotation) == (
+        True,
+        ["efficiency", "LLM", "decoding"],
+        "ACL",
+        "Invited talk.",
+    )
     assert pub(selected="false").selected is False
 
 
@@ -394,8 +455,15 @@ def sample() -> list[Publication]:
     entries = [
         bib("j2021", "article", journal="Physical Review D", year="2021"),
         bib("c2024a", booktitle="EMNLP", year="2024", month="11", selected="true", keywords="llm"),
-        bib("p2025", "article", journal="arXiv preprint", year="2025", month="2",
-            author="Wang, Xiaochen and Xia, Heming", equal_contribution="1,2"),
+        bib(
+            "p2025",
+            "article",
+            journal="arXiv preprint",
+            year="2025",
+            month="2",
+            author="Wang, Xiaochen and Xia, Heming",
+            equal_contribution="1,2",
+        ),
         bib("c2024b", booktitle="ACL", year="2024", month="8", author="Li, Wenjie and Xia, Heming"),
         bib("w2023", booktitle="Workshop on Efficient NLP", year="2023", keywords="LLM, efficiency"),
         bib("c2024c", booktitle="COLING", year="2024", author="Li, Wenjie and Xia, Heming"),
@@ -409,9 +477,11 @@ def keys(pl) -> list[list[str]]:
 
 def test_sort_newest_is_stable_and_bib_keeps_file_order():
     assert keys(organise(sample(), SectionOptions(), XIA)) == [
-        ["p2025", "c2024a", "c2024b", "c2024c", "w2023", "j2021"]]
+        ["p2025", "c2024a", "c2024b", "c2024c", "w2023", "j2021"]
+    ]
     assert keys(organise(sample(), SectionOptions(sort="bib"), XIA)) == [
-        ["j2021", "c2024a", "p2025", "c2024b", "w2023", "c2024c"]]
+        ["j2021", "c2024a", "p2025", "c2024b", "w2023", "c2024c"]
+    ]
 
 
 def test_group_by_year():
@@ -435,8 +505,14 @@ def test_plain_numbering_down_and_up():
 def test_category_numbering():
     pl = organise(sample(), SectionOptions(numbering="category", group="category"), XIA)
     numbers = {p.key: p.number for g in pl.groups for p in g.publications}
-    assert numbers == {"j2021": "[J1]", "c2024a": "[C3]", "c2024b": "[C2]", "c2024c": "[C1]",
-                       "w2023": "[W1]", "p2025": "[P1]"}
+    assert numbers == {
+        "j2021": "[J1]",
+        "c2024a": "[C3]",
+        "c2024b": "[C2]",
+        "c2024c": "[C1]",
+        "w2023": "[W1]",
+        "p2025": "[P1]",
+    }
     up = organise(sample(), SectionOptions(numbering="category", number_order="up"), XIA)
     assert {p.key: p.number for p in up.groups[0].publications}["c2024c"] == "[C3]"
 
@@ -447,16 +523,19 @@ def test_organise_does_not_change_shared_publications():
     assert all(p.number == "" for p in pubs)
 
 
-@pytest.mark.parametrize("flt, expected", [
-    ({"selected": True}, ["c2024a"]),
-    ({"categories": ["conference", "workshop"]}, ["c2024a", "c2024b", "c2024c", "w2023"]),
-    ({"keywords": ["llm"]}, ["c2024a", "w2023"]),
-    ({"years": [2023, 2024]}, ["c2024a", "c2024b", "c2024c", "w2023"]),
-    ({"years": [2024, None]}, ["p2025", "c2024a", "c2024b", "c2024c"]),
-    ({"years": [None, 2021]}, ["j2021"]),
-    ({"keys": ["j2021", "p2025"]}, ["p2025", "j2021"]),
-    ({}, ["p2025", "c2024a", "c2024b", "c2024c", "w2023", "j2021"]),
-])
+@pytest.mark.parametrize(
+    "flt, expected",
+    [
+        ({"selected": True}, ["c2024a"]),
+        ({"categories": ["conference", "workshop"]}, ["c2024a", "c2024b", "c2024c", "w2023"]),
+        ({"keywords": ["llm"]}, ["c2024a", "w2023"]),
+        ({"years": [2023, 2024]}, ["c2024a", "c2024b", "c2024c", "w2023"]),
+        ({"years": [2024, None]}, ["p2025", "c2024a", "c2024b", "c2024c"]),
+        ({"years": [None, 2021]}, ["j2021"]),
+        ({"keys": ["j2021", "p2025"]}, ["p2025", "j2021"]),
+        ({}, ["p2025", "c2024a", "c2024b", "c2024c", "w2023", "j2021"]),
+    ],
+)
 def test_filters(flt, expected):
     assert keys(organise(sample(), SectionOptions(filter=flt), XIA)) == [expected]
 
@@ -482,7 +561,12 @@ def test_seed_publications():
     assert [a.marks for a in beyond.authors[:3]] == [["*"], ["*"], []]
     assert beyond.authors[1].owner and beyond.authors[1].text == "Heming Xia"
     assert [a.text for a in by_key["xia2025tokenskip"].authors] == [
-        "Heming Xia", "Yongqi Li", "Chak Tou Leong", "Wenjie Wang", "Wenjie Li"]
+        "Heming Xia",
+        "Yongqi Li",
+        "Chak Tou Leong",
+        "Wenjie Wang",
+        "Wenjie Li",
+    ]
     assert by_key["wang2024appbench"].authors[6].text == "Jeff Z. Pan"
     assert by_key["wang2024appbench"].authors[7].text == "Kam-Fai Wong"
     assert by_key["xia2023speculative"].authors[3].text == "Si-Qing Chen"
@@ -493,8 +577,9 @@ def test_seed_publications():
     assert by_key["xia2024unlocking"].category == "conference"
     assert [link.label for link in by_key["xia2025tokenskip"].links] == ["paper", "code"]
     homepage = BibOptions(owner=["Heming Xia"], links=default_links() + [LinkSpec("jiqizhixin", "机器之心")])
-    survey = make_publications([e for e in load_bib(SEED, Report()) if e.key == "dong2024survey"], homepage,
-                               Report())[0]
+    survey = make_publications([e for e in load_bib(SEED, Report()) if e.key == "dong2024survey"], homepage, Report())[
+        0
+    ]
     assert [link.label for link in survey.links] == ["paper", "code", "机器之心"]
     pl = organise(pubs, SectionOptions(counts=True, sort="bib"), XIA)
     assert [p.key for p in pl.groups[0].publications][:2] == ["xia2025tokenskip", "li2025digitaltwins"]
@@ -516,13 +601,18 @@ def test_alfolio_publications_only_expected_warnings():
     by_key = {p.key: p for p in pubs}
     bert = by_key["mueller2023bert"]
     assert [(a.text, a.owner, a.marks) for a in bert.authors] == [
-        ("Zoë Müller", True, ["*"]), ("José García", False, ["*"]), ("Björn Åström", False, []),
-        ("Jean-Paul Dupont", False, [])]
+        ("Zoë Müller", True, ["*"]),
+        ("José García", False, ["*"]),
+        ("Björn Åström", False, []),
+        ("Jean-Paul Dupont", False, []),
+    ]
     assert bert.title == "Probing BERT for Morphology in Low-Resource Languages"
     assert (bert.venue, bert.year, bert.month, bert.abbr, bert.selected) == ("ACL", 2023, 7, "ACL", True)
     assert bert.notes == ["Outstanding Paper"]
-    assert links(bert) == [("paper", "https://aclanthology.org/2023.acl-long.7/", "url"),
-                           ("code", "https://github.com/zmueller/bert-morph", "code")]
+    assert links(bert) == [
+        ("paper", "https://aclanthology.org/2023.acl-long.7/", "url"),
+        ("code", "https://github.com/zmueller/bert-morph", "code"),
+    ]
     survey = by_key["mueller2024survey"]
     assert survey.et_al and [a.owner for a in survey.authors] == [False, True]
     assert survey.authors[0].marks == ["†"] and survey.authors[0].text == "Erwin Schrödinger"
@@ -545,9 +635,11 @@ def test_alfolio_publications_only_expected_warnings():
 
 
 def test_no_latex_markup_in_output():
-    text = "".join(f"@article{{k{i}, author = {{M{{\\\"u}}ller, Zo{{\\\"e}} and {{\\O}}stergaard, S{{\\o}}ren}},"
-                   f" title = {{\\textit{{On}} {{$\\alpha$}}-Decay \\& More}}, journal = {{J}}, year = {2000 + i}}}\n"
-                   for i in range(3))
+    text = "".join(
+        f'@article{{k{i}, author = {{M{{\\"u}}ller, Zo{{\\"e}} and {{\\O}}stergaard, S{{\\o}}ren}},'
+        f" title = {{\\textit{{On}} {{$\\alpha$}}-Decay \\& More}}, journal = {{J}}, year = {2000 + i}}}\n"
+        for i in range(3)
+    )
     pubs = make_publications(parse_bib(text, "x.bib", Report()), BibOptions(owner=["Zoe Muller"]), Report())
     for p in pubs:
         for value in [p.title, p.venue] + [a.text for a in p.authors]:
@@ -558,13 +650,14 @@ def test_no_latex_markup_in_output():
 
 def test_thousand_entries_through_the_whole_stage():
     text = "".join(
-        f"@inproceedings{{key{i},\n  author = {{Wang, Xiaochen and Xia, Heming and M{{\\\"u}}ller, Zo{{\\\"e}} and "
+        f'@inproceedings{{key{i},\n  author = {{Wang, Xiaochen and Xia, Heming and M{{\\"u}}ller, Zo{{\\"e}} and '
         f"Li, Wenjie and Sui, Zhifang and Dong, Qingxiu}},\n  title = {{Paper {i}: {{BERT}} for Things}},\n"
         f"  booktitle = {{Proceedings of the 2024 Conference on Empirical Methods in Natural Language Processing}},\n"
         f"  year = {{{2000 + i % 25}}},\n  month = {['jan', 'jun', 'dec'][i % 3]},\n  pages = {{1--10}},\n"
         f"  url = {{https://example.org/{i}}},\n  code = {{https://github.com/x/{i}}},\n"
         f"  equal_contribution = {{1,2}},\n  venue_short = {{EMNLP 2024}}\n}}\n\n"
-        for i in range(1000))
+        for i in range(1000)
+    )
     options = BibOptions(owner=["Heming Xia"], max_authors=4)
     start = time.perf_counter()
     report = Report()
@@ -609,11 +702,20 @@ def test_missing_owner_lists_every_key_and_others_get_their_own_hint():
 
 
 def test_alfolio_arxiv_supp_blog_website_fields_are_links():
-    p = pub(arxiv="2401.01234", supp="https://a.org/supp.pdf", blog="https://blog.org/p",
-            website="https://proj.org", html="https://a.org/html")
-    assert links(p) == [("arXiv", "https://arxiv.org/abs/2401.01234", "arxiv"),
-                        ("HTML", "https://a.org/html", "html"), ("supplement", "https://a.org/supp.pdf", "supp"),
-                        ("blog", "https://blog.org/p", "blog"), ("website", "https://proj.org", "website")]
+    p = pub(
+        arxiv="2401.01234",
+        supp="https://a.org/supp.pdf",
+        blog="https://blog.org/p",
+        website="https://proj.org",
+        html="https://a.org/html",
+    )
+    assert links(p) == [
+        ("arXiv", "https://arxiv.org/abs/2401.01234", "arxiv"),
+        ("HTML", "https://a.org/html", "html"),
+        ("supplement", "https://a.org/supp.pdf", "supp"),
+        ("blog", "https://blog.org/p", "blog"),
+        ("website", "https://proj.org", "website"),
+    ]
     # beside a paper link, shown once per URL
     both = pub(url="https://a.org/p", arxiv="arXiv:2401.01234", eprint="2401.01234")
     assert links(both) == [("paper", "https://a.org/p", "url"), ("arXiv", "https://arxiv.org/abs/2401.01234", "arxiv")]
@@ -623,8 +725,10 @@ def test_relative_pdf_resolves_under_the_base_url():
     options = BibOptions(owner=["Heming Xia"], pdf_base_url="https://me.github.io/assets/pdf")
     report = Report()
     p = pub(options, report, pdf="paper.pdf", supp="/supp.pdf", slides="file:///etc/passwd")
-    assert links(p) == [("pdf", "https://me.github.io/assets/pdf/paper.pdf", "pdf"),
-                        ("supplement", "https://me.github.io/assets/pdf/supp.pdf", "supp")]
+    assert links(p) == [
+        ("pdf", "https://me.github.io/assets/pdf/paper.pdf", "pdf"),
+        ("supplement", "https://me.github.io/assets/pdf/supp.pdf", "supp"),
+    ]
     (warning,) = report.warnings  # the file: URL is never linked
     assert "file:///etc/passwd" in warning.message
 
@@ -636,31 +740,40 @@ def test_relative_pdf_without_a_base_url_says_how_to_set_it():
     assert "pdf_base_url" in report.warnings[0].message and "paper.pdf" in report.warnings[0].message
 
 
-@pytest.mark.parametrize("fields, line", [
-    ({"type": "book", "publisher": "Courier Corporation,", "year": "1956"}, "Courier Corporation, 1956"),
-    ({"type": "article", "journal": "Band 2", "year": "2019"}, "Band 2, 2019"),
-    ({"type": "article", "journal": "IEEE Trans. on Circuits and Systems", "year": "2016"},
-     "IEEE Trans. on Circuits and Systems, 2016"),
-    ({"type": "article", "journal": "Physical Review D,", "year": "2016"}, "Physical Review D, 2016"),
-    ({"abbr": "NeurIPS", "year": "2023"}, "NeurIPS 2023"),
-    ({"booktitle": "Proc. of ACL,, Short Papers", "year": "2020"}, "Proc. of ACL, Short Papers, 2020"),
-    ({"journal": "Nature", "year": "2021"}, "Nature, 2021"),
-])
+@pytest.mark.parametrize(
+    "fields, line",
+    [
+        ({"type": "book", "publisher": "Courier Corporation,", "year": "1956"}, "Courier Corporation, 1956"),
+        ({"type": "article", "journal": "Band 2", "year": "2019"}, "Band 2, 2019"),
+        (
+            {"type": "article", "journal": "IEEE Trans. on Circuits and Systems", "year": "2016"},
+            "IEEE Trans. on Circuits and Systems, 2016",
+        ),
+        ({"type": "article", "journal": "Physical Review D,", "year": "2016"}, "Physical Review D, 2016"),
+        ({"abbr": "NeurIPS", "year": "2023"}, "NeurIPS 2023"),
+        ({"booktitle": "Proc. of ACL,, Short Papers", "year": "2020"}, "Proc. of ACL, Short Papers, 2020"),
+        ({"journal": "Nature", "year": "2021"}, "Nature, 2021"),
+    ],
+)
 def test_venue_line_punctuation(fields, line):
     assert pub(**fields).venue_line == line
 
 
 def test_venue_line_punctuation_in_full_style():
     full = BibOptions(venue_style="full")
-    assert pub(full, type="article", journal="Band 2,", volume="3,", pages="1--9,",
-               year="2019").venue_line == "Band 2 3, 1–9, 2019"
+    assert (
+        pub(full, type="article", journal="Band 2,", volume="3,", pages="1--9,", year="2019").venue_line
+        == "Band 2 3, 1–9, 2019"
+    )
 
 
 def test_crossref_container_is_listed_only_when_the_owner_edited_it():
-    text = ("@inproceedings{paper, author = {Xia, Heming}, title = {P}, crossref = {vol}}\n"
-            "@proceedings{vol, editor = {Xia, Heming and Li, Wenjie}, title = {Proc. of X}, year = 2022}\n"
-            "@inproceedings{other, author = {Xia, Heming}, title = {Q}, crossref = {vol2}}\n"
-            "@proceedings{vol2, editor = {Li, Wenjie}, title = {Proc. of Y}, year = 2021}\n")
+    text = (
+        "@inproceedings{paper, author = {Xia, Heming}, title = {P}, crossref = {vol}}\n"
+        "@proceedings{vol, editor = {Xia, Heming and Li, Wenjie}, title = {Proc. of X}, year = 2022}\n"
+        "@inproceedings{other, author = {Xia, Heming}, title = {Q}, crossref = {vol2}}\n"
+        "@proceedings{vol2, editor = {Li, Wenjie}, title = {Proc. of Y}, year = 2021}\n"
+    )
     report = Report()
     pubs = make_publications(parse_bib(text, "p.bib", report), XIA, report)
     assert [p.key for p in pubs] == ["paper", "vol", "other"]  # vol2 is only a container
@@ -671,16 +784,19 @@ def test_crossref_container_is_listed_only_when_the_owner_edited_it():
     assert report.warnings == []
 
 
-@pytest.mark.parametrize("fields, status, year, line", [
-    ("year = {in press}", "in press", None, "Nature, in press"),
-    ("year = {In Press}", "in press", None, "Nature, in press"),
-    ("year = {forthcoming}", "forthcoming", None, "Nature, forthcoming"),
-    ("year = {to appear}", "to appear", None, "Nature, to appear"),
-    ("year = {submitted}", "submitted", None, "Nature, submitted"),
-    ("date = {2021-03}", "", 2021, "Nature, 2021"),
-    ("year = 2025, pubstate = {inpress}", "in press", 2025, "Nature, 2025, in press"),
-    ("year = {2024a}", "", 2024, "Nature, 2024"),
-])
+@pytest.mark.parametrize(
+    "fields, status, year, line",
+    [
+        ("year = {in press}", "in press", None, "Nature, in press"),
+        ("year = {In Press}", "in press", None, "Nature, in press"),
+        ("year = {forthcoming}", "forthcoming", None, "Nature, forthcoming"),
+        ("year = {to appear}", "to appear", None, "Nature, to appear"),
+        ("year = {submitted}", "submitted", None, "Nature, submitted"),
+        ("date = {2021-03}", "", 2021, "Nature, 2021"),
+        ("year = 2025, pubstate = {inpress}", "in press", 2025, "Nature, 2025, in press"),
+        ("year = {2024a}", "", 2024, "Nature, 2024"),
+    ],
+)
 def test_dates_and_publication_states(fields, status, year, line):
     report = Report()
     text = f"@article{{k, author = {{Xia, Heming}}, title = {{T}}, journal = {{Nature}}, {fields}}}\n"
@@ -690,10 +806,18 @@ def test_dates_and_publication_states(fields, status, year, line):
 
 
 def test_not_yet_published_sorts_newest_and_undated_last():
-    text = "".join(f"@article{{{key}, author = {{Xia, Heming}}, title = {{T}}, journal = {{J}}, {fields}}}\n"
-                   for key, fields in [("old", "year = 2019"), ("undated", "note = {x}"), ("press", "year = {in press}"),
-                                       ("march", "date = {2021-03}"), ("june", "date = {2021-06}"),
-                                       ("forth", "pubstate = {forthcoming}"), ("new", "year = 2024")])
+    text = "".join(
+        f"@article{{{key}, author = {{Xia, Heming}}, title = {{T}}, journal = {{J}}, {fields}}}\n"
+        for key, fields in [
+            ("old", "year = 2019"),
+            ("undated", "note = {x}"),
+            ("press", "year = {in press}"),
+            ("march", "date = {2021-03}"),
+            ("june", "date = {2021-06}"),
+            ("forth", "pubstate = {forthcoming}"),
+            ("new", "year = 2024"),
+        ]
+    )
     report = Report()
     pubs = make_publications(parse_bib(text, "p.bib", report), XIA, report)
     newest = organise(pubs, SectionOptions(), XIA)
@@ -710,15 +834,19 @@ def test_missing_owner_warning_points_at_the_owner_in_cv_yaml():
     report = Report()
     make_publications([bib(key="k", author="Other, Person")], options, report)
     (warning,) = report.warnings
-    assert str(warning).startswith("data/cv.yaml:5:11: publications.owner[0]: the CV owner (Heming Xia) is not "
-                                   "among the authors of 1 entry: k")
+    assert str(warning).startswith(
+        "data/cv.yaml:5:11: publications.owner[0]: the CV owner (Heming Xia) is not among the authors of 1 entry: k"
+    )
 
 
 def test_alfolio_caret_mark_and_a_stray_comma_after_a_name():
     # al-folio's marks after a family name include ^ (its bib.liquid strips * † ^ ¶); a raised caret
     # would read as TeX, so it prints as ‡. "Yuan*, Zhihang, and ..." has a stray comma: not a Jr part.
-    pubs = make_publications([bib(key="k", author="Lee^, Yong Jae and Yuan*, Zhihang, and Xia^*, Heming")],
-                             BibOptions(owner=["Heming Xia"]), Report())
+    pubs = make_publications(
+        [bib(key="k", author="Lee^, Yong Jae and Yuan*, Zhihang, and Xia^*, Heming")],
+        BibOptions(owner=["Heming Xia"]),
+        Report(),
+    )
     lee, yuan, xia = pubs[0].authors
     assert (lee.text, lee.marks) == ("Yong Jae Lee", ["‡"])
     assert (yuan.text, yuan.marks) == ("Zhihang Yuan", ["*"])

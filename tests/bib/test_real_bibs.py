@@ -10,6 +10,7 @@ without TeX.
 The expected titles and owner entries come from a small reader in this file, independent of
 cv_builder: it only finds each entry's extent, its key and its title/author/editor fields.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import PDF, have_system, run_cli
+
 from cv_builder.bib.publications import BibOptions, make_publications
 from cv_builder.bib.reader import load_bib
 from cv_builder.errors import InputError, Report
-
-from conftest import PDF, have_system, run_cli
 
 BIB = Path(__file__).resolve().parents[1] / "data" / "bib"
 
@@ -81,8 +82,22 @@ _ENTRY_START = re.compile(r"@\s*([A-Za-z]+)\s*[{(]")
 _FIELD_START = r"(?:^|[,{\s])%s\s*=\s*"
 _SKIP_KINDS = {"string", "comment", "preamble"}
 # Fields a CV entry may print (not abstracts, file paths or annotations).
-SHOWN = ("title", "author", "editor", "journal", "journaltitle", "booktitle", "publisher",
-         "school", "institution", "organization", "series", "note", "howpublished", "titleaddon")
+SHOWN = (
+    "title",
+    "author",
+    "editor",
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "publisher",
+    "school",
+    "institution",
+    "organization",
+    "series",
+    "note",
+    "howpublished",
+    "titleaddon",
+)
 
 
 def _closing(text: str, start: int) -> int:
@@ -106,13 +121,13 @@ def _value(body: str, name: str) -> str | None:
     if pos >= len(body):
         return None
     if body[pos] == "{":
-        return body[pos + 1:_closing(body, pos) - 1]
+        return body[pos + 1 : _closing(body, pos) - 1]
     if body[pos] == '"':
         depth, i = 0, pos + 1
         while i < len(body) and not (body[i] == '"' and depth == 0):
             depth += {"{": 1, "}": -1}.get(body[i], 0)
             i += 1
-        return body[pos + 1:i]
+        return body[pos + 1 : i]
     bare = re.match(r"[^,}\s]+", body[pos:])
     return bare.group(0) if bare else None
 
@@ -121,13 +136,13 @@ def read_raw(path: Path) -> list[RawEntry]:
     text = path.read_text(encoding="utf-8")
     entries = []
     for match in _ENTRY_START.finditer(text):
-        if text[:match.start()].count("{") != text[:match.start()].count("}"):
+        if text[: match.start()].count("{") != text[: match.start()].count("}"):
             continue  # an @ inside a field value
         kind = match.group(1).lower()
         if kind in _SKIP_KINDS:
             continue
         brace = match.end() - 1
-        body = text[match.end():_closing(text, brace) - 1]
+        body = text[match.end() : _closing(text, brace) - 1]
         key = body.split(",", 1)[0].strip()
         fields = {}
         for name in (*SHOWN, "arxiv", "crossref"):
@@ -148,16 +163,30 @@ def containers(path: Path, owner: str) -> set[str]:
     entries = read_raw(path)
     parents = {e.fields["crossref"].strip().casefold() for e in entries if "crossref" in e.fields}
     edited = {e.key for e in owner_entries(entries, owner)}
-    return {e.key for e in entries
-            if e.key.casefold() in parents and not e.fields.get("author") and e.key not in edited}
+    return {
+        e.key for e in entries if e.key.casefold() in parents and not e.fields.get("author") and e.key not in edited
+    }
 
 
 # --------------------------------------------------------------------------
 # Comparing titles: what a reader would recognise, whatever the typesetting
 
 
-_TEXT_COMMANDS = {"i": "i", "j": "j", "o": "o", "O": "O", "l": "l", "L": "L", "ss": "ss",
-                  "ae": "ae", "AE": "AE", "oe": "oe", "OE": "OE", "aa": "a", "AA": "A"}
+_TEXT_COMMANDS = {
+    "i": "i",
+    "j": "j",
+    "o": "o",
+    "O": "O",
+    "l": "l",
+    "L": "L",
+    "ss": "ss",
+    "ae": "ae",
+    "AE": "AE",
+    "oe": "oe",
+    "OE": "OE",
+    "aa": "a",
+    "AA": "A",
+}
 _MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\ensuremath\s*\{[^{}]*\}")
 _SPLIT = "\x00"
 # DBLP escapes a title's math as text: {\textdollar}{\textbackslash}mathrm\{AC\}{\^{}}0{\textdollar}
@@ -180,8 +209,7 @@ def title_fragments(raw: str) -> list[str]:
     text = _MATH.sub(_SPLIT, text)
     text = re.sub(r"\\[`'^\"~=.uvHcdbtkr](?![A-Za-z])\s*", "", text)  # accents keep their letter
     text = re.sub(r"\\[vHcdbtkru]\s+(?=[A-Za-z])", "", text)
-    text = re.sub(r"\\([A-Za-z]+)\*?",
-                  lambda m: _TEXT_COMMANDS.get(m.group(1), _SPLIT), text)
+    text = re.sub(r"\\([A-Za-z]+)\*?", lambda m: _TEXT_COMMANDS.get(m.group(1), _SPLIT), text)
     text = re.sub(r"\\[&%$#_{}]", lambda m: m.group(0)[1], text)
     text = text.replace("~", " ")
     return [f for f in (fold(part) for part in text.split(_SPLIT)) if len(f) >= 4]
@@ -250,8 +278,7 @@ def test_every_titled_entry_becomes_a_publication(case: RealBib) -> None:
     assert not missing, f"{case.path}: titled entries not listed: {', '.join(missing)}"
     owned = {p.key for p in pubs if any(a.owner for a in p.authors)}
     expected = {e.key for e in owner_entries(titled(path), case.owner)}
-    assert expected <= owned, (
-        f"{case.path}: {case.owner} not recognised in: {', '.join(sorted(expected - owned))}")
+    assert expected <= owned, f"{case.path}: {case.owner} not recognised in: {', '.join(sorted(expected - owned))}"
 
 
 # --------------------------------------------------------------------------
@@ -282,8 +309,9 @@ def build(case: RealBib, tmp_path: Path) -> tuple[PDF, str]:
     (tmp_path / "publications.bib").write_bytes((BIB / case.path).read_bytes())
     (tmp_path / "cv.yaml").write_text(CV_YAML.format(owner=case.owner), encoding="utf-8")
     out = tmp_path / "out" / "cv.pdf"
-    proc = run_cli("--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", "pdflatex",
-                   "--no-cache", timeout=300)
+    proc = run_cli(
+        "--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", "pdflatex", "--no-cache", timeout=300
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 0, f"{case.path}: build exits {proc.returncode}:\n{proc.stderr}"
     return PDF(out), proc.stderr
@@ -336,7 +364,9 @@ def test_real_bib_builds_complete_and_clean(case: RealBib, tmp_path: Path) -> No
     in_titles = sum(fold(e.fields["title"]).count(who) for e in entries)
     bold = fold(pdf.bold_text()).count(who)
     if bold < len(mine) + 1 + in_titles:
-        problems.append(f"{case.owner} bold {bold} times; expected the header + {len(mine)} entries "
-                        f"({', '.join(e.key for e in mine)})")
+        problems.append(
+            f"{case.owner} bold {bold} times; expected the header + {len(mine)} entries "
+            f"({', '.join(e.key for e in mine)})"
+        )
 
     assert not problems, f"{case.path}:\n" + "\n".join(problems) + f"\n--- stderr:\n{stderr}"

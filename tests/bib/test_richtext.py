@@ -1,4 +1,5 @@
 """BibTeX text as rich text: math, text commands, names and thin spaces, from .bib to PDF and homepage."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,12 +8,12 @@ import pytest
 from conftest import ENGINE_MODES, have_system, norm, run_cli
 from pypdf import PdfReader
 
-from cv_builder.publish import homepage
-from cv_builder.typeset import latex
 from cv_builder.bib.publications import BibOptions, make_publications
 from cv_builder.bib.reader import decode_latex, parse_bib
-from cv_builder.errors import Report
 from cv_builder.bib.richtext import Math, Name, RichText, Span
+from cv_builder.errors import Report
+from cv_builder.publish import homepage
+from cv_builder.typeset import latex
 
 
 def decode(text: str):
@@ -22,17 +23,38 @@ def decode(text: str):
 
 # ---- decoding: the plain text every string use sees
 
-@pytest.mark.parametrize("source, text", [
-    (r"$\sqrt{s} = 13$ TeV", "√s = 13 TeV"), (r"W$^\pm$W$^\mp$", "W±W∓"), (r"$\mathbb{A}^3$", "𝔸³"),
-    (r"H{$_2$}O", "H₂O"), (r"$O(n^2)$", "O(n²)"), (r"$\ell_1$", "ℓ₁"), (r"5\({}^{\mbox{th}}\)", "5th"),
-    (r"$\frac{a+b}{2}$", "(a+b)/2"), (r"$\alpha$-decay", "α-decay"), (r"costs \$5", "costs $5"),
-    (r"price in $ only", "price in $ only"), (r"\mkbibquote{De Motu Animalium}", "“De Motu Animalium”"),
-    (r"\enquote{a \enquote{b}}", "“a ‘b’”"), (r"well\hyphen known", "well-known"), (r"\textsc{Nasa}", "Nasa"),
-    (r"x\textsuperscript{2}", "x2"), (r"\href{https://a.org}{site}", "site"), (r"\url{https://a.org/x\_y}", "https://a.org/x_y"),
-    (r"10\,000", "10\u202f000"), (r"$B^0_s \to \mu^+\mu^-$", "B⁰ₛ → μ⁺μ⁻"), (r"$t\bar{t}$", "tt̄"),
-    (r"$\overline{\rm MS}$ scheme", "MS̅ scheme"), (r"\ensuremath{^{13}}C", "¹³C"), (r"$a\log b$", "a log b"),
-    (r"\mathbb{R}", "ℝ"), (r"$\mathrm{d}\sigma/\mathrm{d}p_\mathrm{T}$", "dσ/dpT"),
-])
+
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        (r"$\sqrt{s} = 13$ TeV", "√s = 13 TeV"),
+        (r"W$^\pm$W$^\mp$", "W±W∓"),
+        (r"$\mathbb{A}^3$", "𝔸³"),
+        (r"H{$_2$}O", "H₂O"),
+        (r"$O(n^2)$", "O(n²)"),
+        (r"$\ell_1$", "ℓ₁"),
+        (r"5\({}^{\mbox{th}}\)", "5th"),
+        (r"$\frac{a+b}{2}$", "(a+b)/2"),
+        (r"$\alpha$-decay", "α-decay"),
+        (r"costs \$5", "costs $5"),
+        (r"price in $ only", "price in $ only"),
+        (r"\mkbibquote{De Motu Animalium}", "“De Motu Animalium”"),
+        (r"\enquote{a \enquote{b}}", "“a ‘b’”"),
+        (r"well\hyphen known", "well-known"),
+        (r"\textsc{Nasa}", "Nasa"),
+        (r"x\textsuperscript{2}", "x2"),
+        (r"\href{https://a.org}{site}", "site"),
+        (r"\url{https://a.org/x\_y}", "https://a.org/x_y"),
+        (r"10\,000", "10\u202f000"),
+        (r"$B^0_s \to \mu^+\mu^-$", "B⁰ₛ → μ⁺μ⁻"),
+        (r"$t\bar{t}$", "tt̄"),
+        (r"$\overline{\rm MS}$ scheme", "MS̅ scheme"),
+        (r"\ensuremath{^{13}}C", "¹³C"),
+        (r"$a\log b$", "a log b"),
+        (r"\mathbb{R}", "ℝ"),
+        (r"$\mathrm{d}\sigma/\mathrm{d}p_\mathrm{T}$", "dσ/dpT"),
+    ],
+)
 def test_decoded_plain_text(source, text):
     value, unknown = decode(source)
     assert value == text and unknown == []
@@ -59,6 +81,7 @@ def test_structure_and_location():
 
 
 # ---- LaTeX: only whitelisted math, everything else escaped
+
 
 def tex(source: str, target=latex.PDFLATEX, report=None) -> str:
     return str(latex.escape(decode(source)[0], target, report))
@@ -97,6 +120,7 @@ def test_thin_space_is_tex_thin_space_on_every_engine(target):
 
 # ---- homepage
 
+
 def test_html_and_markdown():
     value = decode(r"W$^\pm$ in H{$_2$}O, \emph{<b>}")[0]
     html = homepage.rich_html(value)
@@ -114,9 +138,11 @@ BIB = r"""
   title = {Points on $\mathbb{A}^3$, H{$_2$}O in $O(n^2)$ with $\ell_1$}}
 @inproceedings{dblp, author = {Jane Doe}, booktitle = {Proc. 10\,000 Users}, year = {2019},
   title = {The 5\({}^{\mbox{th}}\) workshop: \mkbibquote{De Motu} \enquote{Physics} \textsc{Small} \emph{em} x\textsuperscript{up} \foo{kept}}}
-"""
-CV = "person: {name: Jane Doe}\npublications: {bib: pubs.bib, owner: [Jane Doe]}\n" \
-     "sections:\n  - {title: Publications, kind: publications}\n"
+"""  # noqa: E501 (one BibTeX field, kept on one line as a .bib has it)
+CV = (
+    "person: {name: Jane Doe}\npublications: {bib: pubs.bib, owner: [Jane Doe]}\n"
+    "sections:\n  - {title: Publications, kind: publications}\n"
+)
 
 
 @pytest.mark.parametrize("mode", ENGINE_MODES + ["xelatex"])
@@ -153,12 +179,45 @@ def test_pdf_text_is_clean(mode, tmp_path):
 
 # ---- whatever the formula, TeX gets whitelisted, balanced math that compiles
 
-NASTY = [r"$x^2'$", r"$x^a^b$", r"$x_a_b$", r"$x^2\degree$", r"$f'^2$", r"$\frac12$", r"$\sqrt$",
-         r"$\left(\frac{a}{b}\right)$", r"$\mathbb{R}^n$", r"$^^5c$", r"$\text{if } x$", r"$a & b # c % d ~ e$",
-         r"$\unknown{y}$", r"$é \alpha$", r"$\$5$", r"$\{x\}$", r"$x''$", r"$\hat{}$", r"$\mathcal{L}_{\text{CE}}$",
-         r"\(\ell_1\)", r"$$E=mc^2$$", r"$5\%$", r"${}^{12}$C", r"$\lesssim \gtrsim \varnothing$", r"$a\mod b$",
-         r"$\le\ge\neq$", r"$\sum_{i=1}^n i$", r"$[0,1]$", r"$\sqrt[3]{x}$", r"$x^{\frac{1}{2}}_{\mathrm{max}}$",
-         r"$\mathfrak{g}$", r"$\bm{x}\boldsymbol{y}$", r"${\rm GeV}\,\overline{\rm MS}$", r"\ensuremath{^{13}}C", r"$\operatorname{arg\,max}$", r"${{{{x}}}}$", r"$}{$"]
+NASTY = [
+    r"$x^2'$",
+    r"$x^a^b$",
+    r"$x_a_b$",
+    r"$x^2\degree$",
+    r"$f'^2$",
+    r"$\frac12$",
+    r"$\sqrt$",
+    r"$\left(\frac{a}{b}\right)$",
+    r"$\mathbb{R}^n$",
+    r"$^^5c$",
+    r"$\text{if } x$",
+    r"$a & b # c % d ~ e$",
+    r"$\unknown{y}$",
+    r"$é \alpha$",
+    r"$\$5$",
+    r"$\{x\}$",
+    r"$x''$",
+    r"$\hat{}$",
+    r"$\mathcal{L}_{\text{CE}}$",
+    r"\(\ell_1\)",
+    r"$$E=mc^2$$",
+    r"$5\%$",
+    r"${}^{12}$C",
+    r"$\lesssim \gtrsim \varnothing$",
+    r"$a\mod b$",
+    r"$\le\ge\neq$",
+    r"$\sum_{i=1}^n i$",
+    r"$[0,1]$",
+    r"$\sqrt[3]{x}$",
+    r"$x^{\frac{1}{2}}_{\mathrm{max}}$",
+    r"$\mathfrak{g}$",
+    r"$\bm{x}\boldsymbol{y}$",
+    r"${\rm GeV}\,\overline{\rm MS}$",
+    r"\ensuremath{^{13}}C",
+    r"$\operatorname{arg\,max}$",
+    r"${{{{x}}}}$",
+    r"$}{$",
+]
 FORBIDDEN = (r"\input", r"\def", r"\catcode", r"\write", r"\openin", r"\csname", r"\unknown", "^^")
 
 
@@ -176,8 +235,10 @@ def test_formula_output_is_whitelisted(source):
 
 @pytest.mark.skipif(not have_system("pdflatex"), reason="no pdflatex")
 def test_every_nasty_formula_compiles(tmp_path):
-    bib = "".join(f"@article{{k{i}, author = {{Jane Doe}}, journal = {{J}}, year = {{2020}}, title = {{T{i} {s}}}}}\n"
-                  for i, s in enumerate(NASTY[:-1]))  # the last one's braces do not balance in a .bib
+    bib = "".join(
+        f"@article{{k{i}, author = {{Jane Doe}}, journal = {{J}}, year = {{2020}}, title = {{T{i} {s}}}}}\n"
+        for i, s in enumerate(NASTY[:-1])
+    )  # the last one's braces do not balance in a .bib
     (tmp_path / "pubs.bib").write_text(bib, encoding="utf-8")
     (tmp_path / "cv.yaml").write_text(CV, encoding="utf-8")
     out = tmp_path / "out" / "cv.pdf"
@@ -193,8 +254,9 @@ def test_every_nasty_formula_compiles(tmp_path):
 def test_typed_symbols_copy_as_themselves(mode, tmp_path):
     """Characters pdflatex sets from math fonts or as look-alikes, and thin spaces, copy as typed."""
     title = "Copy a√b, ∑, ≠, x′, … and x² of 10\u202f000 (U+2009:\u2009x)"
-    (tmp_path / "pubs.bib").write_text(f"@misc{{k, author = {{Jane Doe}}, year = {{2020}}, title = {{{title}}}}}\n",
-                                       encoding="utf-8")
+    (tmp_path / "pubs.bib").write_text(
+        f"@misc{{k, author = {{Jane Doe}}, year = {{2020}}, title = {{{title}}}}}\n", encoding="utf-8"
+    )
     (tmp_path / "cv.yaml").write_text(CV, encoding="utf-8")
     out = tmp_path / "out" / "cv.pdf"
     proc = run_cli("--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", mode, "--no-cache")
@@ -208,7 +270,9 @@ def test_typed_symbols_copy_as_themselves(mode, tmp_path):
 
 
 def test_homepage_output_stays_safe():
-    value = decode(r"\emph{<script>alert(1)</script>} \href{javascript:alert(1)}{click} $a*b_{<i>}$ \url{https://x.org/?a=1&b=\"}")[0]
+    value = decode(
+        r"\emph{<script>alert(1)</script>} \href{javascript:alert(1)}{click} $a*b_{<i>}$ \url{https://x.org/?a=1&b=\"}"
+    )[0]
     html = homepage.rich_html(value)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "javascript:" not in html and "click" in html
@@ -219,8 +283,9 @@ def test_homepage_output_stays_safe():
 
 def test_warnings_name_their_file_never_input(tmp_path):
     """The owner warning points at cv.yaml; a title's escaping warnings at the .bib entry and field."""
-    (tmp_path / "pubs.bib").write_text("@misc{k, author = {Someone Else}, year = {2020}, title = {Ψ \\foo{x}}}\n",
-                                       encoding="utf-8")
+    (tmp_path / "pubs.bib").write_text(
+        "@misc{k, author = {Someone Else}, year = {2020}, title = {Ψ \\foo{x}}}\n", encoding="utf-8"
+    )
     (tmp_path / "cv.yaml").write_text(CV, encoding="utf-8")
     proc = run_cli("check", "--data", str(tmp_path / "cv.yaml"))
     assert proc.returncode == 0, proc.stderr
@@ -238,18 +303,23 @@ def test_warnings_name_their_file_never_input(tmp_path):
 @pytest.mark.skipif(not have_system("pdflatex"), reason="no pdflatex")
 @pytest.mark.parametrize("theme", ["classic", "modern", "compact"])
 def test_names_never_break_across_lines(theme, tmp_path):
-    names = [f"{given} {family}" for given, family in zip(
-        "Alexandra Bartholomew Constantine Dorothea Evangeline Frederick Gwendolyn Humphrey Isadora "
-        "Jeremiah Katherine Leopold Maximilian Nathaniel Octavia Penelope Quentin Rosalind".split(),
-        "Vanderbilt Montgomery Fitzgerald Whitmore Kensington Hawthorne Pemberton Ashworth Blackwood "
-        "Carrington Donaldson Ellsworth Farnsworth Gallagher Harrington Livingston Middleton Northcott".split())]
+    names = [
+        f"{given} {family}"
+        for given, family in zip(
+            "Alexandra Bartholomew Constantine Dorothea Evangeline Frederick Gwendolyn Humphrey Isadora "
+            "Jeremiah Katherine Leopold Maximilian Nathaniel Octavia Penelope Quentin Rosalind".split(),
+            "Vanderbilt Montgomery Fitzgerald Whitmore Kensington Hawthorne Pemberton Ashworth Blackwood "
+            "Carrington Donaldson Ellsworth Farnsworth Gallagher Harrington Livingston Middleton Northcott".split(),
+            strict=True,
+        )
+    ]
     bib = f"@misc{{k, author = {{{' and '.join(names)}}}, year = {{2020}}, title = {{Many authors}}}}\n"
     (tmp_path / "pubs.bib").write_text(bib, encoding="utf-8")
-    (tmp_path / "cv.yaml").write_text(CV.replace("owner: [Jane Doe]", "owner: [Quentin Middleton]"),
-                                      encoding="utf-8")
+    (tmp_path / "cv.yaml").write_text(CV.replace("owner: [Jane Doe]", "owner: [Quentin Middleton]"), encoding="utf-8")
     out = tmp_path / "out" / "cv.pdf"
-    proc = run_cli("--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", "pdflatex", "--theme", theme,
-                   "--no-cache")
+    proc = run_cli(
+        "--data", str(tmp_path / "cv.yaml"), "-o", str(out), "--engine", "pdflatex", "--theme", theme, "--no-cache"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Overfull" not in proc.stderr
     lines = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout.splitlines()
@@ -262,8 +332,10 @@ def test_names_never_break_across_lines(theme, tmp_path):
 
 def test_dblp_escaped_formula_is_read_as_the_formula():
     # DBLP writes a title's $\mathrm{AC}^0[\oplus]$ as escaped text; it is set as math, through the whitelist.
-    title = (r"Theorem for {\textdollar}{\textbackslash}mathrm\{AC\}{\^{}}0[{\textbackslash}oplus]{\textdollar}"
-             r" via the Coin Problem")
+    title = (
+        r"Theorem for {\textdollar}{\textbackslash}mathrm\{AC\}{\^{}}0[{\textbackslash}oplus]{\textdollar}"
+        r" via the Coin Problem"
+    )
     text, unknown = decode_latex(title)
     assert str(text) == "Theorem for AC⁰[⊕] via the Coin Problem" and unknown == []
     assert any(isinstance(n, Math) for n in text.nodes)

@@ -1,11 +1,11 @@
 """The first hour: init, themes, templates beside the data, user themes, --png previews."""
+
 from __future__ import annotations
 
 import struct
 from pathlib import Path
 
 import pytest
-
 from conftest import PDF, copy_data, have_embedded, have_system, norm, run_cli
 
 FAST = "pdflatex" if have_system("pdflatex") else "embedded"
@@ -64,8 +64,9 @@ def test_latex_templates_beside_the_data_shadow_by_name(tmp_path):
     cv = copy_data(tmp_path)
     own = cv.parent / "latex_templates"
     own.mkdir()
-    (own / "section_text.tex").write_text(r"\section*{\VAR{section.title} (mine)}\VAR{section.text}\par",
-                                          encoding="utf-8")
+    (own / "section_text.tex").write_text(
+        r"\section*{\VAR{section.title} (mine)}\VAR{section.text}\par", encoding="utf-8"
+    )
     for theme in ("classic", "compact"):
         out = tmp_path / theme / "cv.pdf"
         proc = run_cli("--data", str(cv), "-o", str(out), "--engine", FAST, "--theme", theme)
@@ -79,8 +80,9 @@ def test_a_user_theme_beside_the_data_falls_back_to_classic(tmp_path):
     cv = copy_data(tmp_path)
     mine = cv.parent / "latex_templates" / "mine"
     mine.mkdir(parents=True)
-    (mine / "theme.yaml").write_text("description: Classic with a plain header\ndefaults:\n  footer: false\n",
-                                     encoding="utf-8")
+    (mine / "theme.yaml").write_text(
+        "description: Classic with a plain header\ndefaults:\n  footer: false\n", encoding="utf-8"
+    )
     (mine / "header.tex").write_text(r"{\Huge \VAR{person.name} (mine)}\par", encoding="utf-8")
     proc = run_cli("themes", "--data", str(cv))
     assert "mine       Classic with a plain header" in proc.stdout
@@ -128,8 +130,7 @@ def test_png_previews_are_published_with_the_pdf(tmp_path):
 def test_png_without_poppler_uses_pdfium(tmp_path):
     pytest.importorskip("pypdfium2")
     out = tmp_path / "cv.pdf"
-    proc = run_cli("--png", "--png-dpi", "50", "-o", str(out), "--engine", "embedded",
-                   env={"PATH": "/nonexistent"})
+    proc = run_cli("--png", "--png-dpi", "50", "-o", str(out), "--engine", "embedded", env={"PATH": "/nonexistent"})
     assert proc.returncode == 0, proc.stderr
     width, height = png_size(tmp_path / "cv-1.png")
     assert abs(width - 595.3 * 50 / 72) <= 1 and abs(height - 841.9 * 50 / 72) <= 1
@@ -137,8 +138,7 @@ def test_png_without_poppler_uses_pdfium(tmp_path):
     import zlib
 
     data = (tmp_path / "cv-1.png").read_bytes()
-    idat = b"".join(data[i + 8:i + 8 + struct.unpack(">I", data[i:i + 4])[0]]
-                    for i in _chunks(data, b"IDAT"))
+    idat = b"".join(data[i + 8 : i + 8 + struct.unpack(">I", data[i : i + 4])[0]] for i in _chunks(data, b"IDAT"))
     raw = zlib.decompress(idat)
     dark = sum(1 for b in raw if b < 100) - height  # each row starts with a 0 filter byte
     assert raw.count(b"\xff\xff\xff") * 3 > len(raw) * 0.7 and dark > 2000
@@ -147,8 +147,8 @@ def test_png_without_poppler_uses_pdfium(tmp_path):
 def _chunks(data: bytes, kind: bytes):
     i = 8
     while i < len(data):
-        length = struct.unpack(">I", data[i:i + 4])[0]
-        if data[i + 4:i + 8] == kind:
+        length = struct.unpack(">I", data[i : i + 4])[0]
+        if data[i + 4 : i + 8] == kind:
             yield i
         i += 12 + length
 

@@ -1,4 +1,5 @@
 """The CLI with bad input: one clear located message, exit code, no traceback, old PDF intact."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,7 @@ def fails(cv, out, *extra, code=1, env=None):
 
 def test_yaml_syntax_error(workspace):
     cv, out = workspace
-    cv.write_text(cv.read_text(encoding="utf-8").replace("  position: Ph.D.", "    position: Ph.D."),
-                  encoding="utf-8")
+    cv.write_text(cv.read_text(encoding="utf-8").replace("  position: Ph.D.", "    position: Ph.D."), encoding="utf-8")
     err = fails(cv, out)
     assert "cv.yaml:11:" in err and "YAML syntax error" in err
 
@@ -47,8 +47,9 @@ def test_missing_bib(workspace):
 def test_bib_that_does_not_parse(workspace):
     cv, out = workspace
     bib = cv.parent / "publications.bib"
-    bib.write_text(bib.read_text(encoding="utf-8").replace("title         = {SWIFT:", "title         = {{SWIFT:"),
-                   encoding="utf-8")
+    bib.write_text(
+        bib.read_text(encoding="utf-8").replace("title         = {SWIFT:", "title         = {{SWIFT:"), encoding="utf-8"
+    )
     err = fails(cv, out)
     assert "publications.bib:" in err
 
@@ -86,8 +87,9 @@ def test_check_validates_without_tex(workspace):
 
 def test_yaml_and_bib_problems_are_reported_together(workspace):
     cv, out = workspace
-    cv.write_text(cv.read_text(encoding="utf-8").replace("  name: Heming Xia", "  nmae: Heming Xia", 1),
-                  encoding="utf-8")
+    cv.write_text(
+        cv.read_text(encoding="utf-8").replace("  name: Heming Xia", "  nmae: Heming Xia", 1), encoding="utf-8"
+    )
     bib = cv.parent / "publications.bib"
     bib.write_text(bib.read_text(encoding="utf-8").replace("title", "titel", 1), encoding="utf-8")
     err = fails(cv, out, "--strict")
@@ -111,9 +113,9 @@ def test_injection_in_a_date_is_rejected_with_its_location(workspace):
     cv, out = workspace
     text = cv.read_text(encoding="utf-8")
     first = re.search(r"^(\s+start: )(\S+)$", text, re.M)
-    text = text[:first.start(2)] + "'\\input{/etc/passwd}'" + text[first.end(2):]
+    text = text[: first.start(2)] + "'\\input{/etc/passwd}'" + text[first.end(2) :]
     cv.write_text(text, encoding="utf-8")
-    line = text[:first.start()].count("\n") + 1
+    line = text[: first.start()].count("\n") + 1
     err = fails(cv, out)
     assert re.search(rf"cv\.yaml:{line}:\d+: sections\[\d+\]\.entries\[\d+\]\.start: ", err), err
     assert "\\input{/etc/passwd}" in err
@@ -145,9 +147,14 @@ def test_check_summarises_the_bib_and_counts_what_a_filter_leaves_out(workspace)
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"publications\.bib: 17 entries, 17 listed, 0 warnings\n", proc.stderr), proc.stderr
     text = cv.read_text(encoding="utf-8")
-    cv.write_text(text.replace("    kind: publications\n", "    kind: publications\n    filter: {years: [2025, 2025]}\n", 1),
-                  encoding="utf-8")
+    cv.write_text(
+        text.replace("    kind: publications\n", "    kind: publications\n    filter: {years: [2025, 2025]}\n", 1),
+        encoding="utf-8",
+    )
     proc = run_cli("check", "--data", str(cv))
-    listed = int(re.search(r"17 entries, (\d+) listed, 0 warnings \((\d+) left out by the sections' filters\)",
-                           proc.stderr).group(1))
+    listed = int(
+        re.search(
+            r"17 entries, (\d+) listed, 0 warnings \((\d+) left out by the sections' filters\)", proc.stderr
+        ).group(1)
+    )
     assert 0 < listed < 17 and f"({17 - listed} left out" in proc.stderr

@@ -1,5 +1,6 @@
 """--watch: rebuilds on edits, reports errors without exiting, keeps the last good PDF,
 and stops cleanly on Ctrl-C."""
+
 from __future__ import annotations
 
 import os
@@ -11,11 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PDF, ROOT, copy_data, have_system, squash
 
-pytestmark = [pytest.mark.engine,
-              pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")]
+pytestmark = [pytest.mark.engine, pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")]
 watchfiles = pytest.importorskip("watchfiles", reason="watchfiles not installed")
 
 
@@ -23,9 +22,24 @@ class Watcher:
     def __init__(self, data: Path, out: Path):
         env = dict(os.environ, PYTHONPATH=str(ROOT), SOURCE_DATE_EPOCH="1764028800", PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cv_builder", "--watch", "--data", str(data), "-o", str(out),
-             "--engine", "pdflatex"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "cv_builder",
+                "--watch",
+                "--data",
+                str(data),
+                "-o",
+                str(out),
+                "--engine",
+                "pdflatex",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -69,15 +83,17 @@ def test_watch_rebuilds_reports_errors_and_stops_cleanly(tmp_path):
 
         # an edit to the .bib shows too
         bib = data.parent / "publications.bib"
-        bib.write_text(bib.read_text(encoding="utf-8").replace("TokenSkip: Controllable", "TokenSkip: Steerable"),
-                       encoding="utf-8")
+        bib.write_text(
+            bib.read_text(encoding="utf-8").replace("TokenSkip: Controllable", "TokenSkip: Steerable"), encoding="utf-8"
+        )
         w.wait_for("wrote", count=3)
         assert "TokenSkip:Steerable" in squash(PDF(out).pdftotext())
         good = out.read_bytes()
 
         # a mistake: a located error, the watcher goes on, the last good PDF stays
-        data.write_text(data.read_text(encoding="utf-8").replace("  font_size: 10pt", "  font_size: huge", 1),
-                        encoding="utf-8")
+        data.write_text(
+            data.read_text(encoding="utf-8").replace("  font_size: 10pt", "  font_size: huge", 1), encoding="utf-8"
+        )
         w.wait_for("error: ")
         assert w.proc.poll() is None
         error = next(line for line in w.lines if line.startswith("error: "))
@@ -88,8 +104,9 @@ def test_watch_rebuilds_reports_errors_and_stops_cleanly(tmp_path):
         assert not _processes_mentioning(str(out.parent / ".cache" / "work")), "an engine started ahead was left"
 
         # fixing it builds again
-        data.write_text(data.read_text(encoding="utf-8").replace("  font_size: huge", "  font_size: 11pt", 1),
-                        encoding="utf-8")
+        data.write_text(
+            data.read_text(encoding="utf-8").replace("  font_size: huge", "  font_size: 11pt", 1), encoding="utf-8"
+        )
         w.wait_for("wrote", count=4)
         assert out.read_bytes() != good
     finally:

@@ -1,4 +1,5 @@
 """The GitHub workflow: valid against GitHub's schema, clean under zizmor, and running the README's commands."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "cv.yml"
@@ -27,14 +27,19 @@ def _tool(name: str) -> str:
 
 
 def test_workflow_matches_githubs_json_schema():
-    proc = subprocess.run([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_zizmor_finds_nothing():
-    proc = subprocess.run([_tool("zizmor"), "--offline", "--format", "json", str(WORKFLOW)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [_tool("zizmor"), "--offline", "--format", "json", str(WORKFLOW)], capture_output=True, text=True, timeout=120
+    )
     findings = json.loads(proc.stdout or "[]")
     high = [f["ident"] for f in findings if f["determinations"]["severity"] == "High"]
     assert not high, proc.stdout

@@ -1,4 +1,5 @@
 """End to end: build Heming Xia's CV through the CLI on every engine present, read the PDF back."""
+
 from __future__ import annotations
 
 import re
@@ -7,11 +8,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, ENGINE_MODES, PDF, have_embedded, have_system, norm, run_cli, squash
 
-SECTIONS = ["Research Interests", "Education", "Experience", "Publications", "Invited Talks",
-            "Service", "Teaching", "Awards"]
+SECTIONS = [
+    "Research Interests",
+    "Education",
+    "Experience",
+    "Publications",
+    "Invited Talks",
+    "Service",
+    "Teaching",
+    "Awards",
+]
 
 
 def bib_entries():
@@ -23,15 +31,19 @@ def bib_entries():
 def raw_text(pdf: PDF) -> str:
     if not shutil.which("pdftotext"):
         return pdf.text
-    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf.path), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 _built: dict[tuple, tuple] = {}
 THEMES = ["classic", "modern", "compact"]
 # Every theme with every engine present: the same data, the same checks.
-THEME_ENGINES = [pytest.param((theme, p.values[0]), marks=p.marks, id=f"{theme}-{p.values[0]}")
-                 for theme in THEMES for p in ENGINE_MODES]
+THEME_ENGINES = [
+    pytest.param((theme, p.values[0]), marks=p.marks, id=f"{theme}-{p.values[0]}")
+    for theme in THEMES
+    for p in ENGINE_MODES
+]
 
 
 @pytest.fixture(params=THEME_ENGINES)
@@ -100,8 +112,14 @@ def test_links_carry_the_bib_urls(built):
 def test_venues_and_link_labels_read_like_the_homepage(built):
     pdf, _, mode = built
     text = norm(pdf.text)
-    for venue in ["ICLR 2025", "EMNLP 2024", "Findings of ACL 2024", "Findings of EMNLP 2023", "ACL 2022",
-                  "Phys. Rev. D 103"]:
+    for venue in [
+        "ICLR 2025",
+        "EMNLP 2024",
+        "Findings of ACL 2024",
+        "Findings of EMNLP 2023",
+        "ACL 2022",
+        "Phys. Rev. D 103",
+    ]:
         assert venue in text, venue
     assert "[paper]" in text and "[code]" in text
     if mode == "lualatex":
@@ -168,11 +186,20 @@ def test_a_template_with_lastpage_gets_its_second_pass(tmp_path):
     still gets a right number, because the .aux holds a label the next pass reads."""
     mine = tmp_path / "mine"
     mine.mkdir()
-    (mine / "footer.tex").write_text("\\usepackage{fancyhdr}\\usepackage{lastpage}\\pagestyle{fancy}\\fancyhf{}\n"
-                                     "\\fancyfoot[C]{Sheet \\thepage\\ of \\pageref*{LastPage}}\n")
+    (mine / "footer.tex").write_text(
+        "\\usepackage{fancyhdr}\\usepackage{lastpage}\\pagestyle{fancy}\\fancyhf{}\n"
+        "\\fancyfoot[C]{Sheet \\thepage\\ of \\pageref*{LastPage}}\n"
+    )
     out = tmp_path / "out" / "cv.pdf"
-    proc = run_cli("--engine", "embedded" if not shutil.which("pdflatex") else "pdflatex",
-                   "--template-dir", str(mine), "-o", str(out), "--no-cache")
+    proc = run_cli(
+        "--engine",
+        "embedded" if not shutil.which("pdflatex") else "pdflatex",
+        "--template-dir",
+        str(mine),
+        "-o",
+        str(out),
+        "--no-cache",
+    )
     assert proc.returncode == 0, proc.stderr
     pdf = PDF(out)
     assert ", 2 passes, " in proc.stderr
@@ -198,8 +225,9 @@ def test_no_overfull_boxes(built):
 def test_dates_are_aligned(built):
     """Every date column ends at one x: the right margin (classic, modern) or the left column's edge (compact)."""
     pdf, _, _ = built
-    xml = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf.path), "-"],
-                         capture_output=True, text=True, check=True).stdout
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]+)</word>', xml)
     # the last word of the Education and Experience dates: 2024.01 – present, from 2020.09, 2020, from 2021.10
     ends = [float(x) for x, w in words if w in ("present", "2020.09", "2021.10")]
@@ -233,8 +261,13 @@ def test_lualatex_sets_latin_modern_without_fontspec(tmp_path):
 
 def _page_fonts(pdf: Path) -> list[dict[str, str]]:
     """Per page: base font name -> subtype (Type1, Type3, Type0, ...)."""
-    return [{str(f.get_object()["/BaseFont"]).split("+")[-1]: str(f.get_object()["/Subtype"])
-             for f in page["/Resources"]["/Font"].values()} for page in PDF(pdf).reader.pages]
+    return [
+        {
+            str(f.get_object()["/BaseFont"]).split("+")[-1]: str(f.get_object()["/Subtype"])
+            for f in page["/Resources"]["/Font"].values()
+        }
+        for page in PDF(pdf).reader.pages
+    ]
 
 
 def test_lualatex_reads_the_type1_map_before_the_first_page_that_needs_it(tmp_path):
@@ -245,7 +278,8 @@ def test_lualatex_reads_the_type1_map_before_the_first_page_that_needs_it(tmp_pa
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "section_text.tex").write_text(
-        "\\section*{\\VAR{section.title}}\n\\VAR{section.text}\\par\\clearpage $\\sum_i x_i \\leq \\alpha$\\par\n")
+        "\\section*{\\VAR{section.title}}\n\\VAR{section.text}\\par\\clearpage $\\sum_i x_i \\leq \\alpha$\\par\n"
+    )
     out = tmp_path / "out" / "cv.pdf"
     proc = run_cli("-o", str(out), "--engine", "lualatex", "--template-dir", str(templates))
     assert proc.returncode == 0, proc.stderr

@@ -4,6 +4,7 @@ Each test drives the real CLI (or the stage it is about) and checks what a user
 would see: the exit code, one clear message, the PDF's text, and that nothing was
 read, written or left behind.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, ROOT, SENTINEL, copy_data, norm, run_cli, squash
+
 
 def header(tmp_path: Path, body: str) -> Path:
     """A --template-dir whose header.tex is `body` (a user's own, possibly hostile, template)."""
@@ -36,11 +37,14 @@ def header(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize("mode", ENGINE_MODES)
 def test_template_cannot_read_absolute_paths(mode, workspace, tmp_path):
     cv, out = workspace
-    for trick in (r"\input{/etc/passwd}",
-                  r"\newread\cvr\openin\cvr=/etc/passwd \read\cvr to\cvline \cvline\closein\cvr",
-                  r"\input{../../../../../../etc/passwd}"):
-        proc = run_cli("--engine", mode, "--data", str(cv), "-o", str(out),
-                       "--template-dir", str(header(tmp_path, trick)))
+    for trick in (
+        r"\input{/etc/passwd}",
+        r"\newread\cvr\openin\cvr=/etc/passwd \read\cvr to\cvline \cvline\closein\cvr",
+        r"\input{../../../../../../etc/passwd}",
+    ):
+        proc = run_cli(
+            "--engine", mode, "--data", str(cv), "-o", str(out), "--template-dir", str(header(tmp_path, trick))
+        )
         assert "root:" not in proc.stderr, trick
         assert "Traceback" not in proc.stderr
         if proc.returncode == 0:  # \openin of a refused file reads nothing: the PDF must not hold it
@@ -63,8 +67,9 @@ def test_template_cannot_run_commands_or_write_outside(mode, workspace, tmp_path
         r"\newwrite\cvw\immediate\openout\cvw=.hidden.tex \immediate\write\cvw{x}\immediate\closeout\cvw",
     ]
     for trick in tricks:
-        proc = run_cli("--engine", mode, "--data", str(cv), "-o", str(out),
-                       "--template-dir", str(header(tmp_path, trick)))
+        proc = run_cli(
+            "--engine", mode, "--data", str(cv), "-o", str(out), "--template-dir", str(header(tmp_path, trick))
+        )
         assert "Traceback" not in proc.stderr
         assert proc.returncode in (0, 3), proc.stderr
     assert not list(Path("/tmp").glob(Path(mark).name + "*"))
@@ -77,8 +82,18 @@ def test_template_cannot_run_commands_or_write_outside(mode, workspace, tmp_path
 def test_endless_loop_in_a_template_is_stopped(mode, workspace, tmp_path):
     cv, out = workspace
     start = time.monotonic()
-    proc = run_cli("--engine", mode, "--data", str(cv), "-o", str(out), "--timeout", "3",
-                   "--template-dir", str(header(tmp_path, r"\def\x{\x}\x")))
+    proc = run_cli(
+        "--engine",
+        mode,
+        "--data",
+        str(cv),
+        "-o",
+        str(out),
+        "--timeout",
+        "3",
+        "--template-dir",
+        str(header(tmp_path, r"\def\x{\x}\x")),
+    )
     assert proc.returncode == 3, proc.stderr
     assert "did not finish within 3 s" in proc.stderr and "--timeout" in proc.stderr
     assert time.monotonic() - start < 60
@@ -87,12 +102,13 @@ def test_endless_loop_in_a_template_is_stopped(mode, workspace, tmp_path):
 
 @pytest.mark.engine
 def test_a_log_flood_is_capped(tmp_path):
-    from cv_builder.typeset import engine as engines
     from cv_builder.errors import EngineError
+    from cv_builder.typeset import engine as engines
 
     eng = engines.find_engine("pdflatex")
     (tmp_path / "cv.tex").write_text(
-        "\\documentclass{article}\\begin{document}\\loop\\message{" + "x" * 200 + "}\\iftrue\\repeat\\end{document}\n")
+        "\\documentclass{article}\\begin{document}\\loop\\message{" + "x" * 200 + "}\\iftrue\\repeat\\end{document}\n"
+    )
     with pytest.raises(EngineError) as info:
         engines.run(eng, tmp_path, timeout=60, max_bytes=2 * 2**20)
     assert "wrote more than 2 MiB" in str(info.value)
@@ -188,8 +204,23 @@ def injected_data(tmp_path: Path) -> tuple[Path, list[str]]:
 }
 """
     (d / "pubs.bib").write_text(bib, encoding="utf-8")
-    shown = ["Ada " + a[0], a[13], a[4], a[2], a[5], a[6], a[1], "Entries " + a[9], a[7], a[8], a[10], a[12],
-             "\\inp", "ut{/etc/passwd}", a[11]]
+    shown = [
+        "Ada " + a[0],
+        a[13],
+        a[4],
+        a[2],
+        a[5],
+        a[6],
+        a[1],
+        "Entries " + a[9],
+        a[7],
+        a[8],
+        a[10],
+        a[12],
+        "\\inp",
+        "ut{/etc/passwd}",
+        a[11],
+    ]
     return d / "cv.yaml", shown
 
 
@@ -237,10 +268,27 @@ def test_concurrent_builds_never_mix_or_truncate(tmp_path):
         names.append(f"Build{i}")
     out = tmp_path / "shared" / "cv.pdf"
     env = dict(os.environ, PYTHONPATH=str(ROOT), SOURCE_DATE_EPOCH="1764028800")
-    procs = [subprocess.Popen([sys.executable, "-m", "cv_builder", "--engine", "pdflatex", "-q",
-                               "--data", str(datas[k % 2]), "-o", str(out)],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for k in range(4)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cv_builder",
+                "--engine",
+                "pdflatex",
+                "-q",
+                "--data",
+                str(datas[k % 2]),
+                "-o",
+                str(out),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for k in range(4)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err.decode()
@@ -251,8 +299,16 @@ def test_concurrent_builds_never_mix_or_truncate(tmp_path):
     assert sum(n in tex for n in names) == 1
     resume = out.with_name("resume.json").read_text(encoding="utf-8")
     assert [n for n in names if n in text] == [n for n in names if n in resume]  # the same build's
-    outputs = {"cv.pdf", "cv.tex", "cv.json", "cv-link.html", "cv-link.md", "publications.html", "publications.md",
-               "resume.json"}
+    outputs = {
+        "cv.pdf",
+        "cv.tex",
+        "cv.json",
+        "cv-link.html",
+        "cv-link.md",
+        "publications.html",
+        "publications.md",
+        "resume.json",
+    }
     assert {"cv.pdf", "cv.tex"} <= {p.name for p in out.parent.iterdir()} <= outputs | {".cache", ".cv_builder.lock"}
 
 
@@ -263,9 +319,26 @@ def test_ctrl_c_leaves_outputs_and_no_temporary_files(workspace, tmp_path):
     private_tmp.mkdir()
     tpl = header(tmp_path, r"\def\x{\x}\x")  # keeps the engine busy until we interrupt
     env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(private_tmp))
-    proc = subprocess.Popen([sys.executable, "-m", "cv_builder", "--engine", "pdflatex", "--data", str(cv),
-                             "-o", str(out), "--template-dir", str(tpl), "--no-cache"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cv_builder",
+            "--engine",
+            "pdflatex",
+            "--data",
+            str(cv),
+            "-o",
+            str(out),
+            "--template-dir",
+            str(tpl),
+            "--no-cache",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(private_tmp.iterdir()):
         time.sleep(0.05)  # wait until the build directory exists: the engine is running
@@ -318,8 +391,9 @@ if given is not None:
     _EXAMPLES = int(os.environ.get("CV_HYPOTHESIS_EXAMPLES", "30")) * 10
 
     def _check(text: bytes, tmp: Path) -> None:
-        from cv_builder.model import load, cv as model
         from cv_builder.errors import InputError
+        from cv_builder.model import cv as model
+        from cv_builder.model import load
 
         path = tmp / "cv.yaml"
         path.write_bytes(text)
@@ -330,28 +404,92 @@ if given is not None:
                 assert str(problem).startswith("cv.yaml"), str(problem)
                 assert problem.message
 
-    _KEYS = st.sampled_from(["person", "name", "sections", "title", "kind", "entries", "start", "end", "date",
-                             "design", "publications", "bib", "url", "links", "label", "items", "text", "x"])
-    _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                         st.text(max_size=20), st.sampled_from(["2024-13", "present", "2020-01", "entries", "text"]))
-    _DOCS = st.recursive(_SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=4),
-                                                          st.dictionaries(_KEYS, kids, max_size=5)), max_leaves=25)
+    _KEYS = st.sampled_from(
+        [
+            "person",
+            "name",
+            "sections",
+            "title",
+            "kind",
+            "entries",
+            "start",
+            "end",
+            "date",
+            "design",
+            "publications",
+            "bib",
+            "url",
+            "links",
+            "label",
+            "items",
+            "text",
+            "x",
+        ]
+    )
+    _SCALARS = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=True),
+        st.text(max_size=20),
+        st.sampled_from(["2024-13", "present", "2020-01", "entries", "text"]),
+    )
+    _DOCS = st.recursive(
+        _SCALARS,
+        lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(_KEYS, kids, max_size=5)),
+        max_leaves=25,
+    )
 
-    @settings(max_examples=_EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(doc=_DOCS)
     def test_fuzz_random_structures_give_clean_errors(doc, tmp_path):
         import yaml
 
         _check(yaml.safe_dump(doc, allow_unicode=True).encode("utf-8"), tmp_path)
 
-    @settings(max_examples=_EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-    @given(data=st.one_of(st.binary(max_size=300),
-                          st.lists(st.sampled_from([b"person:", b"\n", b"  ", b"- ", b"name: x", b"&a ", b"*a",
-                                                    b"!!python/object:os.system", b"\t", b"'", b'"', b"{", b"[",
-                                                    b"\xff", b"\xef\xbb\xbf", b"sections:", b"kind: entries",
-                                                    b": ", b"? ", b"<<: *a", b"%YAML 1.2\n---\n"]),
-                                   max_size=30).map(b"".join)))
+    @settings(
+        max_examples=_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        data=st.one_of(
+            st.binary(max_size=300),
+            st.lists(
+                st.sampled_from(
+                    [
+                        b"person:",
+                        b"\n",
+                        b"  ",
+                        b"- ",
+                        b"name: x",
+                        b"&a ",
+                        b"*a",
+                        b"!!python/object:os.system",
+                        b"\t",
+                        b"'",
+                        b'"',
+                        b"{",
+                        b"[",
+                        b"\xff",
+                        b"\xef\xbb\xbf",
+                        b"sections:",
+                        b"kind: entries",
+                        b": ",
+                        b"? ",
+                        b"<<: *a",
+                        b"%YAML 1.2\n---\n",
+                    ]
+                ),
+                max_size=30,
+            ).map(b"".join),
+        )
+    )
     def test_fuzz_random_bytes_give_clean_errors(data, tmp_path):
         _check(data, tmp_path)

@@ -1,5 +1,6 @@
 """Long publication lists (issue 19, point 10): past the 150 pages the footer's 'Page X of Y'
 holds in memory, and past the 100 pages at which holding them all used to stop TeX."""
+
 from __future__ import annotations
 
 import re
@@ -8,17 +9,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, ENGINE_MODES, PDF, have_system, norm, run_cli
-from cv_builder.typeset import engine as engines
-from cv_builder.typeset import latex
+
 from cv_builder.build import load_model, publication_lists
 from cv_builder.errors import EngineError, Report
+from cv_builder.typeset import engine as engines
+from cv_builder.typeset import latex
 from cv_builder.typeset.render import render
 
 HELD = 150  # hold_pages.tex's \cv@holdlimit
 ENGINES = ENGINE_MODES + [
-    pytest.param("xelatex", marks=pytest.mark.skipif(not have_system("xelatex"), reason="no xelatex"))]
+    pytest.param("xelatex", marks=pytest.mark.skipif(not have_system("xelatex"), reason="no xelatex"))
+]
 
 
 def long_cv(where: Path, n: int) -> Path:
@@ -26,22 +28,28 @@ def long_cv(where: Path, n: int) -> Path:
     margins, so that many pages cost TeX little work; returns its cv.yaml."""
     data = where / "data"
     shutil.copytree(DATA, data)
-    entries = [f"@article{{p{i},\n  title = {{Paper number {i}}},\n  author = {{Heming Xia and Ann Lee}},\n"
-               f"  journal = {{Journal {i % 7}}},\n  year = {{{2000 + i % 25}}},\n}}\n" for i in range(n)]
+    entries = [
+        f"@article{{p{i},\n  title = {{Paper number {i}}},\n  author = {{Heming Xia and Ann Lee}},\n"
+        f"  journal = {{Journal {i % 7}}},\n  year = {{{2000 + i % 25}}},\n}}\n"
+        for i in range(n)
+    ]
     (data / "publications.bib").write_text("\n".join(entries), encoding="utf-8")
     yaml = data / "cv.yaml"
     text = yaml.read_text(encoding="utf-8")
     assert "  font_size: 10pt\n" in text
-    yaml.write_text(text.replace("  font_size: 10pt\n", "  font_size: 12pt\n  margins: {top: 9cm, bottom: 9cm}\n"), encoding="utf-8")
+    yaml.write_text(
+        text.replace("  font_size: 10pt\n", "  font_size: 12pt\n  margins: {top: 9cm, bottom: 9cm}\n"), encoding="utf-8"
+    )
     return yaml
 
 
 def page_texts(pdf: PDF) -> list[str]:
     """Each page's text, in order (poppler is fast on 170 pages; pypdf where it is missing)."""
     if shutil.which("pdftotext"):
-        out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf.path), "-"], capture_output=True, text=True,
-                             check=True).stdout
-        return [norm(page) for page in out.split("\f")[:pdf.pages]]
+        out = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(pdf.path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        return [norm(page) for page in out.split("\f")[: pdf.pages]]
     return [norm(page.extract_text()) for page in pdf.reader.pages]
 
 
@@ -75,8 +83,15 @@ def test_a_long_list_held_whole_takes_one_pass(tmp_path):
     """Over 100 pages, all held: 'Output loop---100 consecutive dead cycles' before."""
     yaml = long_cv(tmp_path, 700)
     out = tmp_path / "out" / "cv.pdf"
-    proc = run_cli("--engine", "pdflatex" if have_system("pdflatex") else "embedded", "--data", str(yaml),
-                   "-o", str(out), "--no-cache")
+    proc = run_cli(
+        "--engine",
+        "pdflatex" if have_system("pdflatex") else "embedded",
+        "--data",
+        str(yaml),
+        "-o",
+        str(out),
+        "--no-cache",
+    )
     assert proc.returncode == 0, proc.stderr
     pages = assert_complete(out, 700)
     assert 100 < pages <= HELD and ", 1 pass, " in proc.stderr
@@ -122,8 +137,9 @@ def test_a_line_too_long_for_tex_is_named(tmp_path):
     path = shutil.which("pdflatex") or engines.embedded_pdflatex()
     if not path:
         pytest.skip("no pdflatex")
-    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\begin{document}\n" + "word " * 250_000
-                                     + "\n\\end{document}\n")
+    (tmp_path / "cv.tex").write_text(
+        "\\documentclass{article}\\begin{document}\n" + "word " * 250_000 + "\n\\end{document}\n"
+    )
     with pytest.raises(EngineError, match="a line of cv.tex is longer than the 1,000,000 characters"):
         engines.run(engines.Engine("pdflatex", path), tmp_path, timeout=30)
 

@@ -1,4 +1,5 @@
 """Publications end to end: an al-folio .bib builds unchanged into a PDF with the features a committee reads."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, SENTINEL, norm, run_cli, squash
 
 HERE = Path(__file__).resolve().parents[1]  # tests/
@@ -177,10 +177,18 @@ IMPERFECT_BIB = r"""
 """
 
 IMPERFECT_TITLES = [
-    "Carbon Flux Inversions in Band Two", "First Version of a Duplicated Key", "Second Version of a Duplicated Key",
-    "An Exported Paper Without a Year", "The Orbiting Carbon Observatory Web Page", "Authors Written With Commas",
-    "An al-folio Entry With Only an arXiv Field", "A Reprinted Classic", "A Paper in the Edited Volume",
-    "Proceedings of the Carbon Workshop", "A Paper in Press", "A Biblatex Dated Paper",
+    "Carbon Flux Inversions in Band Two",
+    "First Version of a Duplicated Key",
+    "Second Version of a Duplicated Key",
+    "An Exported Paper Without a Year",
+    "The Orbiting Carbon Observatory Web Page",
+    "Authors Written With Commas",
+    "An al-folio Entry With Only an arXiv Field",
+    "A Reprinted Classic",
+    "A Paper in the Edited Volume",
+    "Proceedings of the Carbon Workshop",
+    "A Paper in Press",
+    "A Biblatex Dated Paper",
 ]
 
 
@@ -200,14 +208,19 @@ def test_imperfect_bib_builds_with_located_warnings_and_lists_every_titled_entry
     err = proc.stderr
     assert "Traceback" not in err
     warnings = [line for line in err.splitlines() if line.startswith("warning: publications.bib:")]
-    for line, key, what in [(9, "crowell2019band", "identical, so it is listed once"),
-                            (23, "crowell2020dup", "both are listed, this one as 'crowell2020dup-2'"),
-                            (30, "crowell2023undated", "no year; listed undated"),
-                            (36, "oco2website", "no author (or editor); listed without authors"),
-                            (42, "crowell2022commas", "read as 3 names: Jane Doe; Ulugbek Kamilov; Sean Crowell"),
-                            (93, "notitle", "no title")]:
-        assert any(w.startswith(f"warning: publications.bib:{line}: {key}: ") and what in w for w in warnings), \
-            (line, key, err)
+    for line, key, what in [
+        (9, "crowell2019band", "identical, so it is listed once"),
+        (23, "crowell2020dup", "both are listed, this one as 'crowell2020dup-2'"),
+        (30, "crowell2023undated", "no year; listed undated"),
+        (36, "oco2website", "no author (or editor); listed without authors"),
+        (42, "crowell2022commas", "read as 3 names: Jane Doe; Ulugbek Kamilov; Sean Crowell"),
+        (93, "notitle", "no title"),
+    ]:
+        assert any(w.startswith(f"warning: publications.bib:{line}: {key}: ") and what in w for w in warnings), (
+            line,
+            key,
+            err,
+        )
     assert re.search(r"publications\.bib: 13 entries, 12 listed, 6 warnings \(1 without a title\)", err), err
     pdf = PDF(out)
     text, flat = norm(pdf.text), squash(pdf.text)
@@ -224,10 +237,20 @@ def test_imperfect_bib_builds_with_located_warnings_and_lists_every_titled_entry
     # one punctuation rule: a separator before the year, never doubled
     assert "Band 2, 2019" in text and "Courier Corporation, 1956" in text and ",," not in text
     assert "IEEE Trans. on Circuits and Systems, 2016" in text and "ICLR 2024" in text
-    assert "Edited volume, 2022" in text and "Nature Climate Change, in press" in text and "Remote Sensing, 2021" in text
+    assert (
+        "Edited volume, 2022" in text and "Nature Climate Change, in press" in text and "Remote Sensing, 2021" in text
+    )
     # in press first, the undated last
-    order = [flat.index(squash(t)) for t in ("A Paper in Press", "An al-folio Entry", "A Biblatex Dated Paper",
-                                              "A Reprinted Classic", "An Exported Paper Without a Year")]
+    order = [
+        flat.index(squash(t))
+        for t in (
+            "A Paper in Press",
+            "An al-folio Entry",
+            "A Biblatex Dated Paper",
+            "A Reprinted Classic",
+            "An Exported Paper Without a Year",
+        )
+    ]
     assert order == sorted(order)
     assert text.index("In press") < text.index("2024") and "Undated" in text
     # al-folio links: arxiv, and the relative pdf under pdf_base_url
@@ -246,8 +269,14 @@ def test_imperfect_bib_fails_with_strict_and_leaves_the_pdf(imperfect):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert out.read_bytes() == SENTINEL
     errors = re.findall(r"^error: publications\.bib:(\d+): entry '(\w+)'", proc.stderr, re.M)
-    assert errors == [("9", "crowell2019band"), ("23", "crowell2020dup"), ("30", "crowell2023undated"),
-                      ("36", "oco2website"), ("42", "crowell2022commas"), ("93", "notitle")], proc.stderr
+    assert errors == [
+        ("9", "crowell2019band"),
+        ("23", "crowell2020dup"),
+        ("30", "crowell2023undated"),
+        ("36", "oco2website"),
+        ("42", "crowell2022commas"),
+        ("93", "notitle"),
+    ], proc.stderr
     check = run_cli("check", "--data", "cv.yaml", "--strict", cwd=cv.parent)
     assert check.returncode == 1 and "entry 'crowell2023undated' has no year" in check.stderr
     lenient = run_cli("check", "--data", "cv.yaml", cwd=cv.parent)

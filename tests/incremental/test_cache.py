@@ -1,6 +1,7 @@
 """The build cache (cv_builder/cache.py) is only a speed-up: every change of an input
 shows in the next PDF, a damaged cache is rebuilt, and a warm build gives the very
 bytes a cold one gives."""
+
 from __future__ import annotations
 
 import re
@@ -11,11 +12,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, ROOT, copy_data, have_embedded, have_system, run_cli, squash
 
-pytestmark = [pytest.mark.engine,
-              pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")]
+pytestmark = [pytest.mark.engine, pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")]
 
 
 def build(data: Path, out: Path, *extra: str, engine: str = "pdflatex"):
@@ -83,8 +82,11 @@ def test_page_count_change_shows_in_the_footer_in_one_pass(project):
     data, out = project
     assert "Page1of2" in text(out)
     long = " ".join(["Efficient inference for large language models."] * 250)
-    edit(data, "and 3) cross vision and language understanding.",
-         "and 3) cross vision and language understanding. " + long)
+    edit(
+        data,
+        "and 3) cross vision and language understanding.",
+        "and 3) cross vision and language understanding. " + long,
+    )
     r = build(data, out)
     pages = PDF(out).pages
     assert pages > 2 and "1 pass," in r.stderr  # pages are held until Y is known
@@ -212,8 +214,9 @@ def test_no_cache_leaves_no_cache(tmp_path):
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     for _ in range(2):
-        r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex", "--no-cache",
-                    env={"TMPDIR": str(private_tmp)})
+        r = run_cli(
+            "--data", str(data), "-o", str(out), "--engine", "pdflatex", "--no-cache", env={"TMPDIR": str(private_tmp)}
+        )
         assert r.returncode == 0, r.stderr
     assert out.is_file() and not (out.parent / ".cache").exists()
     assert list(private_tmp.iterdir()) == []
@@ -352,8 +355,9 @@ def test_format_build_with_and_without_a_shell(shell, tmp_path, monkeypatch):
             (tools / tool).symlink_to(shutil.which(tool))
         monkeypatch.setenv("PATH", str(tools))
     fmt = tmp_path / "fmt" / "x.fmt"
-    job = cache.FormatBuild(fmt, "pdflatex", pdflatex,
-                            "\\documentclass{article}\n\\usepackage{xcolor}", sandbox_env(None))
+    job = cache.FormatBuild(
+        fmt, "pdflatex", pdflatex, "\\documentclass{article}\n\\usepackage{xcolor}", sandbox_env(None)
+    )
     assert job.detached == bool(shell)
     job.finish(60)
     for _ in range(400):
@@ -363,8 +367,13 @@ def test_format_build_with_and_without_a_shell(shell, tmp_path, monkeypatch):
     assert fmt.read_bytes()[:2] != b"\x1f\x8b" and not fmt.with_suffix(".failed").exists()
     shutil.copyfile(fmt, tmp_path / "x.fmt")
     (tmp_path / "doc.tex").write_text("\\begin{document}\\color{red}Formatted.\\end{document}\n")
-    subprocess.run([pdflatex, "-fmt=x", "-interaction=nonstopmode", "doc.tex"], cwd=tmp_path,
-                   check=True, stdout=subprocess.DEVNULL, env=sandbox_env(None))
+    subprocess.run(
+        [pdflatex, "-fmt=x", "-interaction=nonstopmode", "doc.tex"],
+        cwd=tmp_path,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=sandbox_env(None),
+    )
     assert "Formatted." in PDF(tmp_path / "doc.pdf").pdftotext()
 
 
@@ -439,8 +448,9 @@ def test_formats_are_pruned_least_recently_used_first(tmp_path):
         old.write_bytes(b"x")
         os.utime(old, (1_000_000 + i, 1_000_000 + i))
     os.utime(folder / "old0.fmt")  # just used
-    job = cache.FormatBuild(folder / "new.fmt", "pdflatex", shutil.which("pdflatex"),
-                            "\\documentclass{article}", sandbox_env(None))
+    job = cache.FormatBuild(
+        folder / "new.fmt", "pdflatex", shutil.which("pdflatex"), "\\documentclass{article}", sandbox_env(None)
+    )
     job.finish(60)
     for _ in range(400):
         if (folder / "new.fmt").exists():
@@ -455,8 +465,9 @@ def test_a_new_date_keeps_the_format(project):
     data, out = project
     _wait_for_format(out)
     edit(data, "position: Ph.D. Student", "position: Ph.D. Candidate")
-    r = run_cli("--data", str(data), "-o", str(out), "--engine", "pdflatex",
-                env={"SOURCE_DATE_EPOCH": "1767225600"})  # 2026-01-01
+    r = run_cli(
+        "--data", str(data), "-o", str(out), "--engine", "pdflatex", env={"SOURCE_DATE_EPOCH": "1767225600"}
+    )  # 2026-01-01
     assert r.returncode == 0, r.stderr
     assert "Lastupdated1January2026" in text(out)  # text() drops the spaces
     assert len(list((out.parent / ".cache" / "fmt").glob("*.fmt"))) == 1
@@ -464,10 +475,15 @@ def test_a_new_date_keeps_the_format(project):
     assert "format=cv " in log.read_text(encoding="latin-1").splitlines()[0]
 
 
-@pytest.mark.parametrize("name, old, new", [("cv.yaml", "position: Ph.D. Student", "position: [unclosed"),
-                                             # unbalanced braces: an error with or without --strict
-                                             ("publications.bib", "  title         = {", "  title = {{")],
-                         ids=["yaml", "bib"])
+@pytest.mark.parametrize(
+    "name, old, new",
+    [
+        ("cv.yaml", "position: Ph.D. Student", "position: [unclosed"),
+        # unbalanced braces: an error with or without --strict
+        ("publications.bib", "  title         = {", "  title = {{"),
+    ],
+    ids=["yaml", "bib"],
+)
 def test_engine_started_ahead_is_stopped_when_the_input_is_bad(name, old, new, project):
     """Also when the .bib is read (and fails) after the engine began the document."""
     data, out = project
@@ -516,10 +532,14 @@ def test_a_first_build_that_fails_leaves_no_output_folder(tmp_path):
     assert r.returncode == 1 and list(existing.iterdir()) == []
 
 
-@pytest.mark.parametrize("microtype, family, words, font", [
-    (True, "\\fontfamily{phv}", "Set in Helvetica.", "NimbusSan"),  # microtype stops the pass
-    (False, "\\fontencoding{OT1}\\fontfamily{cmr}", "Set in Computer Modern.", "CMR10"),  # a bitmap, unless rerun
-], ids=["stops", "bitmap"])
+@pytest.mark.parametrize(
+    "microtype, family, words, font",
+    [
+        (True, "\\fontfamily{phv}", "Set in Helvetica.", "NimbusSan"),  # microtype stops the pass
+        (False, "\\fontencoding{OT1}\\fontfamily{cmr}", "Set in Computer Modern.", "CMR10"),  # a bitmap, unless rerun
+    ],
+    ids=["stops", "bitmap"],
+)
 def test_font_map_of_the_last_build_and_a_new_font(microtype, family, words, font, project, tmp_path):
     """Warm pdflatex passes read a map of the fonts the last build used; a font from
     elsewhere still comes out as itself: the pass is rerun with the full map, whether
@@ -538,15 +558,15 @@ def test_font_map_of_the_last_build_and_a_new_font(microtype, family, words, fon
     assert "{cvfonts.map}" in (work / "cv.log").read_text(errors="replace")
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, "--template-dir", str(mine)))
     header = (ROOT / "latex_templates" / "classic" / "header.tex").read_text(encoding="utf-8")
-    (mine / "header.tex").write_text(header + "\n{" + family + "\\selectfont " + words + "}\\par\n",
-                                     encoding="utf-8")
+    (mine / "header.tex").write_text(header + "\n{" + family + "\\selectfont " + words + "}\\par\n", encoding="utf-8")
     build(data, out, "--template-dir", str(mine))
     pdf = PDF(out)
     assert squash(words) in text(out)
     fonts = {f for f, _ in pdf.runs}
     assert any(font in f for f in fonts), fonts
-    subtypes = {str(font.get_object()["/Subtype"]) for page in pdf.reader.pages
-                for font in page["/Resources"]["/Font"].values()}
+    subtypes = {
+        str(font.get_object()["/Subtype"]) for page in pdf.reader.pages for font in page["/Resources"]["/Font"].values()
+    }
     assert "/Type3" not in subtypes, subtypes  # no bitmap font for want of a map line
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, "--template-dir", str(mine)))
 
@@ -579,8 +599,9 @@ def test_the_base_format_is_the_one_kpsewhich_finds_through_ls_r(name):
     if not path or not shutil.which("kpsewhich"):
         pytest.skip(f"no system {name}")
     engine = identity._KPSE_ENGINE[name][0]
-    usual = subprocess.run(["kpsewhich", f"-engine={engine}", f"-progname={name}", f"{name}.fmt"],
-                           capture_output=True, text=True).stdout.strip()
+    usual = subprocess.run(
+        ["kpsewhich", f"-engine={engine}", f"-progname={name}", f"{name}.fmt"], capture_output=True, text=True
+    ).stdout.strip()
     assert usual.endswith(f"{name}.fmt")
     assert identity._base_format(name, path) == usual
 
@@ -591,8 +612,11 @@ def test_a_first_auto_build_starts_ahead_the_engine_it_picks(tmp_path):
     started ahead, and used."""
     plain = tmp_path / "plain" / "cv.yaml"
     plain.parent.mkdir()
-    plain.write_text("person:\n  name: Ada Example\nsections:\n  - title: Awards\n    kind: items\n"
-                     "    entries:\n      - {text: Example Prize, date: 2023-03}\n", encoding="utf-8")
+    plain.write_text(
+        "person:\n  name: Ada Example\nsections:\n  - title: Awards\n    kind: items\n"
+        "    entries:\n      - {text: Example Prize, date: 2023-03}\n",
+        encoding="utf-8",
+    )
     for data in (copy_data(tmp_path), plain):
         out = data.parent / "output" / "cv.pdf"
         r = run_cli("--data", str(data), "-o", str(out))
@@ -634,8 +658,9 @@ def test_a_begin_document_in_a_comment_does_not_cut_the_preamble(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     preamble = (ROOT / "latex_templates" / "classic" / "preamble.tex").read_text(encoding="utf-8")
-    (mine / "preamble.tex").write_text("% keep this before \\begin{document} so hyperref sees it\n" + preamble,
-                                       encoding="utf-8")
+    (mine / "preamble.tex").write_text(
+        "% keep this before \\begin{document} so hyperref sees it\n" + preamble, encoding="utf-8"
+    )
     out = tmp_path / "output" / "cv.pdf"
     r = build(data, out, "--template-dir", str(mine))  # first build: begun from its own preamble
     assert "1 pass, 2 pages, started ahead" in r.stderr
@@ -657,8 +682,10 @@ def test_compiled_templates_of_another_cv_builder_are_not_used(tmp_path):
     old = cache.root(out) / "jinja" / "0123456789ab-5f1c.cache"
     old.parent.mkdir(parents=True)
     old.write_bytes(b"made by another version")
-    env = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}),
-                             bytecode_cache=render.template_bytecode(cache.root(out) / "jinja"))
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}),
+        bytecode_cache=render.template_bytecode(cache.root(out) / "jinja"),
+    )
     assert env.get_template("t").render() == "2"
     left = [p.name for p in old.parent.iterdir()]
     assert old.name not in left and len(left) == 1
@@ -733,21 +760,25 @@ def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
     engines = plant("engines", "*.json", lambda i: f"e{i:02d}.json")
     work = []
     for i in range(keep["work", "*"] + 3):  # a build directory and the files named after it, used in this order
-        work.append(_plant(c / "work", [f"w{i:02d}/", f"w{i:02d}.lock", f"w{i:02d}.fmt", f"w{i:02d}.fonts"],
-                           age_days=1 - i / 1000))
+        work.append(
+            _plant(
+                c / "work", [f"w{i:02d}/", f"w{i:02d}.lock", f"w{i:02d}.fmt", f"w{i:02d}.fonts"], age_days=1 - i / 1000
+            )
+        )
     cache.trim(c)
     assert keep["pdf", "*.pdf"] == 40 and cache.KEEP_FORMATS == 4  # as the README says
     assert _names(c / "pdf", "*.pdf") == {p.name for p in pdfs[-40:]}
     # a PDF's digest goes with it
     assert _names(c / "pdf", "*.json") == {p.with_suffix(".json").name for p in pdfs[-40:]}
-    assert _names(c / "noop") == {p.name for p in noop[-keep["noop", "*.json"]:]}
-    assert _names(c / "fmt") == {p.name for p in fmts[-4:] + failed[-keep["fmt", "*.failed"]:]}
-    assert _names(c / "fonts") == {p.name for p in subsets[-keep["fonts", "cvsub-*"]:]
-                                   + maps[-keep["fonts", "pdftex-*.map"]:]}
-    assert _names(c / "bib") == {p.name for p in bibs[-keep["bib", "*.json"]:]}
-    assert _names(c / "jinja") == {p.name for p in jinja[-keep["jinja", "*.cache"]:]}
-    assert _names(c / "engines") == {p.name for p in engines[-keep["engines", "*.json"]:]}
-    assert _names(c / "work") == {p.name for group in work[-keep["work", "*"]:] for p in group}
+    assert _names(c / "noop") == {p.name for p in noop[-keep["noop", "*.json"] :]}
+    assert _names(c / "fmt") == {p.name for p in fmts[-4:] + failed[-keep["fmt", "*.failed"] :]}
+    assert _names(c / "fonts") == {
+        p.name for p in subsets[-keep["fonts", "cvsub-*"] :] + maps[-keep["fonts", "pdftex-*.map"] :]
+    }
+    assert _names(c / "bib") == {p.name for p in bibs[-keep["bib", "*.json"] :]}
+    assert _names(c / "jinja") == {p.name for p in jinja[-keep["jinja", "*.cache"] :]}
+    assert _names(c / "engines") == {p.name for p in engines[-keep["engines", "*.json"] :]}
+    assert _names(c / "work") == {p.name for group in work[-keep["work", "*"] :] for p in group}
     before = sorted(c.rglob("*"))
     cache.trim(c)  # within the bounds: nothing more goes
     assert sorted(c.rglob("*")) == before
@@ -759,12 +790,20 @@ def test_trim_drops_what_was_unused_for_30_days(tmp_path):
     from cv_builder.incremental import cache
 
     c = tmp_path / ".cache"
-    old = (_plant(c / "pdf", ["old.pdf"], age_days=31) + _plant(c / "fmt", ["old.fmt"], age_days=31)
-           + _plant(c / "work", ["old/", "old.lock", "old.fmt"], age_days=31)
-           + _plant(c / "noop", ["old.json"], age_days=31) + _plant(c / "bib", ["old.json"], age_days=31)
-           + _plant(c / "fonts", ["cvsub-X-00000000000000000000.otf", "pdftex-old.map"], age_days=31))
-    recent = (_plant(c / "pdf", ["new.pdf"], age_days=29) + _plant(c / "fmt", ["new.fmt"], age_days=29)
-              + _plant(c / "jinja", ["old.cache"], age_days=400) + _plant(c / "engines", ["old.json"], age_days=400))
+    old = (
+        _plant(c / "pdf", ["old.pdf"], age_days=31)
+        + _plant(c / "fmt", ["old.fmt"], age_days=31)
+        + _plant(c / "work", ["old/", "old.lock", "old.fmt"], age_days=31)
+        + _plant(c / "noop", ["old.json"], age_days=31)
+        + _plant(c / "bib", ["old.json"], age_days=31)
+        + _plant(c / "fonts", ["cvsub-X-00000000000000000000.otf", "pdftex-old.map"], age_days=31)
+    )
+    recent = (
+        _plant(c / "pdf", ["new.pdf"], age_days=29)
+        + _plant(c / "fmt", ["new.fmt"], age_days=29)
+        + _plant(c / "jinja", ["old.cache"], age_days=400)
+        + _plant(c / "engines", ["old.json"], age_days=400)
+    )
     cache.trim(c)
     assert [p for p in old if p.exists()] == []
     assert all(p.exists() for p in recent)
@@ -821,14 +860,18 @@ def test_tidy_luatex_cache_removes_only_our_old_subsets(tmp_path, monkeypatch):
     keys = [f"{i:020x}" for i in range(5)]
     ours = []
     for i, key in enumerate(keys):  # oldest first
-        ours.append(_plant(otl, [f"cvsub-notoserifcjk-regular-{key}.lua", f"cvsub-notoserifcjk-regular-{key}.luc"],
-                           age_days=5 - i))
+        ours.append(
+            _plant(
+                otl, [f"cvsub-notoserifcjk-regular-{key}.lua", f"cvsub-notoserifcjk-regular-{key}.luc"], age_days=5 - i
+            )
+        )
     used = _plant(otl, ["cvsub-notosansmath-regular-aaaaaaaaaaaaaaaaaaaa.luc"], age_days=30)
     emoji = _plant(hb, ["cvsub-NotoColorEmoji-bbbbbbbbbbbbbbbbbbbb.ttf:1:nil"], age_days=30)
-    others = (_plant(otl, ["notoserif-regular.lua", "lmroman10-regular.luc", "cvsub-mine.lua"], age_days=60)
-              + _plant(hb, [":usr:share:fonts:truetype:noto:NotoColorEmoji.ttf:1:nil"], age_days=60))
+    others = _plant(otl, ["notoserif-regular.lua", "lmroman10-regular.luc", "cvsub-mine.lua"], age_days=60) + _plant(
+        hb, [":usr:share:fonts:truetype:noto:NotoColorEmoji.ttf:1:nil"], age_days=60
+    )
     line = f'luaotfload | conf : Root cache directory is "{names}".'
-    log = "This is LuaHBTeX\n" + "\n".join(line[i:i + 79] for i in range(0, len(line), 79)) + "\nmore\n"
+    log = "This is LuaHBTeX\n" + "\n".join(line[i : i + 79] for i in range(0, len(line), 79)) + "\nmore\n"
     subset.tidy_luatex_cache(log, ["cvsub-NotoSansMath-Regular-aaaaaaaaaaaaaaaaaaaa.otf"])
     assert [p.exists() for group in ours for p in group] == [False] * 6 + [True] * 4
     assert all(p.exists() for p in used + others)
@@ -861,8 +904,12 @@ def test_new_character_sets_do_not_grow_luatex_font_cache(tmp_path, monkeypatch)
         root = re.search(r'Root cache directory is "([^"]+)"', log.replace("\n", ""))
         assert root, "luaotfload names its cache in the log"
         fonts = Path(root.group(1)).parent / "fonts"
-    cached = {m.group(1).lower() for folder in ("otl", "hb") for p in (fonts / folder).glob("cvsub-*")
-              if (m := re.match(r"(cvsub-.+-[0-9a-f]{20})", p.name, re.IGNORECASE))}
+    cached = {
+        m.group(1).lower()
+        for folder in ("otl", "hb")
+        for p in (fonts / folder).glob("cvsub-*")
+        if (m := re.match(r"(cvsub-.+-[0-9a-f]{20})", p.name, re.IGNORECASE))
+    }
     assert made[-1] <= cached  # this build's subsets are cached
     assert not (made[0] - made[-1]) & cached  # the first character set's CJK subset is gone
     # Other processes may add entries meanwhile; ours are at most KEEP_IN_LUATEX beside the last build's.

@@ -1,4 +1,5 @@
 """fontmap: reading a pdfTeX log for its fonts, and cutting the font map down to them."""
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,12 @@ def test_map_lines_keep_every_font_of_the_folders_used(tmp_path):
     for name in ("lmr10.pfb", "lmss10.pfb"):
         (lm / name).write_bytes(b"")
     full = tmp_path / "pdftex.map"
-    full.write_text('ec-lmr10 LMRoman10-Regular "enc ReEncodeFont" <lm-ec.enc <lmr10.pfb\n'
-                    'ec-lmss10 LMSans10-Regular "enc ReEncodeFont" <lm-ec.enc <lmss10.pfb\n'
-                    "phvr8r NimbusSanL-Regu \" .82 ExtendFont \" <uhvr8a.pfb\n"
-                    "cmr10 CMR10 <[cmr10.pfb\n")
+    full.write_text(
+        'ec-lmr10 LMRoman10-Regular "enc ReEncodeFont" <lm-ec.enc <lmr10.pfb\n'
+        'ec-lmss10 LMSans10-Regular "enc ReEncodeFont" <lm-ec.enc <lmss10.pfb\n'
+        'phvr8r NimbusSanL-Regu " .82 ExtendFont " <uhvr8a.pfb\n'
+        "cmr10 CMR10 <[cmr10.pfb\n"
+    )
     lines = fontmap.map_lines(full, [str(lm)])
     assert "lmr10.pfb" in lines and "lmss10.pfb" in lines  # a font the CV has not used yet, same family
     assert "uhvr8a" not in lines and "CMR10" not in lines

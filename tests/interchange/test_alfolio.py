@@ -1,6 +1,7 @@
 """--al-folio SITE_DIR on a real al-folio tree (tests/data/alfolio_site/, see its SOURCES.md):
 the PDF, _data/resume.json and the CV page's cv_pdf are published with output/, and a
 malformed site is a located error that leaves the site and output/ as they were."""
+
 from __future__ import annotations
 
 import json
@@ -43,10 +44,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_set_key_changes_one_value_and_keeps_every_other_byte():
     text = "---\r\nlayout: cv\r\ncv_pdf: 'old.pdf'  # a note\r\ntitle: cv\r\n---\r\nbody: cv_pdf: x\r\n"
     assert set_key(text, "cv_pdf", "/assets/pdf/cv.pdf") == text.replace("'old.pdf'", "/assets/pdf/cv.pdf")
-    assert set_key(text, "cv_format", "jsonresume") == text.replace("title: cv\r\n", "title: cv\r\ncv_format: jsonresume\r\n")
+    assert set_key(text, "cv_format", "jsonresume") == text.replace(
+        "title: cv\r\n", "title: cv\r\ncv_format: jsonresume\r\n"
+    )
     nested = "---\nlayout: cv\ntoc:\n  cv_pdf: no\n---\n"  # only a top-level key counts
     assert set_key(nested, "cv_pdf", "/assets/pdf/cv.pdf") == (
-        "---\nlayout: cv\ntoc:\n  cv_pdf: no\ncv_pdf: /assets/pdf/cv.pdf\n---\n")
+        "---\nlayout: cv\ntoc:\n  cv_pdf: no\ncv_pdf: /assets/pdf/cv.pdf\n---\n"
+    )
 
 
 @pytest.mark.engine
@@ -67,7 +71,8 @@ def test_one_build_publishes_pdf_data_and_link_into_the_site(project):
     # after it is kept, cv_format tells the layout to render resume.json; nothing else changes.
     old = PAGE.read_text(encoding="utf-8")
     expected = old.replace("cv_pdf: example_pdf.pdf # you", "cv_pdf: /assets/pdf/cv.pdf # you").replace(
-        "  sidebar: left\n---\n", "  sidebar: left\ncv_format: jsonresume\n---\n")
+        "  sidebar: left\n---\n", "  sidebar: left\ncv_format: jsonresume\n---\n"
+    )
     assert (site / "_pages" / "cv.md").read_text(encoding="utf-8") == expected
     after = snapshot(site)
     assert {k for k in after if before.get(k) != after[k]} == {"_pages/cv.md", "assets/pdf/cv.pdf", "_data/resume.json"}
@@ -105,8 +110,18 @@ def test_pdf_name_shared_bibliography_and_an_older_layout(project):
 BROKEN = [
     ("no CV page", "_pages/cv.md", ("layout: cv", "layout: page"), "_pages: no CV page"),
     ("bad front matter", "_pages/cv.md", ("toc:\n  sidebar: left", "toc: [left"), "cv.md:10:"),
-    ("unclosed front matter", "_pages/cv.md", ("  sidebar: left\n---\n", "  sidebar: left\n"), "cv.md:1:1: the front matter"),
-    ("cv_pdf a list", "_pages/cv.md", ("cv_pdf: example_pdf.pdf", "cv_pdf: [a.pdf]"), "cv.md:7:9: cv_pdf: cv_pdf: must be"),
+    (
+        "unclosed front matter",
+        "_pages/cv.md",
+        ("  sidebar: left\n---\n", "  sidebar: left\n"),
+        "cv.md:1:1: the front matter",
+    ),
+    (
+        "cv_pdf a list",
+        "_pages/cv.md",
+        ("cv_pdf: example_pdf.pdf", "cv_pdf: [a.pdf]"),
+        "cv.md:7:9: cv_pdf: cv_pdf: must be",
+    ),
     ("bad _config.yml", "_config.yml", ("scholar:\n", "scholar: [\n"), "_config.yml:"),
 ]
 

@@ -1,5 +1,6 @@
 """Export: output/resume.json (JSON Resume 1.2.1) on every build, and `export --format
 rendercv|jsonresume`, each validated against the format's published schema (tests/data/schemas/)."""
+
 from __future__ import annotations
 
 import json
@@ -136,7 +137,8 @@ def everything(tmp_path) -> Path:
 
 def test_markdown_keeps_markup_and_prints_literal_text_as_typed():
     assert markdown("**bold** [a *b*](https://x.org/a_(b)) Xia* `c*d` \\*lit\\*") == (
-        "**bold** [a *b*](https://x.org/a_%28b%29) Xia\\* `c*d` \\*lit\\*")
+        "**bold** [a *b*](https://x.org/a_%28b%29) Xia\\* `c*d` \\*lit\\*"
+    )
 
 
 def test_plain_text_drops_markup_and_keeps_link_targets():
@@ -153,28 +155,53 @@ def test_the_default_cv_as_json_resume_is_valid_and_holds_every_section():
     assert doc["basics"]["name"] == "Heming Xia"
     assert doc["basics"]["summary"].startswith("I am broadly interested in natural language processing")
     assert {p["network"]: p["url"] for p in doc["basics"]["profiles"]} == {
-        "GitHub": "https://github.com/hemingkx", "Google Scholar": "https://scholar.google.com/citations?user=6r2ESKkAAAAJ",
-        "X": "https://x.com/hemingkx"}
-    assert [e["institution"] for e in doc["education"]] == ["The Hong Kong Polytechnic University",
-                                                            "Peking University", "Peking University"]
-    assert doc["education"][0] == {"institution": "The Hong Kong Polytechnic University", "studyType": "Ph.D. Student",
-                                   "area": "NLP Group, supervised by Prof. Wenjie Li", "startDate": "2024-01"}
+        "GitHub": "https://github.com/hemingkx",
+        "Google Scholar": "https://scholar.google.com/citations?user=6r2ESKkAAAAJ",
+        "X": "https://x.com/hemingkx",
+    }
+    assert [e["institution"] for e in doc["education"]] == [
+        "The Hong Kong Polytechnic University",
+        "Peking University",
+        "Peking University",
+    ]
+    assert doc["education"][0] == {
+        "institution": "The Hong Kong Polytechnic University",
+        "studyType": "Ph.D. Student",
+        "area": "NLP Group, supervised by Prof. Wenjie Li",
+        "startDate": "2024-01",
+    }
     assert doc["education"][2]["endDate"] == "2020"  # the year the degree was received
-    assert doc["work"] == [{"name": "Microsoft Research Asia", "position": "Research Intern", "startDate": "2021-10",
-                            "summary": "NLC Group, worked with Dr. Tao Ge"}]
+    assert doc["work"] == [
+        {
+            "name": "Microsoft Research Asia",
+            "position": "Research Intern",
+            "startDate": "2021-10",
+            "summary": "NLC Group, worked with Dr. Tao Ge",
+        }
+    ]
     # Every paper of the .bib, with its link; the equal-contribution marks survive.
     bib = (DATA / "publications.bib").read_text(encoding="utf-8")
     assert len(doc["publications"]) == bib.count("\n@") == 17
     assert all(p["url"].startswith("https://") and p["releaseDate"][:2] == "20" for p in doc["publications"])
     beyond = next(p for p in doc["publications"] if p["name"].startswith("Beyond Single Frames"))
-    assert beyond["authors"][:2] == ["Xiaochen Wang*", "Heming Xia*"] and beyond["url"] == "https://arxiv.org/abs/2502.13925"
+    assert (
+        beyond["authors"][:2] == ["Xiaochen Wang*", "Heming Xia*"]
+        and beyond["url"] == "https://arxiv.org/abs/2502.13925"
+    )
     assert beyond["summary"].startswith("Xiaochen Wang\\*, Heming Xia\\*, Jialin Song")  # kramdown shows *, not italics
     tokenskip = next(p for p in doc["publications"] if p["name"].startswith("TokenSkip"))
     assert tokenskip["links"] == [{"label": "code", "url": "https://github.com/hemingkx/TokenSkip"}]
     # Service (pairs under subheadings) is volunteer work; its inline link is spelled out.
-    assert doc["volunteer"][0] == {"organization": "ACL ARR (Feb)", "position": "Area Chair / Action Editor",
-                                   "startDate": "2025", "endDate": "2025"}
-    assert "Outstanding Reviewer 🌟 (https://x.com/emnlpmeeting/status/1857169065569292540)" in doc["volunteer"][2]["organization"]
+    assert doc["volunteer"][0] == {
+        "organization": "ACL ARR (Feb)",
+        "position": "Area Chair / Action Editor",
+        "startDate": "2025",
+        "endDate": "2025",
+    }
+    assert (
+        "Outstanding Reviewer 🌟 (https://x.com/emnlpmeeting/status/1857169065569292540)"
+        in doc["volunteer"][2]["organization"]
+    )
     assert [t["date"] for t in doc["teaching"]] == ["Spring 2025", "Fall 2024", "Spring 2024"]
     assert doc["talks"][0]["url"] == "https://speculative-decoding.github.io/"
     assert "COLING 2025 (https://coling2025.org/" in doc["talks"][0]["name"]
@@ -183,7 +210,15 @@ def test_the_default_cv_as_json_resume_is_valid_and_holds_every_section():
     assert doc["meta"]["lastModified"] == "2025-11-25T00:00:00"
     assert doc["meta"]["generator"].startswith("cv_builder ")
     assert [s["as"] for s in doc["meta"]["sections"]] == [
-        "basics.summary", "education", "work", "publications", "talks", "volunteer", "teaching", "awards"]
+        "basics.summary",
+        "education",
+        "work",
+        "publications",
+        "talks",
+        "volunteer",
+        "teaching",
+        "awards",
+    ]
 
 
 def test_every_role_and_unmapped_sections_land_somewhere(everything):
@@ -196,29 +231,50 @@ def test_every_role_and_unmapped_sections_land_somewhere(everything):
     assert b["summary"] == "Engines that weave **algebraic patterns**, see [my notes](https://ada.example.org/notes)."
     assert b["location"] == {"address": "London, UK"} and b["phone"] == "+44 20 0000 0000"
     assert {"network": "Blog", "url": "https://blog.example.org"} in b["profiles"]
-    assert {"network": "ORCID", "username": "0000-0002-1825-0097", "url": "https://orcid.org/0000-0002-1825-0097"} in b["profiles"]
-    assert doc["work"] == [{"name": "Royal Society", "position": "Fellow", "location": "London", "startDate": "1840-09",
-                            "highlights": ["Wrote *the* notes", "Met [Babbage](https://example.org/babbage)"],
-                            "url": "https://rs.example.org", "links": [{"label": "slides", "url": "https://s.example.org"}]}]
-    assert doc["education"] == [{"institution": "Home schooling", "studyType": "B.A.", "area": "Mathematics",
-                                 "endDate": "1835"}]
+    assert {"network": "ORCID", "username": "0000-0002-1825-0097", "url": "https://orcid.org/0000-0002-1825-0097"} in b[
+        "profiles"
+    ]
+    assert doc["work"] == [
+        {
+            "name": "Royal Society",
+            "position": "Fellow",
+            "location": "London",
+            "startDate": "1840-09",
+            "highlights": ["Wrote *the* notes", "Met [Babbage](https://example.org/babbage)"],
+            "url": "https://rs.example.org",
+            "links": [{"label": "slides", "url": "https://s.example.org"}],
+        }
+    ]
+    assert doc["education"] == [
+        {"institution": "Home schooling", "studyType": "B.A.", "area": "Mathematics", "endDate": "1835"}
+    ]
     assert doc["awards"] == [{"title": "Royal Medal", "date": "1843"}, {"title": "Honorary mention"}]
     assert doc["talks"] == [{"name": "Notes, at the Institute (https://inst.example.org)", "date": "Spring 1843"}]
     assert doc["teaching"] == [{"name": "Analysis", "summary": "Lecturer", "date": "Fall 1842"}]
-    assert doc["volunteer"] == [{"organization": "Journal of Engines", "position": "Reviewer",
-                                 "startDate": "1843", "endDate": "1843"}]
+    assert doc["volunteer"] == [
+        {"organization": "Journal of Engines", "position": "Reviewer", "startDate": "1843", "endDate": "1843"}
+    ]
     assert doc["skills"] == [{"name": "Mathematics", "keywords": ["Analysis", "Algebra"]}]
     assert doc["languages"] == [{"language": "French", "fluency": "fluent"}]
-    assert doc["projects"] == [{"name": "Note G", "entity": "Analytical Engine", "startDate": "1842", "endDate": "1843"}]
+    assert doc["projects"] == [
+        {"name": "Note G", "entity": "Analytical Engine", "startDate": "1842", "endDate": "1843"}
+    ]
     assert doc["interests"] == [{"name": "Poetry"}]
-    assert doc["otherSections"] == [{"title": "Statement", "text": "A second paragraph."},
-                                    {"title": "Miscellany", "entries": [{"name": "A thing with no other home",
-                                                                        "date": "1850"}]}]
-    assert doc["publications"] == [{
-        "name": "Sketch of the Analytical Engine", "publisher": "Scientific Memoirs", "releaseDate": "1843-10",
-        "url": "https://doi.org/10.5555/notes", "summary": "Ada Lovelace\\*, Charles Babbage\\*",
-        "authors": ["Ada Lovelace*", "Charles Babbage*"],
-        "links": [{"label": "code", "url": "https://github.com/ada/noteg"}]}]
+    assert doc["otherSections"] == [
+        {"title": "Statement", "text": "A second paragraph."},
+        {"title": "Miscellany", "entries": [{"name": "A thing with no other home", "date": "1850"}]},
+    ]
+    assert doc["publications"] == [
+        {
+            "name": "Sketch of the Analytical Engine",
+            "publisher": "Scientific Memoirs",
+            "releaseDate": "1843-10",
+            "url": "https://doi.org/10.5555/notes",
+            "summary": "Ada Lovelace\\*, Charles Babbage\\*",
+            "authors": ["Ada Lovelace*", "Charles Babbage*"],
+            "links": [{"label": "code", "url": "https://github.com/ada/noteg"}],
+        }
+    ]
 
 
 def test_rendercv_export_is_accepted_by_rendercvs_schema(everything, tmp_path):
@@ -231,20 +287,37 @@ def test_rendercv_export_is_accepted_by_rendercvs_schema(everything, tmp_path):
     cv = doc["cv"]
     assert cv["name"] == "Ada Lovelace" and cv["headline"] == "Research Fellow, **Analytical Engine** Group"
     assert {"network": "GitHub", "username": "ada"} in cv["social_networks"]
-    assert cv["custom_connections"] == [{"fontawesome_icon": "link", "placeholder": "Blog", "url": "https://blog.example.org"}]
+    assert cv["custom_connections"] == [
+        {"fontawesome_icon": "link", "placeholder": "Blog", "url": "https://blog.example.org"}
+    ]
     s = cv["sections"]
     assert s["About"] == ["Engines that weave **algebraic patterns**, see [my notes](https://ada.example.org/notes)."]
     assert s["Academic Positions"][0] == {
-        "company": "Royal Society", "position": "Fellow", "location": "London", "start_date": "1840-09",
-        "end_date": "present", "highlights": ["Wrote *the* notes", "Met [Babbage](https://example.org/babbage)",
-                                              "[site](https://rs.example.org) | [slides](https://s.example.org)"]}
+        "company": "Royal Society",
+        "position": "Fellow",
+        "location": "London",
+        "start_date": "1840-09",
+        "end_date": "present",
+        "highlights": [
+            "Wrote *the* notes",
+            "Met [Babbage](https://example.org/babbage)",
+            "[site](https://rs.example.org) | [slides](https://s.example.org)",
+        ],
+    }
     assert s["Degrees"] == [{"institution": "Home schooling", "area": "Mathematics", "degree": "B.A.", "date": "1835"}]
     assert s["Honours"] == [{"name": "Royal Medal", "date": "1843"}, {"name": "Honorary mention"}]
     assert s["Hobbies"] == [{"bullet": "Poetry"}]
     assert s["Reviewing – Reviewer"] == [{"label": "1843", "details": "Journal of Engines"}]
     assert s["Courses I taught"] == [{"name": "Analysis", "summary": "Lecturer", "date": "Fall 1842"}]
-    assert s["Papers"] == [{"title": "Sketch of the Analytical Engine", "authors": ["**Ada Lovelace***", "Charles Babbage*"],
-                            "doi": "10.5555/notes", "journal": "Scientific Memoirs", "date": "1843-10"}]
+    assert s["Papers"] == [
+        {
+            "title": "Sketch of the Analytical Engine",
+            "authors": ["**Ada Lovelace***", "Charles Babbage*"],
+            "doi": "10.5555/notes",
+            "journal": "Scientific Memoirs",
+            "date": "1843-10",
+        }
+    ]
     assert doc["design"]["theme"] == "classic" and doc["design"]["page"]["size"] == "a4"
 
 
@@ -253,9 +326,17 @@ def test_rendercv_export_of_the_default_cv_is_valid_and_complete():
     doc = yaml.safe_load(rendercv_out.dumps(rendercv_out.document(cv, lists)).decode("utf-8"))
     assert rendercv_errors(doc) == []
     sections = doc["cv"]["sections"]
-    assert list(sections) == ["Research Interests", "Education", "Experience", "Publications", "Invited Talks",
-                              "Service – Area Chair / Action Editor", "Service – Reviewer / Program Committee Member",
-                              "Teaching", "Awards"]
+    assert list(sections) == [
+        "Research Interests",
+        "Education",
+        "Experience",
+        "Publications",
+        "Invited Talks",
+        "Service – Area Chair / Action Editor",
+        "Service – Reviewer / Program Committee Member",
+        "Teaching",
+        "Awards",
+    ]
     assert len(sections["Publications"]) == 17
     assert sections["Teaching"][0]["date"] == "Spring 2025"
 
@@ -273,7 +354,9 @@ def test_export_of_a_variant_and_bad_input(tmp_path):
     assert r.returncode == 0, r.stderr
     doc = json.loads((tmp_path / "output" / "cv-publications-resume.json").read_text(encoding="utf-8"))
     assert [s["as"] for s in doc["meta"]["sections"]] == ["publications"]
-    data.write_text(data.read_text(encoding="utf-8").replace("  name: Heming Xia", "  nmae: Heming Xia"), encoding="utf-8")
+    data.write_text(
+        data.read_text(encoding="utf-8").replace("  name: Heming Xia", "  nmae: Heming Xia"), encoding="utf-8"
+    )
     r = run_cli("export", "--format", "rendercv", "--data", str(data), cwd=tmp_path)
     assert r.returncode == 1 and "cv.yaml:" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "output" / "cv.rendercv.yaml").exists()
@@ -300,7 +383,9 @@ def test_every_build_writes_resume_json_reproducibly_and_the_cache_keeps_it(tmp_
     r = run_cli(*args, "--no-cache")
     assert r.returncode == 0 and resume.read_bytes() == first  # reproducible, cache or not
     # A variant writes its own, beside its PDF.
-    r = run_cli("--data", str(data), "-o", str(out.with_name("cv-short.pdf")), "--variant", "short", "--engine", "pdflatex")
+    r = run_cli(
+        "--data", str(data), "-o", str(out.with_name("cv-short.pdf")), "--variant", "short", "--engine", "pdflatex"
+    )
     assert r.returncode == 0, r.stderr
     short = json.loads(out.with_name("cv-short-resume.json").read_text(encoding="utf-8"))
     assert jsonresume_errors(short) == [] and "talks" not in short
@@ -310,11 +395,19 @@ def test_every_build_writes_resume_json_reproducibly_and_the_cache_keeps_it(tmp_
 def test_a_build_does_not_import_jsonschema(tmp_path):
     """resume.json is written by plain json: the build stays as fast as it was."""
     data = copy_data(tmp_path)
-    code = ("import sys; from cv_builder.cli import main as cli; "
-            f"rc = cli.main(['--data', {str(data)!r}, '-o', {str(tmp_path / 'out' / 'cv.pdf')!r}, '-q']); "
-            "print(rc, 'jsonschema' in sys.modules)")
-    r = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=240,
-                       env={"PYTHONPATH": str(ROOT), "PATH": os.environ["PATH"],
-                            "SOURCE_DATE_EPOCH": str(EPOCH)})
+    code = (
+        "import sys; from cv_builder.cli import main as cli; "
+        f"rc = cli.main(['--data', {str(data)!r}, '-o', {str(tmp_path / 'out' / 'cv.pdf')!r}, '-q']); "
+        "print(rc, 'jsonschema' in sys.modules)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PYTHONPATH": str(ROOT), "PATH": os.environ["PATH"], "SOURCE_DATE_EPOCH": str(EPOCH)},
+    )
     assert r.stdout.split() == ["0", "False"], r.stderr
     assert (tmp_path / "out" / "resume.json").is_file()

@@ -2,6 +2,7 @@
 
 The end-to-end tests import the formats' own example files (tests/data/interchange/), build the
 result with pdflatex and read the PDF back: every fact of the source must be in it."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,8 @@ from cv_builder.interchange.importer import convert
 from cv_builder.interchange.intake import BibRecord, bullet
 from cv_builder.interchange.rendercv_in import parse_author
 from cv_builder.interchange.write_bib import bib_text
-from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import Date
+from cv_builder.model.load import parse_yaml
 
 INTERCHANGE = ROOT / "tests" / "data" / "interchange"
 RENDERCV_EXAMPLE = INTERCHANGE / "John_Doe_ClassicTheme_CV.yaml"
@@ -37,6 +38,7 @@ def write(path: Path, text: str) -> Path:
 
 
 # --- detection ---------------------------------------------------------------
+
 
 def test_kind_of_tells_the_formats_apart():
     assert kind_of(parse_yaml(RENDERCV_EXAMPLE.read_text(encoding="utf-8"), "x")) == RENDERCV
@@ -69,36 +71,44 @@ def test_no_data_says_how_to_start(tmp_path):
 
 # --- the pieces ----------------------------------------------------------------
 
+
 def test_rendercv_nested_highlights_become_sub_bullets():
-    assert bullet("Main point - first - second", nested=True) == {"text": "Main point",
-                                                                  "details": ["first", "second"]}
-    assert bullet("Main point\n  - first\n  - second", nested=True) == {"text": "Main point",
-                                                                        "details": ["first", "second"]}
+    assert bullet("Main point - first - second", nested=True) == {"text": "Main point", "details": ["first", "second"]}
+    assert bullet("Main point\n  - first\n  - second", nested=True) == {
+        "text": "Main point",
+        "details": ["first", "second"],
+    }
     assert bullet("Co-Founder & CTO", nested=True) == "Co-Founder & CTO"
     assert bullet("a - b", nested=False) == "a - b"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Jane Roe", ("Jane Roe", False, "", "")),
-    ("*Jane Roe*", ("Jane Roe", True, "", "")),
-    ("**Jane Roe***", ("Jane Roe", True, "*", "")),
-    ("***Roe, J.*** (first author)", ("Roe, J.", True, "*", "")),
-    ("Roe, J. (co-first author)", ("Roe, J.", False, "*", "")),
-    ("Bo Li†", ("Bo Li", False, "†", "")),
-    ("Bo Li (corresponding author)", ("Bo Li", False, "†", "")),
-    ("Bo Li (intern)", ("Bo Li", False, "", "intern")),
-    (".. .", ("others", False, "", "")),
-    ("et al.", ("others", False, "", "")),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Jane Roe", ("Jane Roe", False, "", "")),
+        ("*Jane Roe*", ("Jane Roe", True, "", "")),
+        ("**Jane Roe***", ("Jane Roe", True, "*", "")),
+        ("***Roe, J.*** (first author)", ("Roe, J.", True, "*", "")),
+        ("Roe, J. (co-first author)", ("Roe, J.", False, "*", "")),
+        ("Bo Li†", ("Bo Li", False, "†", "")),
+        ("Bo Li (corresponding author)", ("Bo Li", False, "†", "")),
+        ("Bo Li (intern)", ("Bo Li", False, "", "intern")),
+        (".. .", ("others", False, "", "")),
+        ("et al.", ("others", False, "", "")),
+    ],
+)
 def test_rendercv_author_marks(raw, expected):
     assert parse_author(raw) == expected
 
 
 def test_bibtex_special_characters_read_back_as_written(tmp_path):
     title = r"Fish & Chips: 100% of $5 #1 snake_case {braces} a~b x^2 back\slash"
-    record = BibRecord("article", {"title": title, "journal": "J. R&D", "year": "2024",
-                                   "url": "https://example.org/a_b%20c"}, ["Ann O'Neil", "Bob Smith and Sons"],
-                       key="oneil2024fish")
+    record = BibRecord(
+        "article",
+        {"title": title, "journal": "J. R&D", "year": "2024", "url": "https://example.org/a_b%20c"},
+        ["Ann O'Neil", "Bob Smith and Sons"],
+        key="oneil2024fish",
+    )
     bib = write(tmp_path / "p.bib", bib_text([record], "x"))
     (entry,) = load_bib(bib, Report())
     assert entry.fields["title"] == title
@@ -166,14 +176,18 @@ def test_rendercv_details_design_and_leftovers(tmp_path):
     assert person["scholar"] == "abcDEF"
     assert {"label": "Mastodon: @jane@sigmoid.social", "url": "https://sigmoid.social/@jane"} in person["links"]
     assert {"label": "Lab page", "url": "https://lab.example.org"} in person["links"]
-    assert cv["design"] == {"theme": "compact", "paper": "letter", "margins": {"top": "2cm", "left": "0.7in"},
-                            "accent_color": "#004F90", "date_format": "Month YYYY",
-                            "footer": {"last_updated": False}}
+    assert cv["design"] == {
+        "theme": "compact",
+        "paper": "letter",
+        "margins": {"top": "2cm", "left": "0.7in"},
+        "accent_color": "#004F90",
+        "date_format": "Month YYYY",
+        "footer": {"last_updated": False},
+    }
     assert cv["publications"]["owner"] == ["Jane Roe"]
     papers, experience = cv["sections"]
     assert papers["title"] == "Papers" and papers["kind"] == "publications"
-    assert experience["entries"] == [{"title": "Scientist", "organization": "Acme", "start": "2020",
-                                      "end": "present"}]
+    assert experience["entries"] == [{"title": "Scientist", "organization": "Acme", "start": "2020", "end": "present"}]
     bib = (tmp_path / "out" / "publications.bib").read_text(encoding="utf-8")
     assert "@misc{lee2024joint," in bib and papers["filter"]["keys"] == ["lee2024joint"]
     assert "title = {{Joint work: A \\& B}}" in bib
@@ -181,9 +195,14 @@ def test_rendercv_details_design_and_leftovers(tmp_path):
     assert "equal_contribution = {1,2}" in bib and "corresponding = {3}" in bib
     # Located warnings for what has no place, each kept as a comment in cv.yaml.
     text = (tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8")
-    for line, path in ((5, "cv.photo"), (11, "cv.social_networks[2]"), (25, "cv.sections.papers[0].cited_by"),
-                       (31, "cv.sections.Experience[0].date"), (32, "cv.sections.Experience[0].awards"),
-                       (42, "design.colors.links")):
+    for line, path in (
+        (5, "cv.photo"),
+        (11, "cv.social_networks[2]"),
+        (25, "cv.sections.papers[0].cited_by"),
+        (31, "cv.sections.Experience[0].date"),
+        (32, "cv.sections.Experience[0].awards"),
+        (42, "design.colors.links"),
+    ):
         assert f"{source}:{line}: {path}: " in proc.stderr, path
         assert f"# rendercv.yaml:{line}: {path}: " in text.replace(str(tmp_path) + "/", ""), path
     assert "#   jane.jpg" in text and "#   12" in text and "pages = {1-9}" in bib
@@ -213,13 +232,16 @@ def test_json_resume_as_yaml_and_with_tabs(tmp_path):
 
 def test_json_that_yaml_misreads_is_read_by_json(tmp_path):
     # A surrogate pair (an emoji), "\\/" and a duplicate key: valid JSON, read as json reads it.
-    source = write(tmp_path / "r.json", '{"basics": {"name": "A\\/B", "name": "Ann Lee"}, "work": [{"name": "W", '
-                                        '"position": "P", "highlights": ["\\ud83d\\ude00 shipped"]}], "x": 1}')
+    source = write(
+        tmp_path / "r.json",
+        '{"basics": {"name": "A\\/B", "name": "Ann Lee"}, "work": [{"name": "W", '
+        '"position": "P", "highlights": ["\\ud83d\\ude00 shipped"]}], "x": 1}',
+    )
     proc = run_cli("import", str(source), "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     cv = yaml.safe_load((tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8"))
     assert cv["person"]["name"] == "Ann Lee"
-    assert cv["sections"][0]["entries"][0]["details"] == ["\U0001F600 shipped"]
+    assert cv["sections"][0]["entries"][0]["details"] == ["\U0001f600 shipped"]
     assert f"warning: {source}: x: 'x' has no equivalent in cv_builder" in proc.stderr  # no line to give
 
 
@@ -250,10 +272,15 @@ def test_rendercv_1x_design_and_settings(tmp_path):
     assert proc.returncode == 0, proc.stderr
     cv = yaml.safe_load((tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8"))
     assert cv["person"]["phone"] == "+44-20-1234-5678"
-    assert cv["design"] == {"theme": "classic", "paper": "letter", "accent_color": "#0A141E",
-                            "margins": {"top": "1.5cm", "left": "2cm"}}
-    assert cv["sections"] == [{"title": "Talks", "kind": "entries", "entries": [{"title": "A talk",
-                                                                                 "date": "2019-10"}]}]
+    assert cv["design"] == {
+        "theme": "classic",
+        "paper": "letter",
+        "accent_color": "#0A141E",
+        "margins": {"top": "1.5cm", "left": "2cm"},
+    }
+    assert cv["sections"] == [
+        {"title": "Talks", "kind": "entries", "entries": [{"title": "A talk", "date": "2019-10"}]}
+    ]
     assert f"{source}:14: locale_catalog: " in proc.stderr and f"{source}:16: rendercv_settings: " in proc.stderr
     assert f"{source}:9: design.theme: RenderCV's sb2nov theme has no twin here" in proc.stderr
     assert run_cli("check", "--data", "out/cv.yaml", cwd=tmp_path).returncode == 0
@@ -273,6 +300,7 @@ def test_not_a_cv_is_an_error(tmp_path):
 
 
 # --- end to end: the formats' own examples, every fact in the PDF -----------------
+
 
 def _plain(markdown: str) -> str:
     """What a reader sees of RenderCV's Markdown: link text, no emphasis stars."""
@@ -303,14 +331,33 @@ def rendercv_facts(path: Path) -> list[str]:
             if isinstance(e, str):
                 facts.append(_plain(e))
                 continue
-            for field in ("institution", "area", "degree", "grade", "company", "position", "name", "location",
-                          "summary", "title", "journal", "label", "details", "bullet", "number", "reversed_number"):
+            for field in (
+                "institution",
+                "area",
+                "degree",
+                "grade",
+                "company",
+                "position",
+                "name",
+                "location",
+                "summary",
+                "title",
+                "journal",
+                "label",
+                "details",
+                "bullet",
+                "number",
+                "reversed_number",
+            ):
                 if e.get(field):
                     facts.append(_plain(str(e[field])))
             facts += [_family(a) for a in e.get("authors", []) if not re.fullmatch(r"[\s.'*]+", a)]
             # A publication's date prints as its year (the .bib keeps the month); an entry's in the style.
-            facts += [str(e[k])[:4] if "authors" in e else _month(e[k], style)
-                      for k in ("start_date", "end_date", "date") if e.get(k)]
+            facts += [
+                str(e[k])[:4] if "authors" in e else _month(e[k], style)
+                for k in ("start_date", "end_date", "date")
+                if e.get(k)
+            ]
             for h in e.get("highlights") or []:
                 facts += [part for part in re.split(r"\s+-\s+", h)]
     return facts
@@ -341,16 +388,31 @@ FRIDLJAND_EXAMPLE = INTERCHANGE / "fridljand_cv.yaml"
 REPORTED = {  # what the import names as having no place (or shown differently), by source path
     RENDERCV_EXAMPLE: ["cv.sections.invited_talks", "cv.sections.patents", "locale", "settings"],
     JSONRESUME_EXAMPLE: ["meta", "publications[0]", "publications[0].summary"],
-    FRIDLJAND_EXAMPLE: ["cv.sort_entries", "design.colors.connections",
-                        "design.colors.last_updated_date_and_page_numbering", "design.colors.links", "design.colors.text", "design.entries",
-                        "design.entry_types", "design.header", "design.highlights", "design.links",
-                        "design.section_titles", "design.text", "design.theme", "locale", "rendercv_settings"],
+    FRIDLJAND_EXAMPLE: [
+        "cv.sort_entries",
+        "design.colors.connections",
+        "design.colors.last_updated_date_and_page_numbering",
+        "design.colors.links",
+        "design.colors.text",
+        "design.entries",
+        "design.entry_types",
+        "design.header",
+        "design.highlights",
+        "design.links",
+        "design.section_titles",
+        "design.text",
+        "design.theme",
+        "locale",
+        "rendercv_settings",
+    ],
 }
 
 
 @needs_pdflatex
-@pytest.mark.parametrize("source, facts", [(RENDERCV_EXAMPLE, rendercv_facts), (FRIDLJAND_EXAMPLE, rendercv_facts),
-                                           (JSONRESUME_EXAMPLE, jsonresume_facts)])
+@pytest.mark.parametrize(
+    "source, facts",
+    [(RENDERCV_EXAMPLE, rendercv_facts), (FRIDLJAND_EXAMPLE, rendercv_facts), (JSONRESUME_EXAMPLE, jsonresume_facts)],
+)
 def test_imported_example_builds_with_every_fact(source, facts, tmp_path):
     proc = run_cli("import", str(source), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -364,7 +426,8 @@ def test_imported_example_builds_with_every_fact(source, facts, tmp_path):
     assert build.returncode == 0, build.stderr
     if source == JSONRESUME_EXAMPLE:
         assert "abstract = {Innovative middle-out compression" in (tmp_path / "data" / "publications.bib").read_text(
-            encoding="utf-8")
+            encoding="utf-8"
+        )
     text = _fold(squash(PDF(tmp_path / "output" / "cv.pdf").pdftotext()))
     missing = [f for f in facts(source) if _fold(squash(str(f))) not in text]
     assert not missing, missing
@@ -408,8 +471,9 @@ def test_sub_bullets_print_as_a_nested_list(theme, tmp_path):
     write(tmp_path / "publications.bib", "")
     proc = run_cli("--data", "cv.yaml", "--theme", theme, "--engine", "pdflatex", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    layout = subprocess.run(["pdftotext", "-layout", "output/cv.pdf", "-"], cwd=tmp_path, capture_output=True,
-                            text=True, check=True).stdout
+    layout = subprocess.run(
+        ["pdftotext", "-layout", "output/cv.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
     outer = _indent(layout, "Published research at venues")
     assert _indent(layout, "Wrote the first bullet") == outer == _indent(layout, "Wrote the last bullet")
     assert _indent(layout, "ICML main conference paper") > outer
@@ -419,9 +483,15 @@ def test_sub_bullets_print_as_a_nested_list(theme, tmp_path):
 
 
 def test_json_resume_entries_without_a_title(tmp_path):
-    source = write(tmp_path / "r.json", json.dumps({
-        "basics": {"name": "Ann Lee"},
-        "work": [{"name": "Acme", "startDate": "2020-01"}, {"summary": "No name at all", "startDate": "2019"}]}))
+    source = write(
+        tmp_path / "r.json",
+        json.dumps(
+            {
+                "basics": {"name": "Ann Lee"},
+                "work": [{"name": "Acme", "startDate": "2020-01"}, {"summary": "No name at all", "startDate": "2019"}],
+            }
+        ),
+    )
     proc = run_cli("import", str(source), "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     cv = yaml.safe_load((tmp_path / "out" / "cv.yaml").read_text(encoding="utf-8"))

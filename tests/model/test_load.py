@@ -1,4 +1,5 @@
 """Load stage: YAML with positions, and clean errors for broken files."""
+
 import pytest
 
 from cv_builder.errors import InputError

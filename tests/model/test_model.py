@@ -1,9 +1,10 @@
 """Model stage: typed validation with located, complete error reports."""
+
 import pytest
 
 from cv_builder.errors import InputError
-from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import Date, build
+from cv_builder.model.load import parse_yaml
 
 BASE = """\
 person:
@@ -32,9 +33,14 @@ def test_shipped_data_validates():
     assert news.hidden
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2024", (2024, 0, 0)), ("2024-01", (2024, 1, 0)), ("2024-02-29", (2024, 2, 29)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2024", (2024, 0, 0)),
+        ("2024-01", (2024, 1, 0)),
+        ("2024-02-29", (2024, 2, 29)),
+    ],
+)
 def test_dates(text, expected):
     d = Date.parse(text)
     assert (d.year, d.month, d.day) == expected
@@ -59,7 +65,9 @@ def test_bad_dates_are_rejected(bad):
 
 
 def test_all_errors_at_once_with_paths_and_did_you_mean():
-    text = BASE + """\
+    text = (
+        BASE
+        + """\
   - title: Education
     entries:
       - title: PhD
@@ -70,6 +78,7 @@ def test_all_errors_at_once_with_paths_and_did_you_mean():
     kind: itmes
     entries: []
 """
+    )
     ps = problems(text)
     by_path = {p.path: p for p in ps}
     assert "sections[0].entries[0].orgnization" in by_path
@@ -88,8 +97,10 @@ def test_wrong_types_and_missing_required():
 
 
 def test_links_must_be_urls():
-    ps = problems(BASE + "  - title: T\n    kind: items\n    entries:\n"
-                  "      - text: a talk\n        links: [{label: slides, url: 'javascript:alert(1)'}]\n")
+    ps = problems(
+        BASE + "  - title: T\n    kind: items\n    entries:\n"
+        "      - text: a talk\n        links: [{label: slides, url: 'javascript:alert(1)'}]\n"
+    )
     assert ps[0].path == "sections[0].entries[0].links[0].url"
     assert "not a URL" in ps[0].message
 
@@ -137,7 +148,8 @@ def test_details_nest_one_level():
 
 def test_nested_details_are_validated_with_paths():
     bad = NESTED.replace("details: [first, second]", "details: [first, {x: 1}]").replace(
-        "- text: bullet", "- txt: bullet")
+        "- text: bullet", "- txt: bullet"
+    )
     with pytest.raises(InputError) as err:
         build(parse_yaml(bad, "cv.yaml"), "cv.yaml")
     text = str(err.value)

@@ -1,4 +1,5 @@
 """cv.schema.json: generated from the model, committed, and in agreement with it both ways."""
+
 from __future__ import annotations
 
 import copy
@@ -9,16 +10,17 @@ import re
 
 import pytest
 import yaml
-
 from conftest import DATA, ROOT, run_cli
-from cv_builder.model import cv as model
+
 from cv_builder.errors import InputError
+from cv_builder.model import cv as model
 from cv_builder.model.load import Map, Seq, parse_yaml
 from cv_builder.model.schema import schema, schema_text
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (the test extra)")
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 VALIDATOR = jsonschema.Draft202012Validator(schema())
 # What the model checks that JSON Schema cannot say; a document failing only these is valid for the schema.
@@ -79,8 +81,9 @@ def examples() -> dict[str, str]:
 def test_committed_schema_is_current():
     committed = (ROOT / "cv.schema.json").read_text(encoding="utf-8")
     assert committed == schema_text(), "run: python -m cv_builder schema"
-    assert (DATA / "cv.yaml").read_text(encoding="utf-8").startswith(
-        "# yaml-language-server: $schema=../cv.schema.json")
+    assert (
+        (DATA / "cv.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=../cv.schema.json")
+    )
 
 
 def test_schema_command_writes_the_same(tmp_path):
@@ -98,13 +101,29 @@ def test_every_example_is_valid_for_both(name, text):
 
 def test_schema_has_exactly_the_model_fields():
     defs = schema()["$defs"]
-    for cls in (model.Person, model.Link, model.Publications, model.Mark, model.Design, model.Margins,
-                model.Footer, model.Section, model.Group, model.DatedEntry, model.Item, model.Pair,
-                model.PublicationFilter, model.Variant):
+    for cls in (
+        model.Person,
+        model.Link,
+        model.Publications,
+        model.Mark,
+        model.Design,
+        model.Margins,
+        model.Footer,
+        model.Section,
+        model.Group,
+        model.DatedEntry,
+        model.Item,
+        model.Pair,
+        model.PublicationFilter,
+        model.Variant,
+    ):
         names = [f.name for f in model._fields(cls)]
         assert list(defs[cls.__name__]["properties"]) == names, cls
-        required = [f.name for f in model._fields(cls)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        required = [
+            f.name
+            for f in model._fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
         assert defs[cls.__name__].get("required", []) == required, cls
     assert list(schema()["properties"]) == [f.name for f in model._fields(model.CV)]
 
@@ -137,8 +156,8 @@ MUTATIONS = [
     ("hidden is text", "    hidden: true", "    hidden: maybe"),
     ("unknown variant key", "    exclude_tags: [talks]", "    exclud_tags: [talks]"),
     ("variant names no section", "    sections: [Publications]", "    sections: [Publicatons]"),
-    ("a plain item", "      - {text: \"Merit Student, Peking University\", date: 2021}", "      - Merit Student"),
-    ("a null item", "      - {text: \"Merit Student, Peking University\", date: 2021}", "      - null"),
+    ("a plain item", '      - {text: "Merit Student, Peking University", date: 2021}', "      - Merit Student"),
+    ("a null item", '      - {text: "Merit Student, Peking University", date: 2021}', "      - null"),
 ]
 
 
@@ -151,12 +170,37 @@ def test_model_and_schema_agree_on_mutations(label, old, new):
 # --- random mutations (hypothesis) ---------------------------------------------------------------
 
 BASE_DOC = instance(parse_yaml(BASE, "cv.yaml"))
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3000),
-                    st.sampled_from(["", "x", "2024-01", "present", "a4", "#123456", "2cm", "https://a.org",
-                                     "a@b.org", "entries", "items", "text", "publications", "newest", "Spring 2025"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=2),
-                                                       st.dictionaries(st.sampled_from(["title", "text", "x"]),
-                                                                       inner, max_size=2)), max_leaves=4)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3000),
+    st.sampled_from(
+        [
+            "",
+            "x",
+            "2024-01",
+            "present",
+            "a4",
+            "#123456",
+            "2cm",
+            "https://a.org",
+            "a@b.org",
+            "entries",
+            "items",
+            "text",
+            "publications",
+            "newest",
+            "Spring 2025",
+        ]
+    ),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=2), st.dictionaries(st.sampled_from(["title", "text", "x"]), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
 
 
 def paths(doc, here=()):

@@ -1,12 +1,13 @@
 """Variants: several CVs from one cv.yaml, selected on the model before anything is rendered."""
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import DATA, ENGINE_MODES, PDF, copy_data, have_embedded, have_system, norm, run_cli, squash
+
 from cv_builder.errors import InputError
-from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import build
+from cv_builder.model.load import parse_yaml
 from cv_builder.model.variants import apply
 
 OTHER_SECTIONS = ["Research Interests", "Education", "Experience", "Invited Talks", "Service", "Teaching", "Awards"]

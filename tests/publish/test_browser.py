@@ -1,4 +1,5 @@
 """A real browser: the example site, filled by --site, served over HTTP and read by headless Chromium."""
+
 from __future__ import annotations
 
 import functools
@@ -12,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_data, run_cli
 
 CHROMIUM = os.environ.get("CV_BUILDER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,8 +61,9 @@ def test_homepage_in_chromium_shows_the_link_and_the_list_and_the_link_serves_th
 
     with sync_playwright() as p:
         # Debian's Chromium; Playwright's own browser downloads are never used.
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox"] if os.geteuid() == 0 else [])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"] if os.geteuid() == 0 else []
+        )
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 1400})
             response = page.goto(f"{served}/site/index.html")
@@ -76,8 +77,10 @@ def test_homepage_in_chromium_shows_the_link_and_the_list_and_the_link_serves_th
             items = page.locator("li.cv-pub")
             assert items.count() == 17
             first = items.nth(0)
-            assert first.locator(".cv-pub-title").inner_text() == \
-                "TokenSkip: Controllable Chain-of-Thought Compression in LLMs"
+            assert (
+                first.locator(".cv-pub-title").inner_text()
+                == "TokenSkip: Controllable Chain-of-Thought Compression in LLMs"
+            )
             assert first.locator("strong.cv-owner").inner_text() == "Heming Xia"
             weight = first.locator("strong.cv-owner").evaluate("e => getComputedStyle(e).fontWeight")
             assert int(weight) >= 600  # shown bold, as in the PDF

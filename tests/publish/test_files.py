@@ -1,4 +1,5 @@
 """Publishing: the files go into output/ atomically, all or nothing."""
+
 from __future__ import annotations
 
 import os

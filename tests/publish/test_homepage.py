@@ -1,4 +1,5 @@
 """Homepage outputs: manifest, link, publication list (HTML and Markdown), --site, --max-pages."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,22 +8,47 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import PDF, copy_data, run_cli
-from cv_builder.publish import homepage, site
-from cv_builder.bib.publications import Author, BibOptions, Group, Link, Publication, PublicationList, SectionOptions, make_publications, organise
+
+from cv_builder.bib.publications import (
+    Author,
+    BibOptions,
+    Group,
+    Link,
+    Publication,
+    PublicationList,
+    SectionOptions,
+    make_publications,
+    organise,
+)
 from cv_builder.bib.reader import parse_bib
 from cv_builder.errors import InputError, Report
+from cv_builder.publish import homepage, site
 
 ENGINE = ("--engine", "pdflatex")
 
 
 # --- escaping (no TeX) --------------------------------------------------------
 
+
 def _pub(**kw) -> Publication:
-    base = dict(key="k1", entry_type="article", category="journal", title="T", authors=[], et_al=False,
-                venue="V", year=2024, month=None, links=[], notes=[], selected=False, keywords=[],
-                abbr="", annotation="")
+    base = dict(
+        key="k1",
+        entry_type="article",
+        category="journal",
+        title="T",
+        authors=[],
+        et_al=False,
+        venue="V",
+        year=2024,
+        month=None,
+        links=[],
+        notes=[],
+        selected=False,
+        keywords=[],
+        abbr="",
+        annotation="",
+    )
     base.update(kw)
     return Publication(**base)
 
@@ -45,9 +71,12 @@ class _Text(html.parser.HTMLParser):
 def test_html_escapes_every_data_string_and_keeps_only_web_links():
     owner = Author("Heming", "Xia", text="Heming Xia", owner=True, marks=["*"])
     other = Author("A", "B", text=HOSTILE)
-    links = [Link("paper", "https://x.org/?a=1&b=2\"onmouseover=1", "url"), Link("js", "javascript:alert(1)", "code")]
-    pubs = PublicationList([Group("", [_pub(title=HOSTILE, authors=[owner, other], links=links,
-                                            notes=[HOSTILE])])], [("*", "equal contribution")], "")
+    links = [Link("paper", 'https://x.org/?a=1&b=2"onmouseover=1', "url"), Link("js", "javascript:alert(1)", "code")]
+    pubs = PublicationList(
+        [Group("", [_pub(title=HOSTILE, authors=[owner, other], links=links, notes=[HOSTILE])])],
+        [("*", "equal contribution")],
+        "",
+    )
     out = homepage.publications_html(pubs)
     parser = _Text()
     parser.feed(out)
@@ -67,6 +96,7 @@ def test_markdown_escaping_shows_text_as_typed():
     assert "&amp;" in escaped and "\\*bold\\*" in escaped
     # CommonMark: a backslash before ASCII punctuation is that character; entities decode
     import re
+
     decoded = re.sub(r"\\(.)", r"\1", escaped).replace("&#126;", "~").replace("&amp;", "&")
     assert decoded == HOSTILE
     assert homepage.md_url("https://x.org/a b(c)") == "https://x.org/a%20b%28c%29"
@@ -117,26 +147,31 @@ def test_publish_is_all_or_nothing_when_one_file_cannot_be_written(tmp_path):
 
 def test_site_update_is_idempotent_and_preserves_outside_bytes(tmp_path):
     page = tmp_path / "index.html"
-    before = ("<p>\u00e9 Please check my <!-- cv:start -->old<!-- cv:end --> now.</p>\r\n"
-              "<!-- publications:start -->\r\nstale\r\n<!-- publications:end -->\r\n<footer>x</footer>")
+    before = (
+        "<p>\u00e9 Please check my <!-- cv:start -->old<!-- cv:end --> now.</p>\r\n"
+        "<!-- publications:start -->\r\nstale\r\n<!-- publications:end -->\r\n<footer>x</footer>"
+    )
     page.write_bytes(before.encode())
     first = site.update(page, "index.html", SNIP, "../output/cv.pdf")
     page.write_bytes(first)
     assert site.update(page, "index.html", SNIP, "../output/cv.pdf") == first
     text = first.decode()
-    assert text.startswith("<p>\u00e9 Please check my <!-- cv:start --><a class=\"cv-link\" href=\"../output/cv.pdf\">")
+    assert text.startswith('<p>\u00e9 Please check my <!-- cv:start --><a class="cv-link" href="../output/cv.pdf">')
     assert text.endswith("<!-- publications:end -->\r\n<footer>x</footer>")
     assert "<!-- publications:start -->\r\n<ul><li>P</li></ul>\r\n<!-- publications:end -->" in text
     assert "stale" not in text and "old" not in text
 
 
-@pytest.mark.parametrize("page, line, col, message", [
-    ("a\n<!-- cv:start -->\nb", 2, 1, "has no matching <!-- cv:end -->"),
-    ("<!-- cv:end --> <!-- cv:start -->", 1, 1, "comes before"),
-    ("x <!-- cv:start --><!-- cv:end -->\n  <!-- cv:start -->", 2, 3, "appears more than once"),
-    ("<!-- publications:end -->", 1, 1, "has no matching <!-- publications:start -->"),
-    ("no markers at all", 0, 0, "no <!-- cv:start -->"),
-])
+@pytest.mark.parametrize(
+    "page, line, col, message",
+    [
+        ("a\n<!-- cv:start -->\nb", 2, 1, "has no matching <!-- cv:end -->"),
+        ("<!-- cv:end --> <!-- cv:start -->", 1, 1, "comes before"),
+        ("x <!-- cv:start --><!-- cv:end -->\n  <!-- cv:start -->", 2, 3, "appears more than once"),
+        ("<!-- publications:end -->", 1, 1, "has no matching <!-- publications:start -->"),
+        ("no markers at all", 0, 0, "no <!-- cv:start -->"),
+    ],
+)
 def test_site_marker_problems_are_located(tmp_path, page, line, col, message):
     path = tmp_path / "p.html"
     path.write_text(page)
@@ -149,6 +184,7 @@ def test_site_marker_problems_are_located(tmp_path, page, line, col, message):
 
 # --- end to end ----------------------------------------------------------------
 
+
 @pytest.mark.engine
 def test_build_writes_manifest_link_and_publications_from_the_same_bibliography(tmp_path):
     copy_data(tmp_path)
@@ -159,28 +195,40 @@ def test_build_writes_manifest_link_and_publications_from_the_same_bibliography(
     pdf = PDF(out / "cv.pdf")
     manifest = json.loads((out / "cv.json").read_text())
     assert manifest == {
-        "title": "Heming Xia – Curriculum Vitae", "pdf": "cv.pdf", "tex": "cv.tex", "size": len(pdf_bytes),
-        "pages": pdf.pages, "sha256": hashlib.sha256(pdf_bytes).hexdigest(), "date": "2025-11-25",
-        "updated": "2025-11-25", "commit": None,
-        "link_text": f"CV (PDF, {pdf.pages} pages, updated 2025-11-25)"}
-    assert (out / "cv-link.html").read_text() == \
-        f'<a class="cv-link" href="cv.pdf">CV (PDF, {pdf.pages} pages, updated 2025-11-25)</a>\n'
+        "title": "Heming Xia – Curriculum Vitae",
+        "pdf": "cv.pdf",
+        "tex": "cv.tex",
+        "size": len(pdf_bytes),
+        "pages": pdf.pages,
+        "sha256": hashlib.sha256(pdf_bytes).hexdigest(),
+        "date": "2025-11-25",
+        "updated": "2025-11-25",
+        "commit": None,
+        "link_text": f"CV (PDF, {pdf.pages} pages, updated 2025-11-25)",
+    }
+    assert (
+        out / "cv-link.html"
+    ).read_text() == f'<a class="cv-link" href="cv.pdf">CV (PDF, {pdf.pages} pages, updated 2025-11-25)</a>\n'
     assert (out / "cv-link.md").read_text() == f"[CV (PDF, {pdf.pages} pages, updated 2025-11-25)](cv.pdf)\n"
 
     pub_html = (out / "publications.html").read_text()
     pub_md = (out / "publications.md").read_text()
     # every paper of the PDF, in the same order, with the same marks and links
-    titles = [line.split('cv-pub-title">')[1].split("</span>")[0] for line in pub_html.splitlines()
-              if 'cv-pub-title">' in line]
+    titles = [
+        line.split('cv-pub-title">')[1].split("</span>")[0]
+        for line in pub_html.splitlines()
+        if 'cv-pub-title">' in line
+    ]
     assert len(titles) == 17 and pub_md.count("\n- **") + pub_md.startswith("- **") == 17
     assert titles[0] == "TokenSkip: Controllable Chain-of-Thought Compression in LLMs"
     assert titles[-1] == "Improved deep learning techniques in gravitational-wave data analysis"
     from conftest import squash
+
     positions = [squash(pdf.text).find(squash(t)) for t in titles]
     assert -1 not in positions and positions == sorted(positions)
     assert pub_html.count('<strong class="cv-owner">Heming Xia</strong>') == 17
-    assert "Xiaochen Wang<sup>*</sup>, <strong class=\"cv-owner\">Heming Xia</strong><sup>*</sup>" in pub_html
-    assert '<sup>*</sup>&nbsp;equal contribution' in pub_html
+    assert 'Xiaochen Wang<sup>*</sup>, <strong class="cv-owner">Heming Xia</strong><sup>*</sup>' in pub_html
+    assert "<sup>*</sup>&nbsp;equal contribution" in pub_html
     assert '<a class="cv-pub-link" href="https://mp.weixin.qq.com/s/_eqK9bSlDSkIxaE0wb9sfA">[机器之心]</a>' in pub_html
     pdf_uris = set(pdf.uris)
     html_uris = {part.split('"')[0] for part in pub_html.split('href="')[1:]}
@@ -192,12 +240,10 @@ def test_build_writes_manifest_link_and_publications_from_the_same_bibliography(
 @pytest.mark.engine
 def test_homepage_options_in_cv_yaml(tmp_path):
     cv_yaml = copy_data(tmp_path)
-    cv_yaml.write_text(cv_yaml.read_text() + "\nhomepage:\n  label: Curriculum Vitae\n"
-                                              "  date_format: D Month YYYY\n")
+    cv_yaml.write_text(cv_yaml.read_text() + "\nhomepage:\n  label: Curriculum Vitae\n  date_format: D Month YYYY\n")
     proc = run_cli("-q", *ENGINE, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "Curriculum Vitae (PDF, 2 pages, updated 25 November 2025)" in \
-        (tmp_path / "output/cv-link.html").read_text()
+    assert "Curriculum Vitae (PDF, 2 pages, updated 25 November 2025)" in (tmp_path / "output/cv-link.html").read_text()
 
 
 def test_homepage_options_are_validated_with_locations(tmp_path):
@@ -224,20 +270,32 @@ def test_site_option_fills_the_example_page_and_links_the_pdf_relatively(tmp_pat
     assert "updated site/index.html" in proc.stderr
     first = page.read_bytes()
     text = first.decode()
-    assert 'Please check my <!-- cv:start --><a class="cv-link" href="../output/cv.pdf">CV (PDF, 2 pages, ' \
-           'updated 2025-11-25)</a><!-- cv:end --> for further information.' in text
+    assert (
+        'Please check my <!-- cv:start --><a class="cv-link" href="../output/cv.pdf">CV (PDF, 2 pages, '
+        "updated 2025-11-25)</a><!-- cv:end --> for further information." in text
+    )
     assert (page.parent / "../output/cv.pdf").resolve() == (tmp_path / "output/cv.pdf").resolve()
     assert (tmp_path / "output/publications.html").read_text().strip() in text
+
     # outside the markers: byte for byte the page we started from
-    strip = lambda t: t.split("<!-- cv:start -->")[0] + t.split("<!-- cv:end -->")[1].split(
-        "<!-- publications:start -->")[0] + t.split("<!-- publications:end -->")[1]
+    def strip(t: str) -> str:
+        return (
+            t.split("<!-- cv:start -->")[0]
+            + t.split("<!-- cv:end -->")[1].split("<!-- publications:start -->")[0]
+            + t.split("<!-- publications:end -->")[1]
+        )
+
     assert strip(text) == strip(original)
     # idempotent: a second build changes nothing
     assert run_cli("-q", *ENGINE, "--site", "site/index.html", cwd=tmp_path).returncode == 0
     assert page.read_bytes() == first
     # --pdf-url for a page published elsewhere
-    assert run_cli("-q", *ENGINE, "--site", "site/index.html", "--pdf-url", "https://example.org/cv.pdf",
-                   cwd=tmp_path).returncode == 0
+    assert (
+        run_cli(
+            "-q", *ENGINE, "--site", "site/index.html", "--pdf-url", "https://example.org/cv.pdf", cwd=tmp_path
+        ).returncode
+        == 0
+    )
     assert 'href="https://example.org/cv.pdf"' in page.read_text()
 
 
@@ -245,13 +303,16 @@ def test_site_option_fills_the_example_page_and_links_the_pdf_relatively(tmp_pat
 def test_markdown_site_page(tmp_path):
     copy_data(tmp_path)
     page = tmp_path / "about.md"
-    page.write_text("Please check my <!-- cv:start -->CV<!-- cv:end -->.\n\n## Publications\n"
-                    "<!-- publications:start --><!-- publications:end -->\n")
+    page.write_text(
+        "Please check my <!-- cv:start -->CV<!-- cv:end -->.\n\n## Publications\n"
+        "<!-- publications:start --><!-- publications:end -->\n"
+    )
     proc = run_cli("-q", *ENGINE, "--site", "about.md", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     text = page.read_text()
-    assert text.startswith("Please check my <!-- cv:start -->[CV (PDF, 2 pages, updated 2025-11-25)]"
-                           "(output/cv.pdf)<!-- cv:end -->.\n")
+    assert text.startswith(
+        "Please check my <!-- cv:start -->[CV (PDF, 2 pages, updated 2025-11-25)](output/cv.pdf)<!-- cv:end -->.\n"
+    )
     assert "<!-- publications:start -->\n<sup>\\*</sup> equal contribution\n\n- **TokenSkip" in text
 
 
@@ -294,8 +355,9 @@ def test_max_pages(tmp_path):
 def test_entry_without_authors_leaves_no_empty_line():
     report = Report()
     entries = parse_bib("@misc{a, title={A web page}, year=2020}\n", "x.bib", report)
-    pubs = organise(make_publications(entries, BibOptions(owner=["Heming Xia"]), report), SectionOptions(),
-                    BibOptions())
+    pubs = organise(
+        make_publications(entries, BibOptions(owner=["Heming Xia"]), report), SectionOptions(), BibOptions()
+    )
     md = homepage.publications_md(pubs)
     assert "- **A web page**<br>\n  *2020*\n" in md and "<br>\n  <br>" not in md
     html = homepage.publications_html(pubs)

@@ -1,4 +1,5 @@
 """Same inputs, same cv.pdf: whatever the clock, the time zone or the directory."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,15 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ENGINE_MODES, PDF, copy_data, have_system, norm, run_cli
 
 NO_EPOCH = {"SOURCE_DATE_EPOCH": None}
 
 
 def _build(workdir: Path, engine: str, out: str, tz: str) -> Path:
-    proc = run_cli("-q", "--engine", engine, "--data", "data/cv.yaml", "-o", out, cwd=workdir,
-                   env={**NO_EPOCH, "TZ": tz})
+    proc = run_cli(
+        "-q", "--engine", engine, "--data", "data/cv.yaml", "-o", out, cwd=workdir, env={**NO_EPOCH, "TZ": tz}
+    )
     assert proc.returncode == 0, proc.stderr
     return workdir / out
 
@@ -38,8 +39,7 @@ def test_two_builds_in_different_directories_at_different_times_are_byte_identic
     pdf_b = _build(b, engine, "build/out/cv.pdf", "Pacific/Auckland")
     assert hashlib.sha256(pdf_a.read_bytes()).hexdigest() == hashlib.sha256(pdf_b.read_bytes()).hexdigest()
     # the manifest records what is identical, and no path of either directory
-    assert json.loads((a / "output/cv.json").read_text())["sha256"] == \
-        hashlib.sha256(pdf_a.read_bytes()).hexdigest()
+    assert json.loads((a / "output/cv.json").read_text())["sha256"] == hashlib.sha256(pdf_a.read_bytes()).hexdigest()
     raw = pdf_a.read_bytes()
     for leak in (str(a).encode(), b"cv_builder-", str(tmp_path).encode()):
         assert leak not in raw
@@ -65,9 +65,15 @@ def test_without_git_the_date_is_the_data_files_newest_mtime(tmp_path):
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_in_git_the_date_is_the_last_commit_of_the_data_files(tmp_path):
     copy_data(tmp_path)
-    git_env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
-               "GIT_COMMITTER_DATE": "2024-03-05T12:00:00Z", "GIT_AUTHOR_DATE": "2024-03-05T12:00:00Z"}
+    git_env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_COMMITTER_DATE": "2024-03-05T12:00:00Z",
+        "GIT_AUTHOR_DATE": "2024-03-05T12:00:00Z",
+    }
 
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, env=git_env, check=True, capture_output=True)
@@ -118,8 +124,13 @@ def test_with_source_date_epoch_the_commit_is_still_found(tmp_path, monkeypatch)
     from cv_builder.publish import reproducible
 
     (tmp_path / "cv.yaml").write_text("x: 1\n")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     for args in (["init", "-q"], ["add", "cv.yaml"], ["commit", "-q", "-m", "data"]):
         subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()

@@ -1,4 +1,5 @@
 """The TeX engine: runs, passes, failures, the sandbox; the engine started ahead."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cv_builder.typeset import engine as engines
 from cv_builder.errors import EngineError
+from cv_builder.typeset import engine as engines
 
 
 def test_first_error_is_parsed_from_the_log():
@@ -17,10 +18,14 @@ def test_first_error_is_parsed_from_the_log():
 
 
 def test_engine_fatal_errors_are_named():
-    log = ("x\n\n!pdfTeX error: /opt/tinytex/bin/x86_64-linux/pdflatex (file cmr10.pfb): cannot open \n"
-           "Type 1 font file for reading\n ==> Fatal error occurred, no output PDF file produced!\n")
-    assert engines.first_error(log)[2] == ("pdfTeX error: /opt/tinytex/bin/x86_64-linux/pdflatex (file cmr10.pfb): "
-                                           "cannot open Type 1 font file for reading")
+    log = (
+        "x\n\n!pdfTeX error: /opt/tinytex/bin/x86_64-linux/pdflatex (file cmr10.pfb): cannot open \n"
+        "Type 1 font file for reading\n ==> Fatal error occurred, no output PDF file produced!\n"
+    )
+    assert engines.first_error(log)[2] == (
+        "pdfTeX error: /opt/tinytex/bin/x86_64-linux/pdflatex (file cmr10.pfb): "
+        "cannot open Type 1 font file for reading"
+    )
 
 
 def test_sandbox_environment():
@@ -45,8 +50,10 @@ def pdflatex():
 
 def run_doc(tmp_path, body, timeout=20.0):
     # lmodern: the embedded TinyTeX has no Type 1 Computer Modern (cmr10.pfb)
-    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}"
-                                     "\\begin{document}" + body + "\\end{document}\n")
+    (tmp_path / "cv.tex").write_text(
+        "\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}"
+        "\\begin{document}" + body + "\\end{document}\n"
+    )
     return engines.run(pdflatex(), tmp_path, timeout=timeout)
 
 
@@ -72,11 +79,13 @@ def test_references_get_the_passes_they_need(tmp_path):
 def test_aux_state_ignores_set_up_lines_only(tmp_path):
     aux = tmp_path / "x.aux"
     assert engines.aux_state(aux) == ""
-    aux.write_text("\\relax \n\\providecommand\\hyper@newdestlabel[2]{}\n"
-                   "\\providecommand\\HyperFirstAtBeginDocument{\\AtBeginDocument}\n"
-                   "\\HyperFirstAtBeginDocument{\\ifx\\hyper@anchor\\@undefined\n\\global\\let\\oldnewlabel\\newlabel\n"
-                   "\\fi}\n\\global\\let\\hyper@last\\relax \n\\gdef\\HyperFirstAtBeginDocument#1{#1}\n"
-                   "\\gdef \\@abspage@last{2}\n")
+    aux.write_text(
+        "\\relax \n\\providecommand\\hyper@newdestlabel[2]{}\n"
+        "\\providecommand\\HyperFirstAtBeginDocument{\\AtBeginDocument}\n"
+        "\\HyperFirstAtBeginDocument{\\ifx\\hyper@anchor\\@undefined\n\\global\\let\\oldnewlabel\\newlabel\n"
+        "\\fi}\n\\global\\let\\hyper@last\\relax \n\\gdef\\HyperFirstAtBeginDocument#1{#1}\n"
+        "\\gdef \\@abspage@last{2}\n"
+    )
     assert engines.aux_state(aux) == ""
     aux.write_text(aux.read_text() + "\\newlabel{LastPage}{{}{2}}\n\\@writefile{toc}{x}\n")
     assert engines.aux_state(aux) == "\\newlabel{LastPage}{{}{2}}\n\\@writefile{toc}{x}"
@@ -116,7 +125,7 @@ def test_split_begin_keeps_line_numbers_and_adds_no_paragraph():
     assert split_begin("no document here") is None
     # one in a comment is not the document's beginning (an escaped \\% is no comment)
     head = "\\documentclass{article}\n% before \\begin{document}, hyperref\n50\\% \\begin{document}\nA"
-    assert split_begin(head) == (head[:head.rindex("\n") + 1], "%\n%\n%\nA")
+    assert split_begin(head) == (head[: head.rindex("\n") + 1], "%\n%\n%\nA")
 
 
 @pytest.mark.engine
@@ -149,9 +158,11 @@ def test_waiting_engine_begins_the_document_then_runs_the_rest_or_puts_the_aux_b
 @pytest.mark.engine
 def test_meanwhile_runs_once_while_the_first_pass_runs(tmp_path):
     calls = []
-    (tmp_path / "cv.tex").write_text("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}"
-                                     "\\begin{document}See page \\pageref{end}.\\newpage Here\\label{end}"
-                                     "\\end{document}\n")
+    (tmp_path / "cv.tex").write_text(
+        "\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}"
+        "\\begin{document}See page \\pageref{end}.\\newpage Here\\label{end}"
+        "\\end{document}\n"
+    )
     result = engines.run(pdflatex(), tmp_path, meanwhile=lambda: calls.append(_no_pdf_yet(tmp_path)))
     assert result.passes == 2 and calls == [True]  # once, before the first pass had written its PDF
 

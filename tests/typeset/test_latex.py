@@ -5,6 +5,7 @@ pdftotext reads back exactly the input.  They skip (with the reason) when an
 engine or pdftotext is missing.  Set CV_HYPOTHESIS_EXAMPLES to run more
 property-test examples than the default 30.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,6 +41,7 @@ from cv_builder.typeset.latex import (
 )
 from tests.corpus import CORPUS, SURROGATES, Item
 
+
 # ---------------------------------------------------------------------------
 # Engines
 # ---------------------------------------------------------------------------
@@ -68,8 +70,6 @@ def _pdftotext() -> str:
     return _need(shutil.which("pdftotext"), "pdftotext (poppler-utils)")
 
 
-
-
 def hexs(uri: str) -> str:
     """A normalized URI as \\cvhref takes it: readable, with a backslash before % and #."""
     return uri.replace("%", "\\%").replace("#", "\\#")
@@ -77,28 +77,32 @@ def hexs(uri: str) -> str:
 
 def link_macros() -> str:
     """pdflinks.tex as every theme renders it: \\cvhref (on any engine)."""
-    from cv_builder.typeset.render import make_environment
     from cv_builder.paths import templates_root
+    from cv_builder.typeset.render import make_environment
 
     env = make_environment(PDFLATEX, Report(), [templates_root() / "classic"])
     return env.get_template("pdflinks.tex").render()
 
 
-PREAMBLE_PDF = (r"\documentclass{article}\usepackage[T1]{fontenc}\usepackage{lmodern}"
-                r"\usepackage{textcomp}" + "\n" + link_macros())
+PREAMBLE_PDF = (
+    r"\documentclass{article}\usepackage[T1]{fontenc}\usepackage{lmodern}"
+    r"\usepackage{textcomp}" + "\n" + link_macros()
+)
 PREAMBLE_UNICODE = r"\documentclass{article}\usepackage{fontspec}" + "\n" + link_macros()
 # A wide page: every corpus line stays on one line, so nothing is hyphenated.
-WIDE = (r"\setlength{\paperwidth}{2200pt}\setlength{\textwidth}{2000pt}\setlength{\hoffset}{-1in}"
-        r"\setlength{\oddsidemargin}{50pt}\setlength{\parindent}{0pt}")
+WIDE = (
+    r"\setlength{\paperwidth}{2200pt}\setlength{\textwidth}{2000pt}\setlength{\hoffset}{-1in}"
+    r"\setlength{\oddsidemargin}{50pt}\setlength{\parindent}{0pt}"
+)
 # What a full Unicode setup needs; .ci/run installs all of them.
 NEEDED_FONTS = ("CJK", "NotoColorEmoji", "NotoSansArabic", "NotoSansHebrew", "NotoSerif-")
 
 
 def unicode_preamble() -> tuple[str, list[str]]:
     """fontspec preamble exactly as the classic theme writes it: Latin Modern plus the Noto fallbacks."""
+    from cv_builder.paths import templates_root
     from cv_builder.typeset.fonts import fallback_fonts
     from cv_builder.typeset.render import font_context, make_environment
-    from cv_builder.paths import templates_root
 
     fonts = fallback_fonts()
     env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
@@ -113,14 +117,20 @@ def all_fonts(fonts: list[str]) -> bool:
 def compile_tex(engine: str, preamble: str, body: str, *, timeout: int = 240) -> tuple[Path, str]:
     """Typeset a document in a fresh directory; returns (pdf path, log text). Fails on any error."""
     workdir = Path(tempfile.mkdtemp(prefix="cvlatex-"))
-    (workdir / "t.tex").write_text(preamble + "\n" + r"\begin{document}" + "\n" + body + "\n"
-                                   + r"\end{document}" + "\n", encoding="utf-8")
+    (workdir / "t.tex").write_text(
+        preamble + "\n" + r"\begin{document}" + "\n" + body + "\n" + r"\end{document}" + "\n", encoding="utf-8"
+    )
     env = dict(os.environ, openin_any="p", openout_any="p")
     env.pop("TEXMFOUTPUT", None)
     proc = subprocess.Popen(
         [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-        cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env=env, start_new_session=True)
+        cwd=workdir,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -132,7 +142,8 @@ def compile_tex(engine: str, preamble: str, body: str, *, timeout: int = 240) ->
     pdf = workdir / "t.pdf"
     errors = [line for line in log.splitlines() if line.startswith("! ")]
     assert proc.returncode == 0 and pdf.exists() and not errors, (
-        f"{engine} failed (exit {proc.returncode}) in {workdir}: {errors[:5]}\n{log[-3000:]}")
+        f"{engine} failed (exit {proc.returncode}) in {workdir}: {errors[:5]}\n{log[-3000:]}"
+    )
     return pdf, log
 
 
@@ -170,8 +181,7 @@ def lines_doc(latex_lines: list[str]) -> str:
 
 
 def read_lines(text: str, count: int) -> dict[int, str]:
-    got = {int(m.group(1)): norm(m.group(2))
-           for m in re.finditer(r"QZB(\d+)ZQ(.*?)QZE\1ZQ", text, re.DOTALL)}
+    got = {int(m.group(1)): norm(m.group(2)) for m in re.finditer(r"QZB(\d+)ZQ(.*?)QZE\1ZQ", text, re.DOTALL)}
     return got
 
 
@@ -192,21 +202,49 @@ def roundtrip(engine: str, preamble: str, items: list[str], target: Target) -> d
 # ---------------------------------------------------------------------------
 # Unit tests: escape
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text,out", [
-    ("\\", r"\textbackslash{}"), ("{", r"\{"), ("}", r"\}"), ("$", r"\$"), ("&", r"\&"),
-    ("#", r"\#"), ("%", r"\%"), ("_", r"\_"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}"),
-    ("<", r"\textless{}"), (">", r"\textgreater{}"), ("|", r"\textbar{}"), ('"', r"\textquotedbl{}"),
-    ("`", r"\textasciigrave{}"), ("'", "'"), ("[", "{[}"), ("]", "{]}"), ("*", "{*}"),
-    ("a--b", r"a-\kern0pt{}-b"), ("---", r"-\kern0pt{}-\kern0pt{}-"),
-    ("''", r"'\kern0pt{}'"), ("``", r"\textasciigrave{}\kern0pt{}\textasciigrave{}"),
-    ("!`", r"!\kern0pt{}\textasciigrave{}"), ("?`", r"?\kern0pt{}\textasciigrave{}"),
-    ("<<", r"\textless{}\kern0pt{}\textless{}"), (">>", r"\textgreater{}\kern0pt{}\textgreater{}"),
-    (",,", r",\kern0pt{},"), ("’’", "’\\kern0pt{}’"), ("!‘", "!\\kern0pt{}‘"),
-    ("a\u00a0b", "a~b"), ("a\nb\tc\r\nd", "a b c  d"), ("soft\u00adhy", r"soft\-hy"),
-    ("Zoë Müller", "Zoë Müller"), ("e\u0301", "é"), ("", ""),
-    ("\\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
-    ("^^5c", r"\textasciicircum{}\textasciicircum{}5c"),
-])
+@pytest.mark.parametrize(
+    "text,out",
+    [
+        ("\\", r"\textbackslash{}"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("$", r"\$"),
+        ("&", r"\&"),
+        ("#", r"\#"),
+        ("%", r"\%"),
+        ("_", r"\_"),
+        ("~", r"\textasciitilde{}"),
+        ("^", r"\textasciicircum{}"),
+        ("<", r"\textless{}"),
+        (">", r"\textgreater{}"),
+        ("|", r"\textbar{}"),
+        ('"', r"\textquotedbl{}"),
+        ("`", r"\textasciigrave{}"),
+        ("'", "'"),
+        ("[", "{[}"),
+        ("]", "{]}"),
+        ("*", "{*}"),
+        ("a--b", r"a-\kern0pt{}-b"),
+        ("---", r"-\kern0pt{}-\kern0pt{}-"),
+        ("''", r"'\kern0pt{}'"),
+        ("``", r"\textasciigrave{}\kern0pt{}\textasciigrave{}"),
+        ("!`", r"!\kern0pt{}\textasciigrave{}"),
+        ("?`", r"?\kern0pt{}\textasciigrave{}"),
+        ("<<", r"\textless{}\kern0pt{}\textless{}"),
+        (">>", r"\textgreater{}\kern0pt{}\textgreater{}"),
+        (",,", r",\kern0pt{},"),
+        ("’’", "’\\kern0pt{}’"),
+        ("!‘", "!\\kern0pt{}‘"),
+        ("a\u00a0b", "a~b"),
+        ("a\nb\tc\r\nd", "a b c  d"),
+        ("soft\u00adhy", r"soft\-hy"),
+        ("Zoë Müller", "Zoë Müller"),
+        ("e\u0301", "é"),
+        ("", ""),
+        ("\\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
+        ("^^5c", r"\textasciicircum{}\textasciicircum{}5c"),
+    ],
+)
 def test_escape_exact_output(text: str, out: str) -> None:
     for target in (PDFLATEX, LUALATEX):
         got = escape(text, target)
@@ -216,6 +254,7 @@ def test_escape_exact_output(text: str, out: str) -> None:
 
 def test_escape_never_leaves_specials_raw() -> None:
     import random
+
     rnd = random.Random(7)
     alphabet = "\\{}$&#%_~^<>|\"`'[]*-!?,. ab\n\x00\u00a0é机🌟"
     for _ in range(500):
@@ -289,8 +328,10 @@ def test_unicode_target_passes_scripts_through() -> None:
     s = "αβγ Кириллица e\u0301 ‍"
     out = escape(s, LUALATEX, report)
     assert out == unicodedata.normalize("NFC", s)
-    assert escape("x 机器之心, 日本語", LUALATEX) == (r"x {\ifdefined\cvcjk\cvcjk{机器之心}\else 机器之心\fi}, "
-                                                 r"{\ifdefined\cvcjk\cvcjk{日本語}\else 日本語\fi}")
+    assert escape("x 机器之心, 日本語", LUALATEX) == (
+        r"x {\ifdefined\cvcjk\cvcjk{机器之心}\else 机器之心\fi}, "
+        r"{\ifdefined\cvcjk\cvcjk{日本語}\else 日本語\fi}"
+    )
     assert report.warnings == []
 
 
@@ -320,8 +361,10 @@ def test_pdflatex_replacements_warn_once_per_char_and_where() -> None:
     msgs = [w.message for w in report.warnings]
     assert msgs.count("pdflatex cannot set '机' (U+673A); shown as [U+673A]; use --engine lualatex") == 1
     assert any(m.startswith("pdflatex cannot set 'α' (U+03B1); shown as \\ensuremath{\\alpha}") for m in msgs)
-    assert ("pdflatex cannot set '🌟' (U+1F31F); shown as the fontawesome5 icon \\faStar where the theme "
-            "loads fontawesome5, else as [U+1F31F]; use --engine lualatex") in msgs
+    assert (
+        "pdflatex cannot set '🌟' (U+1F31F); shown as the fontawesome5 icon \\faStar where the theme "
+        "loads fontawesome5, else as [U+1F31F]; use --engine lualatex"
+    ) in msgs
     escape("机", PDFLATEX, report, "f.yaml:2:1 y")
     assert len([w for w in report.warnings if "U+673A" in w.message]) == 2
 
@@ -366,6 +409,7 @@ def test_emoji_modifiers_and_selectors_dropped_silently_after_emoji() -> None:
 def test_unicode_spaces_on_every_engine(target) -> None:
     # LuaLaTeX's fonts lack U+202F (it copied out as U+FFFD): TeX's own thin space, copied as a space.
     from cv_builder.typeset.latex import _THIN_SPACE
+
     assert escape("1\u202f000\u2009x\u2003y\u2007z", target) == f"1{_THIN_SPACE}000{_THIN_SPACE}x y~z"
 
 
@@ -401,48 +445,55 @@ def test_corpus_tags_agree_with_unsupported_chars(item: Item) -> None:
 # ---------------------------------------------------------------------------
 # Unit tests: markup
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text,out", [
-    ("**bold**", r"\textbf{bold}"),
-    ("*italic*", r"\textit{italic}"),
-    ("***both***", r"\textbf{\textit{both}}"),
-    ("`co_de*`", r"\texttt{co\_de{*}}"),
-    ("a **b *c* d** e", r"a \textbf{b \textit{c} d} e"),
-    ("*a **b** c*", r"\textit{a \textbf{b} c}"),
-    ("Xia*", "Xia{*}"),
-    ("Xia*, Li*", "Xia{*}, Li{*}"),
-    ("2*3*4", "2{*}3{*}4"),
-    ("a * b * c", "a {*} b {*} c"),
-    ("*foo*bar", "{*}foo{*}bar"),
-    ("snake_case_name", r"snake\_case\_name"),
-    ("**unclosed", "{*}{*}unclosed"),
-    ("**a*", "{*}{*}a{*}"),
-    ("* not *", "{*} not {*}"),
-    ("\\*lit\\*", "{*}lit{*}"),
-    ("\\`x\\`", r"\textasciigrave{}x\textasciigrave{}"),
-    ("a\\b", r"a\textbackslash{}b"),
-    ("`unclosed", r"\textasciigrave{}unclosed"),
-    ("``", r"\textasciigrave{}\kern0pt{}\textasciigrave{}"),
-    ("[x](not a url)", "{[}x{]}(not a url)"),
-    ("[x](javascript:alert(1))", "{[}x{]}(javascript:alert(1))"),
-    ("[x](ftp://x.org)", "{[}x{]}(ftp://x.org)"),
-    ("[x](https://x.org)", r"\cvhref{" + hexs("https://x.org") + r"}{x}"),
-    ("[**b**](https://x.org/a_b#c)", r"\cvhref{" + hexs("https://x.org/a_b#c") + r"}{\textbf{b}}"),
-    ("[mail](mailto:a_b@x.org)", r"\cvhref{" + hexs("mailto:a_b@x.org") + r"}{mail}"),
-    ("see [wiki](https://en.wikipedia.org/wiki/Foo_(bar)).",
-     r"see \cvhref{" + hexs("https://en.wikipedia.org/wiki/Foo_(bar)") + r"}{wiki}."),
-    ("[a [b]](https://x.org)", r"\cvhref{" + hexs("https://x.org") + r"}{a {[}b{]}}"),
-    ("[](https://x.org)", "{[}{]}(https://x.org)"),
-    ("\\[x](https://x.org)", "{[}x{]}(https://x.org)"),
-    ("50% of R&D #1", r"50\% of R\&D \#1"),
-])
+@pytest.mark.parametrize(
+    "text,out",
+    [
+        ("**bold**", r"\textbf{bold}"),
+        ("*italic*", r"\textit{italic}"),
+        ("***both***", r"\textbf{\textit{both}}"),
+        ("`co_de*`", r"\texttt{co\_de{*}}"),
+        ("a **b *c* d** e", r"a \textbf{b \textit{c} d} e"),
+        ("*a **b** c*", r"\textit{a \textbf{b} c}"),
+        ("Xia*", "Xia{*}"),
+        ("Xia*, Li*", "Xia{*}, Li{*}"),
+        ("2*3*4", "2{*}3{*}4"),
+        ("a * b * c", "a {*} b {*} c"),
+        ("*foo*bar", "{*}foo{*}bar"),
+        ("snake_case_name", r"snake\_case\_name"),
+        ("**unclosed", "{*}{*}unclosed"),
+        ("**a*", "{*}{*}a{*}"),
+        ("* not *", "{*} not {*}"),
+        ("\\*lit\\*", "{*}lit{*}"),
+        ("\\`x\\`", r"\textasciigrave{}x\textasciigrave{}"),
+        ("a\\b", r"a\textbackslash{}b"),
+        ("`unclosed", r"\textasciigrave{}unclosed"),
+        ("``", r"\textasciigrave{}\kern0pt{}\textasciigrave{}"),
+        ("[x](not a url)", "{[}x{]}(not a url)"),
+        ("[x](javascript:alert(1))", "{[}x{]}(javascript:alert(1))"),
+        ("[x](ftp://x.org)", "{[}x{]}(ftp://x.org)"),
+        ("[x](https://x.org)", r"\cvhref{" + hexs("https://x.org") + r"}{x}"),
+        ("[**b**](https://x.org/a_b#c)", r"\cvhref{" + hexs("https://x.org/a_b#c") + r"}{\textbf{b}}"),
+        ("[mail](mailto:a_b@x.org)", r"\cvhref{" + hexs("mailto:a_b@x.org") + r"}{mail}"),
+        (
+            "see [wiki](https://en.wikipedia.org/wiki/Foo_(bar)).",
+            r"see \cvhref{" + hexs("https://en.wikipedia.org/wiki/Foo_(bar)") + r"}{wiki}.",
+        ),
+        ("[a [b]](https://x.org)", r"\cvhref{" + hexs("https://x.org") + r"}{a {[}b{]}}"),
+        ("[](https://x.org)", "{[}{]}(https://x.org)"),
+        ("\\[x](https://x.org)", "{[}x{]}(https://x.org)"),
+        ("50% of R&D #1", r"50\% of R\&D \#1"),
+    ],
+)
 def test_markup(text: str, out: str) -> None:
     assert markup(text, PDFLATEX) == out
 
 
 def test_markup_text_is_escaped_everywhere() -> None:
     out = markup("**\\input{x}** *$x$* `\\def` [\\x](https://a.org/%7Bx)", PDFLATEX)
-    assert out == (r"\textbf{\textbackslash{}input\{x\}} \textit{\$x\$} \texttt{\textbackslash{}def} "
-                   r"\cvhref{" + hexs("https://a.org/%7Bx") + r"}{\textbackslash{}x}")
+    assert out == (
+        r"\textbf{\textbackslash{}input\{x\}} \textit{\$x\$} \texttt{\textbackslash{}def} "
+        r"\cvhref{" + hexs("https://a.org/%7Bx") + r"}{\textbackslash{}x}"
+    )
 
 
 def test_markup_latex_passthrough_and_warnings() -> None:
@@ -456,25 +507,29 @@ def test_markup_latex_passthrough_and_warnings() -> None:
 # ---------------------------------------------------------------------------
 # Unit tests: URLs
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("url,uri", [
-    ("https://x.org/a%20b#frag~_&q=1", "https://x.org/a%20b#frag~_&q=1"),
-    ("https://x.org/a b", "https://x.org/a%20b"),
-    ("https://x.org/\\{}^|\"<>`", "https://x.org/%5C%7B%7D%5E%7C%22%3C%3E%60"),
-    ("https://例え.jp/パス", "https://%E4%BE%8B%E3%81%88.jp/%E3%83%91%E3%82%B9"),
-    ("mailto:a_b@x.org", "mailto:a_b@x.org"),
-    ("https://x.org/50%", "https://x.org/50%25"),
-    ("https://x.org/%zz", "https://x.org/%25zz"),
-    ("https://x.org/#a#b", "https://x.org/#a%23b"),
-    ("  https://x.org/  ", "https://x.org/"),
-    ("https://x.org/$a'b!c*d(e)f;g=h+i,j@k[l]m?n:o", "https://x.org/$a'b!c*d(e)f;g=h+i,j@k[l]m?n:o"),
-])
+@pytest.mark.parametrize(
+    "url,uri",
+    [
+        ("https://x.org/a%20b#frag~_&q=1", "https://x.org/a%20b#frag~_&q=1"),
+        ("https://x.org/a b", "https://x.org/a%20b"),
+        ('https://x.org/\\{}^|"<>`', "https://x.org/%5C%7B%7D%5E%7C%22%3C%3E%60"),
+        ("https://例え.jp/パス", "https://%E4%BE%8B%E3%81%88.jp/%E3%83%91%E3%82%B9"),
+        ("mailto:a_b@x.org", "mailto:a_b@x.org"),
+        ("https://x.org/50%", "https://x.org/50%25"),
+        ("https://x.org/%zz", "https://x.org/%25zz"),
+        ("https://x.org/#a#b", "https://x.org/#a%23b"),
+        ("  https://x.org/  ", "https://x.org/"),
+        ("https://x.org/$a'b!c*d(e)f;g=h+i,j@k[l]m?n:o", "https://x.org/$a'b!c*d(e)f;g=h+i,j@k[l]m?n:o"),
+    ],
+)
 def test_normalize_url(url: str, uri: str) -> None:
     assert normalize_url(url) == uri
 
 
 def test_href_output() -> None:
     assert href("https://x.org/a%20b#frag~_&q=1", "Home & away", PDFLATEX) == (
-        r"\cvhref{" + hexs("https://x.org/a%20b#frag~_&q=1") + r"}{Home \& away}")
+        r"\cvhref{" + hexs("https://x.org/a%20b#frag~_&q=1") + r"}{Home \& away}"
+    )
     assert href("https://x.org", Latex(r"\faGlobe"), LUALATEX) == r"\cvhref{" + hexs("https://x.org") + r"}{\faGlobe}"
     out = href("mailto:a_b@x.org", None, PDFLATEX)
     assert out.startswith(r"\cvhref{" + hexs("mailto:a_b@x.org") + r"}{\nobreak{}a\_\allowbreak{}b@\allowbreak{}x.")
@@ -516,11 +571,15 @@ def test_href_refuses_other_schemes() -> None:
 
 def test_url_text() -> None:
     out = url_text("https://x.org/a_b?c=d&e=f#g")
-    assert out == (r"\nobreak{}https://\allowbreak{}x.\allowbreak{}org/\allowbreak{}a\_\allowbreak{}"
-                   r"b?\allowbreak{}c=\allowbreak{}d\&\allowbreak{}e=\allowbreak{}f\#\allowbreak{}g")
+    assert out == (
+        r"\nobreak{}https://\allowbreak{}x.\allowbreak{}org/\allowbreak{}a\_\allowbreak{}"
+        r"b?\allowbreak{}c=\allowbreak{}d\&\allowbreak{}e=\allowbreak{}f\#\allowbreak{}g"
+    )
     assert isinstance(out, Latex)
-    assert url_text("https://例え.jp", LUALATEX) == (r"\nobreak{}https://\allowbreak{}"
-                                                  r"{\ifdefined\cvcjk\cvcjk{例え}\else 例え\fi}.\allowbreak{}jp")
+    assert url_text("https://例え.jp", LUALATEX) == (
+        r"\nobreak{}https://\allowbreak{}"
+        r"{\ifdefined\cvcjk\cvcjk{例え}\else 例え\fi}.\allowbreak{}jp"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -543,7 +602,9 @@ def test_roundtrip_corpus_pdflatex(which: str) -> None:
 def test_corpus_compiles_everywhere_pdflatex(which: str) -> None:
     """Every corpus item compiles under pdflatex, settable or not (with fontawesome5 and without)."""
     engine = _need(find_pdflatex(which), f"{which} pdflatex")
-    body = lines_doc([escape(it.text, PDFLATEX) for it in CORPUS] + [markup("**b** *i* `c` [l](https://x.org)", PDFLATEX)])
+    body = lines_doc(
+        [escape(it.text, PDFLATEX) for it in CORPUS] + [markup("**b** *i* `c` [l](https://x.org)", PDFLATEX)]
+    )
     compile_tex(engine, PREAMBLE_PDF, body)
     compile_tex(engine, PREAMBLE_PDF + r"\usepackage{fontawesome5}", body)
 
@@ -630,8 +691,11 @@ def test_long_word_breaks_inside_narrow_box() -> None:
     _pdftotext()
     word = "0123456789_abcdefghij/klmnopqrst.uvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     url = "https://example.org/a/very/long/path/with-many_parts/and?query=string&x=1"
-    body = (r"\parbox{3cm}{" + escape(word, PDFLATEX) + r"}\par" "\n"
-            r"\parbox{3cm}{" + href(url, None, PDFLATEX) + r"}\par")
+    body = (
+        r"\parbox{3cm}{" + escape(word, PDFLATEX) + r"}\par"
+        "\n"
+        r"\parbox{3cm}{" + href(url, None, PDFLATEX) + r"}\par"
+    )
     pdf, log = compile_tex(engine, PREAMBLE_PDF, body)
     assert "Overfull \\hbox" not in log
     text = pdf_text(pdf)
@@ -683,7 +747,7 @@ def test_href_uri_in_pdf(engine_name: str) -> None:
 
 
 META_VALUES = {
-    "title": "Ada's CV (v2) \\input{x} 50% #1 ~ü 机 \U0001F31F",
+    "title": "Ada's CV (v2) \\input{x} 50% #1 ~ü 机 \U0001f31f",
     "author": "  two  spaces, (unbalanced ",
     "subject": "}{\\ ^^5c \\relax $x_1$ & ~",
     "keywords": "a\tb\nc",
@@ -732,16 +796,21 @@ except ImportError:  # pragma: no cover
 if given is not None:
     # ASCII (all specials), and every Latin-1 / punctuation character the
     # module passes through on pdflatex as exact.
-    _ALPHABET = ("\\{}$&#%_~^<>|\"`'[]*-!?,.;:/@=+()0123456789 abcxyzABCfil\n\t\u00a0"
-                 + "".join(chr(c) for lo, hi in _PDF_EXACT_RANGES for c in range(lo, hi + 1) if c < 0x250)
-                 + "–—‘’“”«»‹›•€†‡‰™←→")
+    _ALPHABET = (
+        "\\{}$&#%_~^<>|\"`'[]*-!?,.;:/@=+()0123456789 abcxyzABCfil\n\t\u00a0"
+        + "".join(chr(c) for lo, hi in _PDF_EXACT_RANGES for c in range(lo, hi + 1) if c < 0x250)
+        + "–—‘’“”«»‹›•€†‡‰™←→"
+    )
     _EXAMPLES = int(os.environ.get("CV_HYPOTHESIS_EXAMPLES", "30"))
 
     @pytest.mark.engine
     @PDF_PATHS
-    @settings(max_examples=_EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    )
     @given(strings=st.lists(st.text(alphabet=_ALPHABET, min_size=1, max_size=40), min_size=1, max_size=12))
     def test_property_pdflatex_roundtrip(which: str, strings: list[str]) -> None:
         engine = _need(find_pdflatex(which), f"{which} pdflatex")
@@ -755,12 +824,35 @@ if given is not None:
     _UNICODE_LATIN = "".join(c for c in _ALPHABET if not unicodedata.decomposition(c).startswith("<"))
     _UNICODE_ALPHABET = st.one_of(
         st.text(alphabet=_UNICODE_LATIN, min_size=1, max_size=12),
-        st.sampled_from(["αβγ", "Ελληνικά", "Москва", "机器之心", "日本語", "한국어", "🌟", "👍🏽", "❤\ufe0f",
-                         "👨\u200d💻", "🇨🇳", "e\u0301", "Łukasz", "Nguyễn", "∑ ≤ √", "№"]))
+        st.sampled_from(
+            [
+                "αβγ",
+                "Ελληνικά",
+                "Москва",
+                "机器之心",
+                "日本語",
+                "한국어",
+                "🌟",
+                "👍🏽",
+                "❤\ufe0f",
+                "👨\u200d💻",
+                "🇨🇳",
+                "e\u0301",
+                "Łukasz",
+                "Nguyễn",
+                "∑ ≤ √",
+                "№",
+            ]
+        ),
+    )
 
     @pytest.mark.engine
-    @settings(max_examples=max(3, _EXAMPLES // 6), deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=max(3, _EXAMPLES // 6),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(st.lists(st.lists(_UNICODE_ALPHABET, min_size=1, max_size=5).map("".join), min_size=1, max_size=12))
     def test_property_lualatex_roundtrip(strings: list[str]) -> None:
         engine = _lualatex_or_skip()
@@ -785,16 +877,22 @@ if given is not None:
             i += 1
         return depth == 0
 
-    _MARKUP_ALPHABET = st.sampled_from(list("*`[]()\\{}$&#%_~^ ab:/.-'\"\n") + ["https://x.org", "mailto:a@b.c", "**",
-                                                                               "机", "🌟", "\u0301", "\x00", "\ud800"])
+    _MARKUP_ALPHABET = st.sampled_from(
+        list("*`[]()\\{}$&#%_~^ ab:/.-'\"\n")
+        + ["https://x.org", "mailto:a@b.c", "**", "机", "🌟", "\u0301", "\x00", "\ud800"]
+    )
 
     @settings(max_examples=int(os.environ.get("CV_HYPOTHESIS_EXAMPLES", "30")) * 20, deadline=None, database=None)
     @given(st.one_of(st.text(), st.lists(_MARKUP_ALPHABET, max_size=30).map("".join)))
     def test_property_output_is_well_formed(text: str) -> None:
         """Any text: every function's output has balanced braces and no raw special or control."""
         for target in (PDFLATEX, LUALATEX):
-            for out in (escape(text, target), markup(text, target), url_text(text, target),
-                        href("https://x.org/" + text, text, target)):
+            for out in (
+                escape(text, target),
+                markup(text, target),
+                url_text(text, target),
+                href("https://x.org/" + text, text, target),
+            ):
                 assert isinstance(out, Latex)
                 assert _balanced(out), (text, out)
                 out.encode("utf-8")
@@ -802,8 +900,12 @@ if given is not None:
                 assert "^" not in out and "%" not in re.sub(r"\\%", "", out)
 
     @pytest.mark.engine
-    @settings(max_examples=max(3, _EXAMPLES // 5), deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=max(3, _EXAMPLES // 5),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(st.lists(st.lists(_MARKUP_ALPHABET, min_size=1, max_size=25).map("".join), min_size=5, max_size=20))
     def test_property_markup_compiles(strings: list[str]) -> None:
         engine = _need(find_pdflatex(), "pdflatex")
@@ -840,18 +942,22 @@ def test_lualatex_drops_unencoded_glyphs_no_feature_reaches(tmp_path: Path) -> N
     glyphs (XCharter) keeps them."""
     engine = _need(shutil.which("lualatex"), "lualatex")
     _pdftotext()
-    from cv_builder.typeset.render import make_environment
     from cv_builder.paths import templates_root
+    from cv_builder.typeset.render import make_environment
 
     env = make_environment(LUALATEX, Report(), [templates_root() / "classic"])
     trim = env.get_template("fonts_luatex.tex").render()
     charter = bool(subprocess.run(["kpsewhich", "XCharter-Roman.otf"], capture_output=True, text=True).stdout.strip())
     preamble = r"\documentclass{article}" + "\n" + trim + "\n" + link_macros()
     if charter:
-        preamble += "\n" + r"\usepackage{fontspec}\newfontfamily\charter{XCharter}[Extension=.otf," \
-                          r" UprightFont=*-Roman, BoldFont=*-Bold, ItalicFont=*-Italic]"
-    body = (r"{\large office affine fluff ffi fl a--b a---b ``q''}\par {\small\bfseries Bold office}\par"
-            r"{\footnotesize\itshape fluffy affix}\par")
+        preamble += (
+            "\n" + r"\usepackage{fontspec}\newfontfamily\charter{XCharter}[Extension=.otf,"
+            r" UprightFont=*-Roman, BoldFont=*-Bold, ItalicFont=*-Italic]"
+        )
+    body = (
+        r"{\large office affine fluff ffi fl a--b a---b ``q''}\par {\small\bfseries Bold office}\par"
+        r"{\footnotesize\itshape fluffy affix}\par"
+    )
     if charter:
         body += r"{\charter Plain \textsc{Small Caps} text}\par"
     cjk = _cjk_subset(tmp_path)
@@ -860,7 +966,9 @@ def test_lualatex_drops_unencoded_glyphs_no_feature_reaches(tmp_path: Path) -> N
         body += r"{\cjk 机器之心}\par"
     pdf, log = compile_tex(engine, preamble, body + "\n" + _FONT_MAX_PROBE)
     tops = {Path(name).stem: top for top, name in re.findall(r"^FONTMAX (\d+) (\S+)", log, re.M)}
-    trimmed = {name: int(top) for name, top in tops.items() if name.startswith("lmroman") and name != "lmroman10-regular"}
+    trimmed = {
+        name: int(top) for name, top in tops.items() if name.startswith("lmroman") and name != "lmroman10-regular"
+    }
     assert {"lmroman12-regular", "lmroman10-bold", "lmroman8-italic"} <= set(trimmed), tops
     assert all(top < 0xF0000 for top in trimmed.values()), trimmed
     assert "Missing character" not in log

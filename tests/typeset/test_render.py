@@ -1,15 +1,16 @@
 """The render stage: Jinja templates print every value through the LaTeX escaping."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from cv_builder.typeset import latex
 from cv_builder.build import load_model
 from cv_builder.errors import Report
-from cv_builder.model.load import parse_yaml
 from cv_builder.model.cv import build
+from cv_builder.model.load import parse_yaml
+from cv_builder.typeset import latex
 from cv_builder.typeset.render import TemplateError, make_environment, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,8 +29,12 @@ def test_every_printed_value_is_escaped(tmp_path):
 
 
 def test_text_fields_get_safe_markup(tmp_path):
-    cv = build(parse_yaml("person:\n  name: x\n  affiliation: '**Lab** of [A_B](https://a.org/x_y) 2*3*4'\n"
-                          "sections: []\n", "cv.yaml"), "cv.yaml")
+    cv = build(
+        parse_yaml(
+            "person:\n  name: x\n  affiliation: '**Lab** of [A_B](https://a.org/x_y) 2*3*4'\nsections: []\n", "cv.yaml"
+        ),
+        "cv.yaml",
+    )
     out = env(tmp_path, r"\VAR{p.affiliation}").render(p=cv.person)
     assert r"\textbf{Lab}" in out and r"\cvhref{https://a.org/x_y}{A\_B}" in out and "2*3*4" in out.replace("{*}", "*")
 
@@ -45,8 +50,14 @@ def test_latex_filter_takes_only_what_the_template_says(tmp_path):
     assert env(tmp_path, r"\VAR{'\\hfill'|latex}").render() == r"\hfill"
     (tmp_path / "cv.tex").write_text("x\n\\VAR{person.name|latex}\n", encoding="utf-8")
     with pytest.raises(TemplateError, match=r"cv.tex:2: \|latex takes LaTeX"):  # as the CLI shows it
-        render(load_model(ROOT / "data" / "cv.yaml", Report())[0], {}, latex.PDFLATEX, Report(), "pdflatex",
-               template_dir=tmp_path)
+        render(
+            load_model(ROOT / "data" / "cv.yaml", Report())[0],
+            {},
+            latex.PDFLATEX,
+            Report(),
+            "pdflatex",
+            template_dir=tmp_path,
+        )
 
 
 def test_template_strings_and_html_filters_mean_latex(tmp_path):
@@ -115,9 +126,19 @@ def test_default_cv_renders_with_sections_in_order():
     report = Report()
     cv, lists = load_model(ROOT / "data" / "cv.yaml", report)
     tex = render(cv, lists, latex.PDFLATEX, report, "pdflatex").tex
-    order = [tex.index(f"\\section*{{{t}}}") for t in
-             ("Research Interests", "Education", "Experience", "Publications", "Invited Talks", "Service",
-              "Teaching", "Awards")]
+    order = [
+        tex.index(f"\\section*{{{t}}}")
+        for t in (
+            "Research Interests",
+            "Education",
+            "Experience",
+            "Publications",
+            "Invited Talks",
+            "Service",
+            "Teaching",
+            "Awards",
+        )
+    ]
     assert order == sorted(order)
     assert "News" not in tex
     assert "\\cvpdfmeta{\n  title={Heming Xia – Curriculum Vitae},\n  author={Heming Xia},\n" in tex

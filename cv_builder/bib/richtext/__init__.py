@@ -7,6 +7,7 @@ the escaping points (latex.py for the PDF, homepage.py for HTML and Markdown)
 turn the nodes into safe output, looking every math command up in the
 whitelist below; a node naming anything else is printed as text.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,22 @@ from dataclasses import dataclass
 
 from .mathtable import FUNCTIONS, SYMBOLS, plain_script
 
-__all__ = ["RichText", "Name", "located", "Span", "Link", "Math", "Sym", "MText", "Script", "Func", "Group",
-           "plain", "math_plain", "STYLES"]
+__all__ = [
+    "RichText",
+    "Name",
+    "located",
+    "Span",
+    "Link",
+    "Math",
+    "Sym",
+    "MText",
+    "Script",
+    "Func",
+    "Group",
+    "plain",
+    "math_plain",
+    "STYLES",
+]
 
 _SPACES = re.compile(r"  +")
 

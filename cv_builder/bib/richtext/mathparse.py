@@ -4,6 +4,7 @@ Every command is looked up in the whitelist (mathtable); an unknown one is
 reported and dropped, its braced argument kept as a group, so
 `$\\input{x}$` is the letter x and `$\\mathscr{L}$` (when not listed) an L.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,20 @@ class TooDeep(Exception):
 
 def parse_math(src: str, decode_text: Callable[[str], str], unknown: list[str]) -> tuple:
     """Math nodes for `src`; names of commands not in the whitelist are appended to `unknown`."""
-    tokens = [(m.group(1) and "\\" + m.group(1) or m.group(2) is not None and "\\" + m.group(2)
-               or m.group(3) and " " or m.group(4), m.start(), m.end()) for m in _TOKEN.finditer(src)]
+    tokens = [
+        (
+            m.group(1)
+            and "\\" + m.group(1)
+            or m.group(2) is not None
+            and "\\" + m.group(2)
+            or m.group(3)
+            and " "
+            or m.group(4),
+            m.start(),
+            m.end(),
+        )
+        for m in _TOKEN.finditer(src)
+    ]
     return _Parser(src, tokens, decode_text, unknown).sequence(0, 0, False)[0]
 
 

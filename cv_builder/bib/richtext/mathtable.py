@@ -6,6 +6,7 @@ pdflatex, xelatex, lualatex and the embedded TinyTeX all set it), except
 \\mathbb and \\mathfrak, which fall back to bold and upright letters where
 amssymb is not installed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,53 +15,150 @@ from dataclasses import dataclass
 # Characters set in a formula as themselves (brackets braced: never an optional argument).
 _SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-=()<>,./|'!:;?*@ "
 
-_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi "
-          "varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi "
-          "Pi Sigma Upsilon Phi Psi Omega").split()
+_GREEK = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi "
+    "varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi "
+    "Pi Sigma Upsilon Phi Psi Omega"
+).split()
 _GREEK_TEXT = "αβγδϵεζηθϑικλμνξπϖρϱσςτυϕφχψωΓΔΘΛΞΠΣΥΦΨΩ"
 
 _NAMED = {
     # operators and relations
-    "pm": "±", "mp": "∓", "times": "×", "div": "÷", "cdot": "·", "ast": "∗", "star": "⋆", "circ": "∘",
-    "bullet": "•", "oplus": "⊕", "otimes": "⊗", "cup": "∪", "cap": "∩", "wedge": "∧", "vee": "∨",
-    "setminus": "∖", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠", "equiv": "≡",
-    "sim": "∼", "simeq": "≃", "approx": "≈", "cong": "≅", "propto": "∝", "ll": "≪", "gg": "≫",
-    "subset": "⊂", "subseteq": "⊆", "supset": "⊃", "supseteq": "⊇", "in": "∈", "notin": "∉", "ni": "∋",
-    "perp": "⊥", "parallel": "∥", "mid": "∣", "models": "⊨", "vdash": "⊢",
+    "pm": "±",
+    "mp": "∓",
+    "times": "×",
+    "div": "÷",
+    "cdot": "·",
+    "ast": "∗",
+    "star": "⋆",
+    "circ": "∘",
+    "bullet": "•",
+    "oplus": "⊕",
+    "otimes": "⊗",
+    "cup": "∪",
+    "cap": "∩",
+    "wedge": "∧",
+    "vee": "∨",
+    "setminus": "∖",
+    "leq": "≤",
+    "le": "≤",
+    "geq": "≥",
+    "ge": "≥",
+    "neq": "≠",
+    "ne": "≠",
+    "equiv": "≡",
+    "sim": "∼",
+    "simeq": "≃",
+    "approx": "≈",
+    "cong": "≅",
+    "propto": "∝",
+    "ll": "≪",
+    "gg": "≫",
+    "subset": "⊂",
+    "subseteq": "⊆",
+    "supset": "⊃",
+    "supseteq": "⊇",
+    "in": "∈",
+    "notin": "∉",
+    "ni": "∋",
+    "perp": "⊥",
+    "parallel": "∥",
+    "mid": "∣",
+    "models": "⊨",
+    "vdash": "⊢",
     # arrows
-    "to": "→", "rightarrow": "→", "leftarrow": "←", "gets": "←", "leftrightarrow": "↔",
-    "Rightarrow": "⇒", "Leftarrow": "⇐", "Leftrightarrow": "⇔", "mapsto": "↦", "uparrow": "↑",
-    "downarrow": "↓", "longrightarrow": "⟶", "implies": "⟹", "iff": "⟺",
+    "to": "→",
+    "rightarrow": "→",
+    "leftarrow": "←",
+    "gets": "←",
+    "leftrightarrow": "↔",
+    "Rightarrow": "⇒",
+    "Leftarrow": "⇐",
+    "Leftrightarrow": "⇔",
+    "mapsto": "↦",
+    "uparrow": "↑",
+    "downarrow": "↓",
+    "longrightarrow": "⟶",
+    "implies": "⟹",
+    "iff": "⟺",
     # letters and other symbols
-    "ell": "ℓ", "hbar": "ℏ", "infty": "∞", "partial": "∂", "nabla": "∇", "forall": "∀", "exists": "∃",
-    "emptyset": "∅", "neg": "¬", "lnot": "¬", "prime": "′", "aleph": "ℵ", "Re": "ℜ", "Im": "ℑ", "wp": "℘",
-    "surd": "√", "angle": "∠", "triangle": "△", "dagger": "†", "ddagger": "‡", "degree": "°",
-    "sum": "∑", "prod": "∏", "int": "∫", "oint": "∮", "langle": "⟨", "rangle": "⟩", "lfloor": "⌊",
-    "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "vert": "|", "Vert": "‖", "ldots": "…", "dots": "…",
-    "cdots": "⋯", "colon": ":",
+    "ell": "ℓ",
+    "hbar": "ℏ",
+    "infty": "∞",
+    "partial": "∂",
+    "nabla": "∇",
+    "forall": "∀",
+    "exists": "∃",
+    "emptyset": "∅",
+    "neg": "¬",
+    "lnot": "¬",
+    "prime": "′",
+    "aleph": "ℵ",
+    "Re": "ℜ",
+    "Im": "ℑ",
+    "wp": "℘",
+    "surd": "√",
+    "angle": "∠",
+    "triangle": "△",
+    "dagger": "†",
+    "ddagger": "‡",
+    "degree": "°",
+    "sum": "∑",
+    "prod": "∏",
+    "int": "∫",
+    "oint": "∮",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "vert": "|",
+    "Vert": "‖",
+    "ldots": "…",
+    "dots": "…",
+    "cdots": "⋯",
+    "colon": ":",
     # operator names
-    **{n: n for n in "log ln lg exp sin cos tan cot sec csc sinh cosh tanh arcsin arccos arctan max min "
-                     "lim sup inf det dim ker deg arg gcd Pr mod".split()},
+    **{
+        n: n
+        for n in "log ln lg exp sin cos tan cot sec csc sinh cosh tanh arcsin arccos arctan max min "
+        "lim sup inf det dim ker deg arg gcd Pr mod".split()
+    },
 }
 
 # name -> (LaTeX, Unicode text).  Keys: a safe character, or a command with its backslash.
 SYMBOLS: dict[str, tuple[str, str]] = {
     **{c: (c, c) for c in _SAFE},
-    "[": ("{[}", "["), "]": ("{]}", "]"),
-    **{"\\" + n: ("\\" + n + " ", t) for n, t in zip(_GREEK, _GREEK_TEXT)},
+    "[": ("{[}", "["),
+    "]": ("{]}", "]"),
+    **{"\\" + n: ("\\" + n + " ", t) for n, t in zip(_GREEK, _GREEK_TEXT, strict=True)},
     **{"\\" + n: ("\\" + n + " ", t) for n, t in _NAMED.items()},
-    "\\mod": (r"\bmod ", "mod"), "\\degree": (r"{}^{\circ}", "°"),
-    "\\implies": (r"\Longrightarrow ", "⟹"), "\\iff": (r"\Longleftrightarrow ", "⟺"),
+    "\\mod": (r"\bmod ", "mod"),
+    "\\degree": (r"{}^{\circ}", "°"),
+    "\\implies": (r"\Longrightarrow ", "⟹"),
+    "\\iff": (r"\Longleftrightarrow ", "⟺"),
     # amssymb's, with a kernel look-alike where it is not installed
     "\\lesssim": (r"\ifdefined\lesssim\lesssim\else\mathrel{<\!\sim}\fi ", "≲"),
     "\\gtrsim": (r"\ifdefined\gtrsim\gtrsim\else\mathrel{>\!\sim}\fi ", "≳"),
     "\\varnothing": (r"\ifdefined\varnothing\varnothing\else\emptyset\fi ", "∅"),
     "\\checkmark": (r"\ifdefined\checkmark\checkmark\else\surd\fi ", "✓"),
     # control symbols
-    "\\{": (r"\{", "{"), "\\}": (r"\}", "}"), "\\|": (r"\|", "‖"), "\\%": (r"\%", "%"), "\\&": (r"\&", "&"),
-    "\\#": (r"\#", "#"), "\\$": (r"\$", "$"), "\\_": (r"\_", "_"),
-    "\\,": (r"\,", "\u2009"), "\\:": (r"\:", " "), "\\;": (r"\;", " "), "\\ ": (r"\ ", " "),
-    "\\!": (r"\!", ""), "\\quad": (r"\quad ", " "), "\\qquad": (r"\qquad ", " "),
+    "\\{": (r"\{", "{"),
+    "\\}": (r"\}", "}"),
+    "\\|": (r"\|", "‖"),
+    "\\%": (r"\%", "%"),
+    "\\&": (r"\&", "&"),
+    "\\#": (r"\#", "#"),
+    "\\$": (r"\$", "$"),
+    "\\_": (r"\_", "_"),
+    "\\,": (r"\,", "\u2009"),
+    "\\:": (r"\:", " "),
+    "\\;": (r"\;", " "),
+    "\\ ": (r"\ ", " "),
+    "\\!": (r"\!", ""),
+    "\\quad": (r"\quad ", " "),
+    "\\qquad": (r"\qquad ", " "),
 }
 
 # Unicode typed inside a formula that a command stands for ("$α$", "$≤$").
@@ -69,8 +167,8 @@ for _name, (_tex, _text) in SYMBOLS.items():
     if len(_text) == 1 and not _text.isascii() and _name.startswith("\\"):
         BY_TEXT.setdefault(_text, _name)
 
-_SUP = dict(zip("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ"))
-_SUB = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ"))
+_SUP = dict(zip("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUB = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", strict=True))
 
 
 def plain_script(kind: str, text: str) -> str:
@@ -85,6 +183,7 @@ def plain_script(kind: str, text: str) -> str:
 
 def _alphabet(upper: int, lower: int | None, holes: dict[str, str], digits: int | None = None) -> Callable[[str], str]:
     """A Mathematical Alphanumeric Symbols alphabet (letters missing from the block are in `holes`)."""
+
     def convert(text: str) -> str:
         out = []
         for c in text:
@@ -99,11 +198,12 @@ def _alphabet(upper: int, lower: int | None, holes: dict[str, str], digits: int 
             else:
                 out.append(c)
         return "".join(out)
+
     return convert
 
 
-_DOUBLE_STRUCK = _alphabet(0x1D538, 0x1D552, dict(zip("CHNPQRZ", "ℂℍℕℙℚℝℤ")), 0x1D7D8)
-_SCRIPT = _alphabet(0x1D49C, None, dict(zip("BEFHILMR", "ℬℰℱℋℐℒℳℛ")))
+_DOUBLE_STRUCK = _alphabet(0x1D538, 0x1D552, dict(zip("CHNPQRZ", "ℂℍℕℙℚℝℤ", strict=True)), 0x1D7D8)
+_SCRIPT = _alphabet(0x1D49C, None, dict(zip("BEFHILMR", "ℬℰℱℋℐℒℳℛ", strict=True)))
 
 
 def _wrap(text: str) -> str:
@@ -159,11 +259,41 @@ FUNCTIONS: dict[str, Function] = {
 }
 
 # Commands whose argument is text, not math: \text{if}, DBLP's \mbox{th}.
-TEXT_ARGUMENT = frozenset({"\\text", "\\mbox", "\\textrm", "\\textit", "\\textbf", "\\textsf", "\\texttt",
-                           "\\textnormal", "\\hbox"})
+TEXT_ARGUMENT = frozenset(
+    {"\\text", "\\mbox", "\\textrm", "\\textit", "\\textbf", "\\textsf", "\\texttt", "\\textnormal", "\\hbox"}
+)
 # Commands that only size or space things: dropped, what follows stays.
-IGNORED = frozenset({"\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
-                     "\\Bigl", "\\Bigr", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
-                     "\\nolimits", "\\mathrel", "\\mathbin", "\\mathop", "\\mathord", "\\ensuremath", "\\relax",
-                     # plain TeX's font switches ({\\rm GeV}): the letters stay, in math italic
-                     "\\rm", "\\bf", "\\it", "\\cal", "\\sf", "\\tt", "\\mit", "\\boldmath"})
+IGNORED = frozenset(
+    {
+        "\\left",
+        "\\right",
+        "\\big",
+        "\\Big",
+        "\\bigg",
+        "\\Bigg",
+        "\\bigl",
+        "\\bigr",
+        "\\Bigl",
+        "\\Bigr",
+        "\\displaystyle",
+        "\\textstyle",
+        "\\scriptstyle",
+        "\\limits",
+        "\\nolimits",
+        "\\mathrel",
+        "\\mathbin",
+        "\\mathop",
+        "\\mathord",
+        "\\ensuremath",
+        "\\relax",
+        # plain TeX's font switches ({\\rm GeV}): the letters stay, in math italic
+        "\\rm",
+        "\\bf",
+        "\\it",
+        "\\cal",
+        "\\sf",
+        "\\tt",
+        "\\mit",
+        "\\boldmath",
+    }
+)
