@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PDF, ROOT, copy_data, have_system, squash
+from conftest import PDF, ROOT, copy_data, have_system, processes_mentioning, squash
 
 pytestmark = [pytest.mark.engine, pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")]
 watchfiles = pytest.importorskip("watchfiles", reason="watchfiles not installed")
@@ -99,9 +99,8 @@ def test_watch_rebuilds_reports_errors_and_stops_cleanly(tmp_path):
         error = next(line for line in w.lines if line.startswith("error: "))
         assert "cv.yaml:" in error and "font_size" in error
         assert out.read_bytes() == good
-        from test_hardening import _processes_mentioning
 
-        assert not _processes_mentioning(str(out.parent / ".cache" / "work")), "an engine started ahead was left"
+        assert not processes_mentioning(str(out.parent / ".cache" / "work")), "an engine started ahead was left"
 
         # fixing it builds again
         data.write_text(

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_MODES, PDF, ROOT, SENTINEL, copy_data, norm, run_cli, squash
+from conftest import ENGINE_MODES, PDF, ROOT, SENTINEL, copy_data, norm, processes_mentioning, run_cli, squash
 
 
 def header(tmp_path: Path, body: str) -> Path:
@@ -350,21 +350,7 @@ def test_ctrl_c_leaves_outputs_and_no_temporary_files(workspace, tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     assert out.read_bytes() == SENTINEL
     assert list(private_tmp.iterdir()) == []
-    assert not _processes_mentioning(str(private_tmp))  # no TeX left running in the build directory
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    """PIDs whose working directory or command line mentions `text` (Linux /proc; no procps needed)."""
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            where = os.readlink(proc / "cwd")
-            cmd = (proc / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if text in where or text in cmd:
-            found.append(int(proc.name))
-    return found
+    assert not processes_mentioning(str(private_tmp))  # no TeX left running in the build directory
 
 
 @pytest.mark.engine

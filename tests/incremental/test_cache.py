@@ -12,7 +12,17 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_MODES, PDF, ROOT, copy_data, have_embedded, have_system, run_cli, squash
+from conftest import (
+    ENGINE_MODES,
+    PDF,
+    ROOT,
+    copy_data,
+    have_embedded,
+    have_system,
+    processes_mentioning,
+    run_cli,
+    squash,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.skipif(not have_system("pdflatex"), reason="no system pdflatex")]
 
@@ -290,9 +300,8 @@ def _wait_for_format(out: Path) -> None:
 def _tex_waiting(work: Path) -> list[int]:
     """Engines running in a build directory (the first build's format, made in the
     background in .cache/fmt/, may still be running: it is not one of them)."""
-    from test_hardening import _processes_mentioning
 
-    return _processes_mentioning(str(work))
+    return processes_mentioning(str(work))
 
 
 @pytest.mark.parametrize("mode", ENGINE_MODES)

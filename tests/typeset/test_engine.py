@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import processes_mentioning
 
 from cv_builder.errors import EngineError
 from cv_builder.typeset import engine as engines
@@ -173,7 +174,6 @@ def _no_pdf_yet(where: Path) -> bool:
 
 @pytest.mark.engine
 def test_an_error_in_meanwhile_stops_the_engine(tmp_path):
-    from test_hardening import _processes_mentioning
 
     (tmp_path / "cv.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
 
@@ -182,4 +182,4 @@ def test_an_error_in_meanwhile_stops_the_engine(tmp_path):
 
     with pytest.raises(RuntimeError, match="meanwhile failed"):
         engines.run(pdflatex(), tmp_path, meanwhile=boom)
-    assert not _processes_mentioning(str(tmp_path))
+    assert not processes_mentioning(str(tmp_path))
