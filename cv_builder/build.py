@@ -103,9 +103,13 @@ def publication_lists(
     strict: bool = False,
     stats: dict | None = None,
 ) -> dict[int, publications.PublicationList]:
-    """The shown publication sections, organised. `cache_for`: the output whose cache may
-    hold the parsed .bib; `strict`: imperfect entries are errors; `stats` gets the summary."""
-    wanted = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
+    """The publication sections the build shows, organised: those shown in the CV, and the one the
+    homepage lists even if hidden in the CV (so the .bib is read once). `cache_for`: the output
+    whose cache may hold the parsed .bib; `strict`: imperfect entries are errors; `stats` gets
+    the summary."""
+    in_cv = [i for i, s in enumerate(cv.sections) if s.kind == "publications" and not s.hidden]
+    home = homepage_section(cv)
+    wanted = in_cv + ([home] if home is not None and home not in in_cv else [])
     if not wanted:
         return {}
     bib_path = data.parent / cv.publications.bib
@@ -120,8 +124,10 @@ def publication_lists(
     options = bib_options(cv.publications)
     pubs = publications.make_publications(entries, options, report)
     lists = {i: publications.organise(pubs, section_options(cv.sections[i]), options) for i in wanted}
-    if stats is not None:
-        stats["summary"] = bib_summary(shown, entries, pubs, lists, len(report.warnings) - before)
+    if stats is not None and in_cv:  # the summary is the CV's: none when only the homepage lists papers
+        stats["summary"] = bib_summary(
+            shown, entries, pubs, {i: lists[i] for i in in_cv}, len(report.warnings) - before
+        )
     return lists
 
 
@@ -296,7 +302,7 @@ def _run_build(opts: Options) -> Result:
     on_head = tell_head if early is not None and when is early.when else None  # else its dates differ
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report, on_head)
     lists = lists_now()
-    n_pubs = sum(len(g.publications) for pl in lists.values() for g in pl.groups)
+    n_pubs = sum(len(g.publications) for i, pl in lists.items() if not cv.sections[i].hidden for g in pl.groups)
     t = timer.stage(
         "render", t, f"theme {theme}, {len(rendered.tex.splitlines())} lines of LaTeX, {n_pubs} publications listed"
     )
@@ -311,7 +317,7 @@ def _run_build(opts: Options) -> Result:
             )
         page = _homepage()
         page.prepare()
-        later["lists"] = page.publication_lists(homepage_list(cv, lists, opts.data, report))
+        later["lists"] = page.publication_lists(homepage_list(cv, lists))
         later["resume"] = resume_json(cv, lists, when)
 
     try:
@@ -488,20 +494,20 @@ def check_pages(pages: int, limit: int | None) -> None:
         )
 
 
-def homepage_list(
-    cv: model.CV, lists: dict[int, publications.PublicationList], data: Path, report: Report
-) -> publications.PublicationList | None:
-    """The publications section the homepage lists: homepage.section, else the first shown."""
+def homepage_section(cv: model.CV) -> int | None:
+    """The index of the publications section the homepage lists: homepage.section (hidden in
+    the CV or not), else the first shown."""
     wanted = cv.homepage.section
     for i, s in enumerate(cv.sections):
         if s.kind == "publications" and (s.title == wanted if wanted else not s.hidden):
-            if i not in lists:  # a hidden section named for the homepage: same objects, same options
-                bib_path = data.parent / cv.publications.bib
-                entries = reader.load_bib(bib_path, report, display_path(bib_path))
-                pubs = publications.make_publications(entries, bib_options(cv.publications), report)
-                return publications.organise(pubs, section_options(s), bib_options(cv.publications))
-            return lists[i]
+            return i
     return None
+
+
+def homepage_list(cv: model.CV, lists: dict[int, publications.PublicationList]) -> publications.PublicationList | None:
+    """The publications section the homepage lists, from the build's publication_lists."""
+    home = homepage_section(cv)
+    return None if home is None else lists.get(home)
 
 
 def _homepage():
@@ -527,7 +533,7 @@ def homepage_files(
     text = homepage.link_text(cv.homepage.label, pages, updated)
     title = str(cv.design.pdf_title or f"{cv.person.name} – Curriculum Vitae")
     info = homepage.PdfInfo(opts.output.name, pdf, pages, when.date, when.commit, title)
-    snippets = homepage.snippets(text, None if made else homepage_list(cv, lists, opts.data, report), made)
+    snippets = homepage.snippets(text, None if made else homepage_list(cv, lists), made)
     files = homepage.output_files(opts.output, info, updated, snippets)
     if opts.site:
         href = opts.pdf_url or homepage.relative_url(opts.output, opts.site)

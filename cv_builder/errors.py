@@ -112,17 +112,30 @@ class Report:
             self.warnings.append(w)
 
 
-_WHERE = re.compile(r"^(?P<file>[^\s]*?):(?P<line>\d+)(?::(?P<col>\d+))?(?::)?(?:\s+(?P<path>.*))?$")
+# A value's location as the stages write it: "FILE:LINE:COL: path" (model), "FILE:LINE entry 'k',
+# field 'f'" (the .bib reader), "FILE:LINE" (a template line). The file may hold spaces and colons
+# (a Windows drive): the first ":LINE" that the rest of the text fits is taken.
+_WHERE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::(?P<col>\d+))?(?::)?(?:\s+(?P<path>.*))?$")
+
+
+def parse_where(where: str) -> tuple[str, int, int, str] | None:
+    """(file, line, column, path) of a location written as above (column 0 and path "" when
+    absent); None for free text."""
+    m = _WHERE.match(where.strip())
+    if not m:
+        return None
+    return m["file"], int(m["line"]), int(m["col"] or 0), m["path"] or ""
 
 
 def warn_at(report: Report | None, where: str, message: str, path: str = "") -> None:
-    """Report `message` located at `where` ("file:line:col path", a value's `where`, or free text);
+    """Report `message` located at `where` (a value's `where`, see parse_where, or free text);
     `path` names the field when `where` does not."""
     if report is None:
         return
-    m = _WHERE.match(where.strip()) if where else None
-    if m:
-        report.warn(message, file=m["file"], line=int(m["line"]), column=int(m["col"] or 0), path=m["path"] or path)
+    at = parse_where(where) if where else None
+    if at:
+        file, line, column, named = at
+        report.warn(message, file=file, line=line, column=column, path=named or path)
     elif where:
         report.warn(f"{where}: {message}", path=path)
     else:

@@ -20,7 +20,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, Problem, UsageError
+from ..errors import InputError, Problem, UsageError, parse_where
 from ..model import cv as model
 from ..model import load
 from ..paths import display_path, templates_root
@@ -102,11 +102,12 @@ def get(name: str, data_dir: Path | None = None, where: str = "") -> Theme:
 
 
 def problem_at(where: str, message: str, hint: str = "") -> Problem:
-    """A Problem at a value's recorded `where` ("FILE:LINE:COL: path")."""
-    loc, _, path = where.partition(": ")
-    file, line, col = (loc.rsplit(":", 2) + ["0", "0"])[:3]
-    ok = line.isdigit() and col.isdigit()
-    return Problem(message, file if ok else loc, int(line) if ok else 0, int(col) if ok else 0, path, hint)
+    """A Problem at a value's recorded `where` ("FILE:LINE:COL: path", errors.parse_where)."""
+    at = parse_where(where)
+    if at is None:
+        return Problem(message, where, hint=hint)  # free text: printed as given
+    file, line, column, path = at
+    return Problem(message, file, line, column, path, hint)
 
 
 def search_path(theme: Theme, template_dir: Path | None = None, data_dir: Path | None = None) -> list[Path]:

@@ -362,3 +362,68 @@ def test_entry_without_authors_leaves_no_empty_line():
     assert "- **A web page**<br>\n  *2020*\n" in md and "<br>\n  <br>" not in md
     html = homepage.publications_html(pubs)
     assert "cv-pub-authors" not in html and '<em class="cv-pub-venue">2020</em>' in html
+
+
+# --- the homepage's section hidden in the CV: the .bib is read once ------------
+
+HIDDEN_FOR_HOMEPAGE = "  - title: Publications\n    kind: publications\n    hidden: true\n"
+NEW_ENTRY = (
+    "\n@article{xia2026new,\n  author = {Xia, Heming},\n  title = {A \\foo{Newer} Method},\n"
+    "  journal = {Journal X},\n  year = {2026}\n}\n"
+)
+
+
+def _hide_publications(cv_yaml: Path, shown_too: bool) -> None:
+    text = cv_yaml.read_text().replace("  - title: Publications\n    kind: publications\n", HIDDEN_FOR_HOMEPAGE)
+    if shown_too:  # a second, shown section of selected papers
+        text = text.replace(
+            "  - title: Invited Talks\n",
+            "  - title: Selected Publications\n"
+            "    kind: publications\n    filter: {selected: true}\n\n  - title: Invited Talks\n",
+        )
+    cv_yaml.write_text(text + "\nhomepage:\n  section: Publications\n")
+
+
+@pytest.mark.parametrize("shown_too", [False, True])
+def test_a_hidden_homepage_section_is_organised_from_the_one_reading_of_the_bib(tmp_path, monkeypatch, shown_too):
+    from cv_builder import build  # the module whose reader is counted
+
+    cv_yaml = copy_data(tmp_path)
+    _hide_publications(cv_yaml, shown_too)
+    (cv_yaml.parent / "publications.bib").write_text((cv_yaml.parent / "publications.bib").read_text() + NEW_ENTRY)
+    calls = []
+    real = build.reader.load_bib
+    monkeypatch.setattr(build.reader, "load_bib", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    report, stats = Report(), {}
+    cv, lists = build.load_model(cv_yaml, report, stats=stats)
+    assert len(calls) == 1
+    home = build.homepage_list(cv, lists)
+    assert home is not None and sum(len(g.publications) for g in home.groups) == 18
+    assert [str(w).count(r"\foo") for w in report.warnings] == [1]  # the .bib's warning, once
+    shown = [i for i in lists if not cv.sections[i].hidden]
+    assert [cv.sections[i].title for i in shown] == (["Selected Publications"] if shown_too else [])
+    listed = sum(len(g.publications) for i in shown for g in lists[i].groups)
+    if shown_too:  # the summary counts what the CV lists
+        assert stats["summary"].endswith(
+            f"publications.bib: 18 entries, {listed} listed, 1 warning "
+            f"({18 - listed} left out by the sections' filters)"
+        )
+    else:
+        assert "summary" not in stats
+
+
+@pytest.mark.engine
+def test_a_hidden_homepage_section_lists_the_bib_and_follows_its_changes(tmp_path):
+    cv_yaml = copy_data(tmp_path)
+    _hide_publications(cv_yaml, shown_too=False)
+    proc = run_cli(*ENGINE, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    pub_html = (tmp_path / "output/publications.html").read_text()
+    assert pub_html.count('<strong class="cv-owner">Heming Xia</strong>') == 17
+    assert "Publications" not in PDF(tmp_path / "output/cv.pdf").text  # hidden in the CV itself
+    bib = cv_yaml.parent / "publications.bib"
+    bib.write_text(bib.read_text() + NEW_ENTRY)
+    proc = run_cli(*ENGINE, cwd=tmp_path)  # the .bib feeds the homepage: not "up to date"
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count(r"\foo") == 1, proc.stderr
+    assert "Newer Method" in (tmp_path / "output/publications.html").read_text()
