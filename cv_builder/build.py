@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .bib import publications, reader
 from .errors import InputError, PageLimitError, Report
-from .incremental import cache
+from .incremental import stores
+from .incremental.session import Plain, session
 from .interchange import alfolio, detect, jsonresume_out
 from .model import cv as model
 from .model import load, variants
@@ -118,7 +119,7 @@ def publication_lists(
     if cache_for is None or strict:  # the cache holds a lenient parse's entries
         entries = reader.load_bib(bib_path, report, shown, strict)
     else:
-        entries = cache.parsed_bib(
+        entries = stores.parsed_bib(
             cache_for, bib_path, shown, report, lambda sink: reader.load_bib(bib_path, sink, shown)
         )
     options = bib_options(cv.publications)
@@ -215,13 +216,12 @@ def _run_build(opts: Options) -> Result:
     report = Report()
     timer = _Timer(opts.progress)
     t = time.perf_counter()
-    done = None if opts.checked else unchanged(opts)
+    sess = session(opts)
+    done = None if opts.checked else unchanged(opts, sess)
     if done:
         timer.stage("unchanged", t, f"{display_path(opts.output)} is up to date")
         return done
-    seen: dict = {}
-    if opts.cache:
-        seen = cache.snapshot([opts.data], cache.build_key(opts)[1])
+    sess.begin()
     cv = load_cv(opts.data, opts.variant, opts.strict)
     t = timer.stage("load+model", t, f"{len(cv.sections)} sections")
     got: dict = {}
@@ -231,12 +231,9 @@ def _run_build(opts: Options) -> Result:
         # The .bib is read when render() reaches the first publications section: by then
         # the engine started ahead has the preamble and is loading the packages.
         if "lists" not in got:
-            got["lists"] = publication_lists(
-                cv, opts.data, report, opts.output if opts.cache else None, opts.strict, stats
-            )
-            if opts.cache and got["lists"]:
-                bib = opts.data.parent / cv.publications.bib
-                seen[str(bib.resolve())] = cache.file_digest(bib)  # the templates are in `seen` already
+            got["lists"] = publication_lists(cv, opts.data, report, sess.cache_for, opts.strict, stats)
+            if got["lists"]:
+                sess.saw(opts.data.parent / cv.publications.bib)
         return got["lists"]
 
     if opts.site:
@@ -250,9 +247,8 @@ def _run_build(opts: Options) -> Result:
     updated = when.date
 
     fallbacks: list[str] | None = None  # LuaLaTeX fallbacks: all installed, until the text is known
-    render.BYTECODE_CACHE = None
-    if opts.cache:  # only now: a build that fails on its input leaves output/ as it was
-        render.BYTECODE_CACHE = render.template_bytecode(cache.root(opts.output) / "jinja")
+    jinja = sess.jinja_dir()  # only now: a build that fails on its input leaves output/ as it was
+    render.BYTECODE_CACHE = render.template_bytecode(jinja) if jinja else None
 
     def draw(target: latex.Target, name: str, sink: Report, on_head=None) -> render.Rendered:
         chosen = (fonts.fallback_fonts() if fallbacks is None else fallbacks) if name == "lualatex" else None
@@ -290,14 +286,13 @@ def _run_build(opts: Options) -> Result:
             probe = draw(latex.Target.for_engine("lualatex"), "lualatex", Report())
             fallbacks = fonts.fallback_fonts(probe.tex)
         if fallbacks:
-            if opts.cache:
-                where = cache.root(opts.output) / "fonts"
-            else:
+            where = sess.fonts_dir()
+            if where is None:
                 where = scratch = Path(tempfile.mkdtemp(prefix="cv_builder-fonts-"))
             fallbacks, font_files = fonts.fallbacks(fallbacks, probe.tex, where)
 
     def tell_head(head: str) -> None:  # the engine started ahead loads the packages while the rest renders
-        cache.begin_early(early, eng, head)
+        sess.tell_head(early, eng, head)
 
     on_head = tell_head if early is not None and when is early.when else None  # else its dates differ
     rendered = draw(latex.Target.for_engine(eng.name), eng.name, report, on_head)
@@ -310,18 +305,14 @@ def _run_build(opts: Options) -> Result:
     later: dict = {}
 
     def meanwhile() -> None:  # while the engine runs: what remember() and the homepage need
-        if opts.cache:
-            key, dirs = cache.build_key(opts)
-            later["state"] = cache.input_state(
-                _deps(opts, cv, lists), dirs, eng.name, eng.path, cache.root(opts.output)
-            )
+        sess.read_state(_deps(opts, cv, lists), eng)
         page = _homepage()
         page.prepare()
         later["lists"] = page.publication_lists(homepage_list(cv, lists))
         later["resume"] = resume_json(cv, lists, when)
 
     try:
-        pdf, run = compile_tex(eng, rendered.tex, opts, when, font_files, early, meanwhile)
+        pdf, run = sess.compile_tex(eng, rendered.tex, when, font_files, early, meanwhile)
     except engines.EngineError as exc:
         origin = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
         if not origin:
@@ -360,8 +351,7 @@ def _run_build(opts: Options) -> Result:
     warnings = [str(w) for w in report.warnings] + [
         w for w in run.warnings if w.startswith(("Overfull", "cv_builder:"))
     ]
-    if opts.cache:
-        remember(opts, _deps(opts, cv, lists), eng, outputs, run.pages, warnings, seen, later.get("state"))
+    sess.remember(_deps(opts, cv, lists), eng, outputs, run.pages, warnings)
     return Result(
         opts.output, opts.output.with_suffix(".tex"), eng, run.pages, warnings, timer.timings, stats.get("summary", "")
     )
@@ -381,14 +371,13 @@ def _unicode_hints(eng: engines.Engine, chars: set[str]) -> list[str]:
     return []
 
 
-def unchanged(opts: Options) -> Result | None:
-    """The last build's result when no input changed and output/ is intact (cache.py)."""
+def unchanged(opts: Options, sess: Plain) -> Result | None:
+    """The last build's result when no input changed and output/ is intact (incremental/noop.py)."""
     # --site/--al-folio: the pages may have changed outside what we write;
     # --strict: the last build's warnings may be errors now
-    if not opts.cache or opts.site or opts.al_folio or opts.strict:
+    if opts.site or opts.al_folio or opts.strict:
         return None
-    key, dirs = cache.build_key(opts)
-    hit = cache.unchanged(key, opts.output, dirs)
+    hit = sess.unchanged()
     if not hit:
         return None
     eng = engines.Engine(hit["engine_name"], hit["engine_path"], hit.get("embedded", False))
@@ -398,77 +387,6 @@ def unchanged(opts: Options) -> Result | None:
 def _deps(opts: Options, cv: model.CV, lists: dict) -> list[Path]:
     """The data files whose change makes the next build run."""
     return [opts.data] + ([opts.data.parent / cv.publications.bib] if lists else [])
-
-
-def remember(
-    opts: Options,
-    deps: list[Path],
-    eng: engines.Engine,
-    outputs: dict[Path, bytes],
-    pages: int,
-    warnings: list[str],
-    seen: dict | None = None,
-    state: dict | None = None,
-) -> None:
-    cache.write_pending()
-    key, dirs = cache.build_key(opts)
-    cache.record_build(
-        key,
-        opts.output,
-        deps,
-        dirs,
-        eng.name,
-        eng.path,
-        outputs,
-        {
-            "engine_name": eng.name,
-            "engine_path": eng.path,
-            "embedded": eng.embedded,
-            "pages": pages,
-            "warnings": warnings,
-        },
-        seen,
-        state,
-    )
-
-
-def compile_tex(
-    eng: engines.Engine,
-    tex: str,
-    opts: Options,
-    when: reproducible.SourceDate | None = None,
-    files: dict[str, Path] | None = None,
-    early=None,
-    meanwhile=None,
-) -> tuple[bytes, engines.RunResult]:
-    """The PDF's bytes for `tex`: from the cache, a warm build directory, or a fresh one.
-    `files` (name: path) are put beside cv.tex, e.g. subset fonts. Reproducible: the PDF's
-    dates come from `when`, its /ID from the source. `meanwhile`: done while the engine runs."""
-    env = reproducible.engine_env(when) if when else None
-    trailer = reproducible.trailer_id(eng.name, tex)
-    timeout = opts.timeout if opts.timeout is not None else engines.default_timeout(tex)
-    if opts.cache:
-        opts.early = None  # compile_tex closes it
-        return cache.compile_tex(
-            eng, tex, opts.output, timeout, env=env, files=files, trailer_id=trailer, early=early, meanwhile=meanwhile
-        )
-    build_dir = Path(tempfile.mkdtemp(prefix="cv_builder-"))
-    env = reproducible.engine_env(when) if when else None
-    try:
-        for name, path in (files or {}).items():
-            shutil.copyfile(path, build_dir / name)
-        (build_dir / "cv.tex").write_text(tex, encoding="utf-8")
-        run = engines.run(
-            eng,
-            build_dir,
-            timeout=timeout,
-            env=env,
-            trailer_id=reproducible.trailer_id(eng.name, tex),
-            meanwhile=meanwhile,
-        )
-        return run.pdf.read_bytes(), run
-    finally:
-        shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def resume_json(cv: model.CV, lists: dict, when: reproducible.SourceDate) -> bytes:

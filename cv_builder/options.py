@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for the annotation: incremental imports this module
-    from .incremental.cache import Early
+    from .incremental.ahead import Early
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Options:
 
     def key_options(self) -> tuple:
         """Every setting besides data, output, engine and templates that changes what the
-        build writes: part of the no-op key (incremental.cache.build_key)."""
+        build writes: part of the no-op key (incremental.noop.build_key)."""
         # --al-folio adds to the key (its site files and warnings are not a plain build's);
         # without it the key stays the one the CLI's no-op check computes.
         site = (str(self.al_folio.resolve()), self.al_folio_pdf) if self.al_folio else ()

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_USAGE, CVError, InputError, UsageError
-from ..incremental import cache, interpreter
+from ..incremental import ahead, interpreter, noop
 from ..publish.atomic import atomic_write
 from .args import COMMANDS, default_data, options, parser
 
@@ -140,13 +140,13 @@ def start_build(args: argparse.Namespace, data: Path):
         return False, None, False
     opts = options(args, data)  # variant None: the one build a no-op check stands for
     output = opts.output
-    key, dirs = cache.build_key(opts)
+    key, dirs = noop.build_key(opts)
     # An edited data file: the build runs, no need for the full no-op check. Otherwise
     # that check first; a build that has to run then starts its engine, which loads
     # while the build stages import and render.
-    if not cache.data_changed(key, output) and _up_to_date(args, output, key, dirs):
+    if not noop.data_changed(key, output) and _up_to_date(args, output, key, dirs):
         return True, None, True
-    return False, cache.start_early(key, data, output, args.engine), True
+    return False, ahead.start_early(key, data, output, args.engine), True
 
 
 def _build_all(args: argparse.Namespace, data: Path, early, checked: bool = False) -> int:
@@ -197,7 +197,7 @@ def _targets(args: argparse.Namespace, data: Path) -> list[tuple[Path, str | Non
 
 def _up_to_date(args: argparse.Namespace, output: Path, key: str, dirs: list[Path]) -> bool:
     """Nothing changed since the last build: say so, without importing the build stages."""
-    hit = cache.unchanged(key, output, dirs)
+    hit = noop.unchanged(key, output, dirs)
     if not hit:
         return False
     for warning in hit["warnings"]:

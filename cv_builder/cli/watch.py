@@ -16,7 +16,7 @@ import watchfiles
 
 from ..build import run_build
 from ..errors import EXIT_OK, CVError
-from ..incremental import cache, interpreter
+from ..incremental import interpreter, keys, noop
 from ..options import Options
 from ..paths import display_path, templates_root
 from .args import options
@@ -84,6 +84,6 @@ def watch(
 
 def bib_paths(opts: Options) -> list[str]:
     """The .bib the last build read (recorded by the cache), to watch it where it lives."""
-    key, _ = cache.build_key(opts)
-    state = cache.read_json(cache.root(opts.output) / "noop" / f"{key[:32]}.json") or {}
+    key, _ = noop.build_key(opts)
+    state = keys.read_json(keys.root(opts.output) / "noop" / f"{key[:32]}.json") or {}
     return [p for p in state.get("deps_list", []) if p.endswith(".bib")]

@@ -4,7 +4,7 @@ pdfTeX reads its whole font map (pdftex.map: 33,000 lines) at the first page: ab
 0.1 s of a 0.3 s warm pass. A warm pass names instead, on its first line, a map
 holding the lines for every font in the font folders the last build used (all of
 Latin Modern, say). A font outside them stops the pass or comes out as a bitmap;
-cache.compile_tex then reruns the pass with the full map.
+cached.compile_tex then reruns the pass with the full map.
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ def command(
     prefix: str = "",
 ) -> list[str]:
     """The engine's command line; `source` is the file it reads first (JOBNAME.tex);
-    `prefix`: TeX code run before it (cache.py's font map)."""
+    `prefix`: TeX code run before it (incremental/work.py's font map)."""
     cmd = [
         engine.path,
         "-interaction=nonstopmode",

@@ -132,7 +132,7 @@ def section_views(sections: list[Section], publication_lists: dict[int, Any], de
     return views
 
 
-# Set by a cached build (cache.py): compiled templates are reused across builds; Jinja
+# Set by a cached build (incremental/): compiled templates are reused across builds; Jinja
 # checks each template's source checksum, so an edited template is recompiled.
 BYTECODE_CACHE: jinja2.BytecodeCache | None = None
 

@@ -113,11 +113,11 @@ def test_a_build_with_a_cached_parse_never_imports_bibtexparser(tmp_path):
         encoding="utf-8",
     )
     code = (
-        "import sys; from pathlib import Path; from cv_builder.incremental import cache; "
+        "import sys; from pathlib import Path; from cv_builder.incremental import stores; "
         "from cv_builder.bib.reader import load_bib; from cv_builder.errors import Report; "
         f"bib, out = Path({str(bib)!r}), Path({str(tmp_path / 'out' / 'cv.pdf')!r}); r = Report(); "
-        "e = cache.parsed_bib(out, bib, 'x.bib', r, lambda sink: load_bib(bib, sink, 'x.bib')); "
-        "cache.write_pending(); "
+        "e = stores.parsed_bib(out, bib, 'x.bib', r, lambda sink: load_bib(bib, sink, 'x.bib')); "
+        "stores.write_pending(); "
         "print(e[0].fields['title'], len(r.warnings), 'bibtexparser' in sys.modules)"
     )
     root = Path(__file__).resolve().parents[2]

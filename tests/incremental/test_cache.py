@@ -1,4 +1,4 @@
-"""The build cache (cv_builder/cache.py) is only a speed-up: every change of an input
+"""The build cache (cv_builder/incremental/) is only a speed-up: every change of an input
 shows in the next PDF, a damaged cache is rebuilt, and a warm build gives the very
 bytes a cold one gives."""
 
@@ -247,7 +247,7 @@ def test_concurrent_builds_of_one_output(tmp_path):
 
 def test_an_input_edited_during_the_build_is_not_taken_as_built(tmp_path):
     """--watch saves can land mid-build: the next build must not call that state a no-op."""
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import noop
 
     data = tmp_path / "cv.yaml"
     data.write_text("first")
@@ -257,16 +257,16 @@ def test_an_input_edited_during_the_build_is_not_taken_as_built(tmp_path):
     pdflatex = shutil.which("pdflatex")
     result = {"engine_name": "pdflatex", "engine_path": pdflatex, "pages": 1, "warnings": []}
 
-    seen = cache.snapshot([data])
+    seen = noop.snapshot([data])
     data.write_text("second")  # saved while the engine ran
-    cache.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
-    assert cache.unchanged("k" * 64, out, None) is None
+    noop.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
+    assert noop.unchanged("k" * 64, out, None) is None
 
-    seen = cache.snapshot([data])
-    cache.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
-    assert cache.unchanged("k" * 64, out, None) == result
+    seen = noop.snapshot([data])
+    noop.record_build("k" * 64, out, [data], None, "pdflatex", pdflatex, {out: out.read_bytes()}, result, seen)
+    assert noop.unchanged("k" * 64, out, None) == result
     data.write_text("third")
-    assert cache.unchanged("k" * 64, out, None) is None
+    assert noop.unchanged("k" * 64, out, None) is None
 
 
 @pytest.mark.skipif(not have_system("lualatex"), reason="no system lualatex")
@@ -284,7 +284,7 @@ def test_unicode_fallback_fonts_are_subset_and_new_characters_show(tmp_path):
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine="lualatex"))
 
 
-# --- the engine started ahead (cache.start_early, engine.Waiting) ---------------------------
+# --- the engine started ahead (ahead.start_early, engine.Waiting) ---------------------------
 
 
 def _wait_for_format(out: Path) -> None:
@@ -351,12 +351,12 @@ def test_format_build_with_and_without_a_shell(shell, tmp_path, monkeypatch):
     uncompressed in place (gzip -d, else Python), and pdflatex runs a document on it."""
     import time
 
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import formats
     from cv_builder.typeset.engine import sandbox_env
 
     pdflatex = shutil.which("pdflatex")
     if shell is None:
-        monkeypatch.setattr(cache.shutil, "which", lambda name: None)
+        monkeypatch.setattr(formats.shutil, "which", lambda name: None)
     elif shell == "sh-without-gzip":
         tools = tmp_path / "bin"
         tools.mkdir()
@@ -364,7 +364,7 @@ def test_format_build_with_and_without_a_shell(shell, tmp_path, monkeypatch):
             (tools / tool).symlink_to(shutil.which(tool))
         monkeypatch.setenv("PATH", str(tools))
     fmt = tmp_path / "fmt" / "x.fmt"
-    job = cache.FormatBuild(
+    job = formats.FormatBuild(
         fmt, "pdflatex", pdflatex, "\\documentclass{article}\n\\usepackage{xcolor}", sandbox_env(None)
     )
     assert job.detached == bool(shell)
@@ -447,7 +447,7 @@ def test_formats_are_pruned_least_recently_used_first(tmp_path):
     import os
     import time
 
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import formats
     from cv_builder.typeset.engine import sandbox_env
 
     folder = tmp_path / "fmt"
@@ -457,7 +457,7 @@ def test_formats_are_pruned_least_recently_used_first(tmp_path):
         old.write_bytes(b"x")
         os.utime(old, (1_000_000 + i, 1_000_000 + i))
     os.utime(folder / "old0.fmt")  # just used
-    job = cache.FormatBuild(
+    job = formats.FormatBuild(
         folder / "new.fmt", "pdflatex", shutil.which("pdflatex"), "\\documentclass{article}", sandbox_env(None)
     )
     job.finish(60)
@@ -684,21 +684,21 @@ def test_compiled_templates_of_another_cv_builder_are_not_used(tmp_path):
     Jinja checks the template's source, not the code that compiled it."""
     import jinja2
 
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import keys
     from cv_builder.typeset import render
 
     out = tmp_path / "output" / "cv.pdf"
-    old = cache.root(out) / "jinja" / "0123456789ab-5f1c.cache"
+    old = keys.root(out) / "jinja" / "0123456789ab-5f1c.cache"
     old.parent.mkdir(parents=True)
     old.write_bytes(b"made by another version")
     env = jinja2.Environment(
         loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}),
-        bytecode_cache=render.template_bytecode(cache.root(out) / "jinja"),
+        bytecode_cache=render.template_bytecode(keys.root(out) / "jinja"),
     )
     assert env.get_template("t").render() == "2"
     left = [p.name for p in old.parent.iterdir()]
     assert old.name not in left and len(left) == 1
-    assert left[0].startswith(cache.file_digest(Path(render.__file__))[:12] + "-")
+    assert left[0].startswith(keys.file_digest(Path(render.__file__))[:12] + "-")
 
 
 def test_fallback_subsets_are_made_again_for_another_uharfbuzz(tmp_path, monkeypatch):
@@ -717,7 +717,7 @@ def test_fallback_subsets_are_made_again_for_another_uharfbuzz(tmp_path, monkeyp
     assert before and subset._harfbuzz_version() != before
 
 
-# --- the cache's bounds (cache.trim, after every successful build) --------------------------
+# --- the cache's bounds (stores.trim, after every successful build) --------------------------
 
 DAY = 86400
 
@@ -748,9 +748,9 @@ def _names(folder: Path, pattern: str = "*") -> set[str]:
 
 
 def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import stores
 
-    keep = {(folder, pattern): n for folder, pattern, n, _ in cache.BOUNDS}
+    keep = {(folder, pattern): n for folder, pattern, n, _ in stores.BOUNDS}
     c = tmp_path / ".cache"
 
     def plant(folder: str, pattern: str, name) -> list[Path]:
@@ -774,8 +774,8 @@ def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
                 c / "work", [f"w{i:02d}/", f"w{i:02d}.lock", f"w{i:02d}.fmt", f"w{i:02d}.fonts"], age_days=1 - i / 1000
             )
         )
-    cache.trim(c)
-    assert keep["pdf", "*.pdf"] == 40 and cache.KEEP_FORMATS == 4  # as the README says
+    stores.trim(c)
+    assert keep["pdf", "*.pdf"] == 40 and stores.KEEP_FORMATS == 4  # as the README says
     assert _names(c / "pdf", "*.pdf") == {p.name for p in pdfs[-40:]}
     # a PDF's digest goes with it
     assert _names(c / "pdf", "*.json") == {p.with_suffix(".json").name for p in pdfs[-40:]}
@@ -789,14 +789,14 @@ def test_trim_keeps_the_newest_entries_of_each_kind(tmp_path):
     assert _names(c / "engines") == {p.name for p in engines[-keep["engines", "*.json"] :]}
     assert _names(c / "work") == {p.name for group in work[-keep["work", "*"] :] for p in group}
     before = sorted(c.rglob("*"))
-    cache.trim(c)  # within the bounds: nothing more goes
+    stores.trim(c)  # within the bounds: nothing more goes
     assert sorted(c.rglob("*")) == before
 
 
 def test_trim_drops_what_was_unused_for_30_days(tmp_path):
     """Old entries go, however few; compiled templates and engine versions (written once,
     read by every build) are bounded by count only."""
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import stores
 
     c = tmp_path / ".cache"
     old = (
@@ -813,19 +813,19 @@ def test_trim_drops_what_was_unused_for_30_days(tmp_path):
         + _plant(c / "jinja", ["old.cache"], age_days=400)
         + _plant(c / "engines", ["old.json"], age_days=400)
     )
-    cache.trim(c)
+    stores.trim(c)
     assert [p for p in old if p.exists()] == []
     assert all(p.exists() for p in recent)
 
 
 def test_trim_caps_the_total_size_least_recently_used_first(tmp_path, monkeypatch):
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import stores
 
-    monkeypatch.setattr(cache, "MAX_BYTES", 10_000)
+    monkeypatch.setattr(stores, "MAX_BYTES", 10_000)
     c = tmp_path / ".cache"
     pdfs = _plant(c / "pdf", [f"p{i}.pdf" for i in range(6)], size=2_000)  # 12 kB, newest last
     fmts = _plant(c / "fmt", ["a.fmt", "b.fmt"], age_days=2, size=3_000)  # older than every PDF
-    cache.trim(c)
+    stores.trim(c)
     left = [p for p in pdfs + fmts if p.exists()]
     assert sum(p.stat().st_size for p in left) <= 10_000
     assert fmts[0] not in left and fmts[1] in left  # the older format went; the newest of a kind stays
@@ -833,13 +833,13 @@ def test_trim_caps_the_total_size_least_recently_used_first(tmp_path, monkeypatc
 
 
 def test_trim_leaves_a_build_directory_another_build_holds(tmp_path):
-    from cv_builder.incremental import cache
+    from cv_builder.incremental import stores
     from cv_builder.publish.atomic import locked
 
     c = tmp_path / ".cache"
     groups = [_plant(c / "work", [f"w{i}/", f"w{i}.lock"], age_days=40 - i) for i in range(3)]
     with locked(groups[0][1], wait=False):  # the oldest is in use
-        cache.trim(c)
+        stores.trim(c)
     assert all(p.exists() for p in groups[0]) and not any(p.exists() for g in groups[1:] for p in g)
 
 

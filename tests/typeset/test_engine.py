@@ -115,7 +115,7 @@ def test_shell_escape_is_off(tmp_path):
 
 
 def test_split_begin_keeps_line_numbers_and_adds_no_paragraph():
-    from cv_builder.incremental.cache import split_begin
+    from cv_builder.incremental.formats import split_begin
 
     body = "%\n%\n\\hypersetup{x}\\begin{document}\nHello\n\\end{document}"
     begin, rest = split_begin(body)
