@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bib import publications, reader
-from .errors import InputError, PageLimitError, Report
+from .errors import InputError, PageLimitError, Report, parse_where
 from .incremental import stores
 from .incremental.session import Plain, session
 from .interchange import alfolio, detect, jsonresume_out
@@ -314,10 +314,10 @@ def _run_build(opts: Options) -> Result:
     try:
         pdf, run = sess.compile_tex(eng, rendered.tex, when, font_files, early, meanwhile)
     except engines.EngineError as exc:
-        origin = render.template_line(rendered, exc.tex_line) if exc.tex_line else ""
-        if not origin:
+        origin = parse_where(render.template_line(rendered, exc.tex_line)) if exc.tex_line else None
+        if origin is None:
             raise
-        template, line = origin.rsplit(":", 1)
+        template, line = origin[0], origin[1]
         raise engines.EngineError(
             f"{exc}\n  written by the template at {display_path(Path(template))}:{line}"
         ) from None
