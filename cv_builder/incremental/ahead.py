@@ -1,5 +1,5 @@
 """The engine started ahead: before the build stages are imported, the engine this build will
-most likely run starts in its work directory and waits on a pipe (typeset/engine.py Waiting)."""
+most likely run starts in its work directory and waits on a pipe (incremental/waiting.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from pathlib import Path
 from ..errors import CVError
 from ..publish import reproducible
 from ..publish.atomic import locked
-from ..typeset.engine import Engine, Waiting, find_engine
+from ..typeset.engine import Engine, find_engine
 from .formats import _read, format_path, split_begin, split_preamble, usable_format
 from .identity import engine_stamp, known_identity
 from .keys import read_json, root
+from .waiting import Waiting
 from .work import _clean, _last_format, _put, _put_font_map, work_dir
 
 
 class Early:
-    """A build's engine started ahead (engine.Waiting) in its work directory, holding the
+    """A build's engine started ahead (waiting.Waiting) in its work directory, holding the
     directory's lock until the build is done with it. `deps` and `when`: the data files and
     source date it was started for; the build uses it only if its own agree."""
 

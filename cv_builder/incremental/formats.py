@@ -51,7 +51,7 @@ def _begin_at(line: str) -> int:
 
 def split_begin(body: str) -> tuple[str, str] | None:
     """(begin, rest): `body` (split_preamble's) cut just after \\begin{document}, for an
-    engine started ahead (engine.Waiting). `rest` has begin's lines blanked to `%`, so
+    engine started ahead (incremental/waiting.py). `rest` has begin's lines blanked to `%`, so
     line numbers still match cv.tex."""
     lines = body.split("\n")
     at = next((i for i, line in enumerate(lines) if _begin_at(line) >= 0), None)

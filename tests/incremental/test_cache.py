@@ -284,7 +284,7 @@ def test_unicode_fallback_fonts_are_subset_and_new_characters_show(tmp_path):
     assert _without_id(out.read_bytes()) == _without_id(_no_cache(data, out, engine="lualatex"))
 
 
-# --- the engine started ahead (ahead.start_early, engine.Waiting) ---------------------------
+# --- the engine started ahead (ahead.start_early, waiting.Waiting) ---------------------------
 
 
 def _wait_for_format(out: Path) -> None:
