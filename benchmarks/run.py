@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark cv_builder against the engine's floor, in one run (see README "Performance").
+"""Benchmark cv_builder against the engine's floor, in one run (see docs/performance.md).
 
 For every engine present (pdflatex, the embedded TinyTeX pdflatex, lualatex) and every
 input (the default CV, generated 100-, 1,000- and 2,000-publication CVs) it times, as a user
