@@ -16,8 +16,7 @@ import watchfiles
 
 from ..build import run_build
 from ..errors import EXIT_OK, CVError
-from ..incremental import interpreter, keys, noop
-from ..options import Options
+from ..incremental import interpreter, noop
 from ..paths import display_path, templates_root
 from .args import options
 
@@ -73,17 +72,10 @@ def watch(
         paths = {data.resolve().parent, templates_root()}
         if args.template_dir:
             paths.add(args.template_dir.resolve())
-        paths.update(Path(p).parent for p in bib_paths(opts) if Path(p).parent.is_dir())
+        paths.update(Path(p).parent for p in noop.watched_bibs(opts) if Path(p).parent.is_dir())
         say(f"watching {', '.join(sorted(display_path(p) for p in paths))} (Ctrl-C to stop)")
         for _changes in watchfiles.watch(*paths, watch_filter=relevant, debounce=150, step=50, raise_interrupt=True):
             build()
     except KeyboardInterrupt:
         say("stopped watching")
     return EXIT_OK
-
-
-def bib_paths(opts: Options) -> list[str]:
-    """The .bib the last build read (recorded by the cache), to watch it where it lives."""
-    key, _ = noop.build_key(opts)
-    state = keys.read_json(keys.root(opts.output) / "noop" / f"{key[:32]}.json") or {}
-    return [p for p in state.get("deps_list", []) if p.endswith(".bib")]

@@ -145,3 +145,10 @@ def unchanged(key: str, output: Path, template_dir) -> dict | None:
         return state["result"]
     except (KeyError, TypeError, AttributeError):
         return None  # an entry from another version or a damaged one: rebuild
+
+
+def watched_bibs(opts: Options) -> list[str]:
+    """The .bib files the last build read (as recorded for the no-op check), for --watch."""
+    key, _ = build_key(opts)
+    state = read_json(root(opts.output) / "noop" / f"{key[:32]}.json") or {}
+    return [p for p in state.get("deps_list", []) if p.endswith(".bib")]
