@@ -140,3 +140,22 @@ def warn_at(report: Report | None, where: str, message: str, path: str = "") -> 
         report.warn(f"{where}: {message}", path=path)
     else:
         report.warn(message, path=path)
+
+
+def decode_utf8(data: bytes, display: str, what: str = "the file") -> str:
+    """A file's bytes as text: a UTF-8 BOM is accepted, an invalid byte is a located error."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problem = Problem(
+            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
+            display,
+            line,
+            col,
+            hint=f"save {what} as UTF-8",
+        )
+        raise InputError([problem]) from None

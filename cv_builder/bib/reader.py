@@ -29,7 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
-from ..errors import InputError, Problem, Report
+from ..errors import InputError, Problem, Report, decode_utf8
 from . import richtext
 from .richtext import mathparse
 from .richtext.mathtable import FUNCTIONS
@@ -135,24 +135,7 @@ def _read_text(path: Path, display: str) -> str:
         ) from None
     except OSError as exc:
         raise InputError([Problem(f"cannot read BibTeX file {display}: {exc.strerror}", display)]) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(
-            [
-                Problem(
-                    f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
-                    display,
-                    line,
-                    col,
-                    hint="save the .bib file as UTF-8",
-                )
-            ]
-        ) from None
+    return decode_utf8(data, display, "the .bib file")
 
 
 # --------------------------------------------------------------------------

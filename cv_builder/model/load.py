@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, decode_utf8
 
 MAX_NODES = 100_000  # after alias expansion; a real CV has a few thousand
 MAX_DEPTH = 64
@@ -72,24 +72,7 @@ def read_text(path: Path, display: str) -> str:
         raise InputError([Problem("file not found", display, hint="check the path (--data FILE)")]) from None
     except OSError as exc:
         raise InputError([Problem(f"cannot read file: {exc.strerror}", display)]) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(
-            [
-                Problem(
-                    f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
-                    display,
-                    line,
-                    col,
-                    hint="save the file as UTF-8",
-                )
-            ]
-        ) from None
+    return decode_utf8(data, display, "the file")
 
 
 def load_yaml(path: str | Path, display: str | None = None) -> Map:
