@@ -107,6 +107,18 @@ STRICT_HELP = (
 )
 
 
+def _dir_arg(p: argparse.ArgumentParser) -> None:
+    """DIR of init and import: where cv.yaml and publications.bib are written."""
+    p.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("data"),
+        metavar="DIR",
+        help="where to write them (default: data, which the build reads by default)",
+    )
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of pages (1 or more), got {text!r}")
@@ -143,26 +155,12 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
         t.add_argument("--debug", action="store_true")
     if "init" in wanted:
         i = sub.add_parser("init", help="write a starter cv.yaml and publications.bib that build right away")
-        i.add_argument(
-            "dir",
-            nargs="?",
-            type=Path,
-            default=Path("data"),
-            metavar="DIR",
-            help="where to write them (default: data, which the build reads by default)",
-        )
+        _dir_arg(i)
         i.add_argument("--debug", action="store_true")
     if "import" in wanted:
         m = sub.add_parser("import", help="convert a RenderCV or JSON Resume file into cv.yaml and publications.bib")
         m.add_argument("source", type=Path, metavar="SOURCE", help="the RenderCV YAML or JSON Resume file")
-        m.add_argument(
-            "dir",
-            nargs="?",
-            type=Path,
-            default=Path("data"),
-            metavar="DIR",
-            help="where to write them (default: data, which the build reads by default)",
-        )
+        _dir_arg(m)
         m.add_argument("--force", action="store_true", help="replace DIR's cv.yaml and publications.bib")
         m.add_argument("--debug", action="store_true")
     if "schema" in wanted:

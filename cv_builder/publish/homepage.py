@@ -150,31 +150,27 @@ def use_bytecode_cache(cache: jinja2.BytecodeCache | None) -> None:
         _ENVS.clear()
 
 
-def _html_env() -> jinja2.Environment:
+def _env(autoescape: bool, finalize) -> jinja2.Environment:
+    """The homepage templates' environment; `finalize` is the one escaping point of its output."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
+        autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         bytecode_cache=BYTECODE_CACHE,
-        finalize=lambda v: Markup(rich_html(v)) if isinstance(v, RichText) else v,
+        finalize=finalize,
     )
     env.filters["safe_links"] = safe_links
     return env
 
 
+def _html_env() -> jinja2.Environment:
+    return _env(True, lambda v: Markup(rich_html(v)) if isinstance(v, RichText) else v)
+
+
 def _md_env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        bytecode_cache=BYTECODE_CACHE,
-        finalize=_md_finalize,
-    )
-    env.filters["safe_links"] = safe_links
+    env = _env(False, _md_finalize)
     env.filters["md_url"] = lambda url: _Raw(md_url(url))
     return env
 
